@@ -1,0 +1,72 @@
+/**
+ * The one error type of BYODA-TS. Every failure that can reach a user or a client carries a stable
+ * `code` (for programs), an HTTP status (for servers) and a message that is safe to show: it names the
+ * input at fault and never contains a stack trace or an internal path.
+ */
+export type ErrorCode =
+  | 'BYODA_ERR_CONTRACT_JSON'
+  | 'BYODA_ERR_CONTRACT_PATH'
+  | 'BYODA_ERR_CONTRACT_INCOMPATIBLE'
+  | 'BYODA_ERR_CONTRACT_SIGNATURE'
+  | 'BYODA_ERR_STORAGE'
+  | 'BYODA_ERR_STORAGE_NOT_FOUND'
+  | 'BYODA_ERR_FILTER'
+  | 'BYODA_ERR_CURSOR'
+  | 'BYODA_ERR_VALUE'
+  | 'BYODA_ERR_PKI'
+  | 'BYODA_ERR_CSR'
+  | 'BYODA_ERR_CERT_CHAIN'
+  | 'BYODA_ERR_KEY_PASSPHRASE'
+  | 'BYODA_ERR_DNS'
+  | 'BYODA_ERR_BAD_REQUEST'
+  | 'BYODA_ERR_UNAUTHORIZED'
+  | 'BYODA_ERR_FORBIDDEN'
+  | 'BYODA_ERR_NOT_FOUND'
+  | 'BYODA_ERR_CONFLICT'
+  | 'BYODA_ERR_TOO_LARGE'
+  | 'BYODA_ERR_RATE_LIMITED'
+  | 'BYODA_ERR_CONFIG'
+  | 'BYODA_ERR_INTERNAL';
+
+/** Default HTTP status per code; a thrower may override it. */
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  BYODA_ERR_CONTRACT_INCOMPATIBLE: 409,
+  BYODA_ERR_CONTRACT_SIGNATURE: 400,
+  BYODA_ERR_STORAGE: 500,
+  BYODA_ERR_STORAGE_NOT_FOUND: 404,
+  BYODA_ERR_UNAUTHORIZED: 401,
+  BYODA_ERR_FORBIDDEN: 403,
+  BYODA_ERR_NOT_FOUND: 404,
+  BYODA_ERR_CONFLICT: 409,
+  BYODA_ERR_TOO_LARGE: 413,
+  BYODA_ERR_RATE_LIMITED: 429,
+  BYODA_ERR_INTERNAL: 500,
+};
+
+export class ByodaError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Where in the input the fault is (a JSON path such as `/jsonschema/properties/person`), if known. */
+  readonly path: string | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { status?: number; path?: string; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ByodaError';
+    this.code = code;
+    this.status = options.status ?? STATUS[code] ?? 400;
+    this.path = options.path;
+  }
+
+  /** The JSON body servers send: `{error: {code, message}}` (spec §4). */
+  toJSON(): { error: { code: ErrorCode; message: string; path?: string } } {
+    return { error: { code: this.code, message: this.message, ...(this.path ? { path: this.path } : {}) } };
+  }
+}
+
+export function isByodaError(err: unknown): err is ByodaError {
+  return err instanceof ByodaError;
+}
