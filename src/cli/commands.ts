@@ -3,7 +3,8 @@
  * command means adding one import and one line here.
  */
 import type { Command } from 'commander';
+import { registerContractCommands } from './contract.js';
 
-export function registerCommands(_program: Command): void {
-  // Sub-commands are registered here as they are implemented.
+export function registerCommands(program: Command): void {
+  registerContractCommands(program);
 }

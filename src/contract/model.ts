@@ -18,19 +18,19 @@ export type SearchMatch = (typeof SEARCH_MATCHES)[number];
 
 /**
  * One permission: an action plus the conditions under which it holds. A bare action string in the
- * contract (`"read"`) becomes a permission with no conditions.
+ * contract (`"read"`) becomes a permission with no conditions beyond the documented defaults.
  */
 export interface Permission {
   readonly action: Action;
-  /** `network` rules: the greatest number of hops (depth of a proxied query) the rule covers. */
+  /** `network` rules except search (always set; 1 when the contract does not say): the most hops covered. */
   readonly distance?: number;
   /** `network` rules: link relations (lower-cased) the rule covers; absent = any relation. */
   readonly relations?: readonly string[];
   /** The request must carry a valid origin signature (spec §8). */
   readonly sourceSignatureRequired: boolean;
-  /** `search` rules only. */
+  /** `search` rules only, and set on every one (default `exact`). */
   readonly match?: SearchMatch;
-  /** `search` rules only; default false. */
+  /** `search` rules only, and set on every one (default false). */
   readonly caseSensitive?: boolean;
   /** Original BYODA's (misspelt) `anonimized_responses`: answers do not reveal the origin. */
   readonly anonymizedResponses?: boolean;
@@ -139,6 +139,16 @@ export interface ContractSignatures {
   readonly network?: ContractSignature;
 }
 
+/**
+ * Something odd in a contract that does not stop it from loading (e.g. a `$defs` type nothing uses).
+ * Parsing reports warnings through a callback so that the `Contract` itself stays pure data.
+ */
+export interface ContractWarning {
+  /** JSON pointer of the oddity in the contract document. */
+  readonly path: string;
+  readonly message: string;
+}
+
 export interface Contract {
   readonly serviceId: number;
   readonly version: number;
@@ -147,7 +157,7 @@ export interface Contract {
   readonly owner?: string;
   readonly website?: string;
   readonly supportEmail?: string;
-  /** Greatest depth of a recursive query (spec §8). */
+  /** Greatest depth of a recursive query (spec §8); 1 when the contract does not say. */
   readonly maxQueryDepth: number;
   readonly corsOrigins: readonly string[];
   readonly listenRelations: readonly ListenRelation[];

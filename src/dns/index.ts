@@ -1,0 +1,13 @@
+/**
+ * DNS for a BYODA network (spec §2): the zone of the network domain, its stores, the directory's
+ * authoritative server and the resolver helper pods and services use to find each other.
+ */
+export { Zone, DEFAULT_TTL, DEFAULT_INFRASTRUCTURE_TTL, DEFAULT_SOA_TIMERS } from './zone.js';
+export type { AddressInput, LookupResult, SoaData, SoaTimers, ZoneOptions, ZoneRecord } from './zone.js';
+export { MemoryZoneStore } from './zone-store.js';
+export type { AddressType, StoredRecord, StoredZone, ZoneStore } from './zone-store.js';
+export { SqliteZoneStore } from './sqlite-zone-store.js';
+export { DnsServer } from './server.js';
+export type { DnsListenOptions, DnsServerAddress, DnsServerOptions } from './server.js';
+export { createResolver, serverAddress, DnsNameNotFoundError } from './resolver.js';
+export type { DnsResolver, ResolverOptions } from './resolver.js';

@@ -1,0 +1,113 @@
+/**
+ * The directory's zone on disk, so that pods stay resolvable across a directory restart (spec §11:
+ * `byoda up` on the same data folder reuses the same network). One SQLite file per zone, in WAL mode so
+ * that a reader (a backup, `sqlite3` on the command line) never blocks a registration.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { ByodaError } from '../errors/index.js';
+import type { AddressType, StoredRecord, StoredZone, ZoneStore } from './zone-store.js';
+
+/** Schema versions, applied in order; `PRAGMA user_version` records how many have run. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE records (
+     name  TEXT    NOT NULL,
+     type  TEXT    NOT NULL CHECK (type IN ('A', 'AAAA')),
+     value TEXT    NOT NULL,
+     ttl   INTEGER NOT NULL CHECK (ttl >= 0),
+     PRIMARY KEY (name, type, value)
+   );
+   CREATE TABLE zone_meta (
+     key   TEXT PRIMARY KEY,
+     value INTEGER NOT NULL
+   );`,
+];
+
+interface RecordRow {
+  name: string;
+  type: string;
+  value: string;
+  ttl: number;
+}
+
+export class SqliteZoneStore implements ZoneStore {
+  private readonly db: SqliteDatabase;
+  private readonly selectRecords: Statement<[], RecordRow>;
+  private readonly selectSerial: Statement<[], { value: number }>;
+  private readonly deleteName: Statement<[string]>;
+  private readonly insertRecord: Statement<[string, string, string, number]>;
+  private readonly upsertSerial: Statement<[number]>;
+
+  /** Opens (creating if needed) the database at `file`; `:memory:` works for tests. */
+  constructor(file: string) {
+    this.db = openDatabase(file);
+    this.selectRecords = this.db.prepare(
+      'SELECT name, type, value, ttl FROM records ORDER BY name, type, value',
+    );
+    this.selectSerial = this.db.prepare("SELECT value FROM zone_meta WHERE key = 'serial'");
+    this.deleteName = this.db.prepare('DELETE FROM records WHERE name = ?');
+    this.insertRecord = this.db.prepare('INSERT INTO records (name, type, value, ttl) VALUES (?, ?, ?, ?)');
+    this.upsertSerial = this.db.prepare(
+      "INSERT INTO zone_meta (key, value) VALUES ('serial', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    );
+  }
+
+  load(): StoredZone {
+    const records = this.selectRecords.all().filter(isAddressRow).map(toStoredRecord);
+    return { records, serial: this.selectSerial.get()?.value };
+  }
+
+  replace(name: string, records: readonly StoredRecord[], serial: number): void {
+    // One transaction: a crash never leaves a name half-updated or a change without its serial.
+    this.db.transaction(() => {
+      this.deleteName.run(name);
+      for (const record of records) this.insertRecord.run(name, record.type, record.value, record.ttl);
+      this.upsertSerial.run(serial);
+    })();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function openDatabase(file: string): SqliteDatabase {
+  try {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode; only a power loss can drop the last
+    // commits, which the next registration repairs.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return db;
+  } catch (err) {
+    throw new ByodaError('BYODA_ERR_DNS', 'cannot open the DNS zone database', { status: 500, cause: err });
+  }
+}
+
+function migrate(db: SqliteDatabase): void {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  if (applied > MIGRATIONS.length) {
+    throw new ByodaError('BYODA_ERR_DNS', 'the DNS zone database was written by a newer version', {
+      status: 500,
+    });
+  }
+  MIGRATIONS.slice(applied).forEach((sql, index) => {
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${applied + index + 1}`);
+    })();
+  });
+}
+
+function isAddressRow(row: RecordRow): row is RecordRow & { type: AddressType } {
+  return row.type === 'A' || row.type === 'AAAA';
+}
+
+function toStoredRecord(row: RecordRow & { type: AddressType }): StoredRecord {
+  return { name: row.name, type: row.type, value: row.value, ttl: row.ttl };
+}

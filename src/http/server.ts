@@ -1,0 +1,113 @@
+/**
+ * The HTTPS server base every BYODA server (directory, service, pod) is assembled on: a fastify instance
+ * with TLS, a body limit, and one error handler that turns every failure into the JSON error body of
+ * spec §4 (`{error: {code, message}}`) with a fitting status. No stack trace or internal path ever
+ * leaves a server; unexpected errors are logged with their stack and answered with a generic 500.
+ */
+import Fastify from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { ByodaError, isByodaError } from '../errors/index.js';
+
+export interface TlsOptions {
+  /** PEM private key (may be encrypted; then give `passphrase`). */
+  readonly key: string;
+  readonly passphrase?: string;
+  /** PEM certificate chain: leaf first, then intermediates. */
+  readonly cert: string;
+  /** CA certificates to verify client certificates against (mutual TLS). */
+  readonly ca?: string;
+  /**
+   * Ask clients for a certificate. The handshake still succeeds without one (or with an untrusted one)
+   * so that anonymous requests reach the application, which decides (spec §6).
+   */
+  readonly requestCert?: boolean;
+}
+
+export interface HttpServerOptions {
+  readonly tls: TlsOptions;
+  readonly logger: Logger;
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  readonly bodyLimit?: number;
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** A fastify instance serving HTTPS, as the servers build on it. */
+export type HttpsApp = ReturnType<typeof createHttpsServer>;
+
+export function createHttpsServer(options: HttpServerOptions) {
+  const { tls } = options;
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    https: {
+      key: tls.key,
+      ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
+      cert: tls.cert,
+      ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+      requestCert: tls.requestCert ?? false,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+    },
+    // Keep-alive for pod-to-pod pools; close idle sockets eventually.
+    keepAliveTimeout: 30_000,
+    // Route params such as service ids are validated by the routes themselves.
+    ignoreTrailingSlash: true,
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .code(404)
+      .send(new ByodaError('BYODA_ERR_NOT_FOUND', `no route for ${request.method} ${request.url}`).toJSON());
+  });
+  return app;
+}
+
+/** Maps any error thrown by a route or by fastify itself to the JSON error body. */
+function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  const byoda = toByodaError(error);
+  if (byoda.status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+  } else {
+    request.log.info({ code: byoda.code, status: byoda.status, reason: byoda.message }, 'request refused');
+  }
+  void reply.code(byoda.status).send(byoda.toJSON());
+}
+
+/** Translates fastify's own errors (validation, body parsing, size) into ByodaErrors. */
+export function toByodaError(error: FastifyError | Error): ByodaError {
+  if (isByodaError(error)) return error;
+  const fe = error as FastifyError;
+  if (fe.validation && fe.validation.length > 0) {
+    const first = fe.validation[0];
+    const params = (first?.params ?? {}) as Record<string, unknown>;
+    const missing = typeof params['missingProperty'] === 'string' ? `/${params['missingProperty']}` : '';
+    const extra =
+      typeof params['additionalProperty'] === 'string' ? `/${params['additionalProperty']}` : '';
+    const where = `${fe.validationContext ?? 'body'}${first?.instancePath ?? ''}${missing}${extra}`;
+    return new ByodaError('BYODA_ERR_BAD_REQUEST', `invalid ${where}: ${first?.message ?? 'bad value'}`, {
+      status: 400,
+      path: where,
+    });
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ByodaError('BYODA_ERR_TOO_LARGE', 'request body too large', { status: 413 });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ByodaError('BYODA_ERR_BAD_REQUEST', 'unsupported content type', { status: 415 });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ByodaError('BYODA_ERR_BAD_REQUEST', 'empty JSON body', { status: 400 });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ByodaError('BYODA_ERR_BAD_REQUEST', 'invalid content length', { status: 400 });
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return new ByodaError('BYODA_ERR_BAD_REQUEST', 'request body is not valid JSON', { status: 400 });
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new ByodaError('BYODA_ERR_BAD_REQUEST', fe.message, { status: fe.statusCode });
+  }
+  return new ByodaError('BYODA_ERR_INTERNAL', 'internal error', { status: 500 });
+}

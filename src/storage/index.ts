@@ -1,0 +1,38 @@
+/**
+ * Storage: a membership's namespace, built from its service contract (spec §5, §7). Other folders import
+ * only this file.
+ */
+export type {
+  DataRecord,
+  DataStore,
+  JsonObject,
+  JsonValue,
+  MigrationReport,
+  OpenStore,
+  Page,
+  QueryOptions,
+  RecordInput,
+  RecordMeta,
+  StoreInfo,
+  StoreOptions,
+  StoredRecord,
+  WriteMeta,
+} from './types.js';
+export {
+  FILTER_OPERATORS,
+  OPERATORS_BY_SCALAR,
+  compileFilter,
+  evaluateFilter,
+  parseFilter,
+  type Condition,
+  type FilterInput,
+  type FilterOperator,
+  type SqlCondition,
+  type SqlParam,
+  type ValidFilter,
+} from './filter.js';
+export { globMatch } from './glob.js';
+export { canonicalDateTime, canonicalScalar, canonicalUuid, type ScalarValue } from './scalars.js';
+export { decodeCursor, encodeCursor } from './cursor.js';
+export { DEFAULT_PAGE_SIZE, MAX_FILTER_LIST_LENGTH, MAX_PAGE_SIZE, MAX_PATTERN_LENGTH } from './limits.js';
+export { openSqliteStore, readSqliteStoreInfo } from './sqlite/sqlite-store.js';

@@ -1,0 +1,19 @@
+/**
+ * Limits of the storage layer. They bound the work one request can make a pod do (spec §7 paging, the
+ * regex and glob filters) and are shared by every backend so that pods answer alike.
+ */
+
+/** Records per page when a query gives no `first`. */
+export const DEFAULT_PAGE_SIZE = 20;
+
+/** Greatest `first` a query may ask for; more is refused rather than silently cut. */
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * Longest `regex` or `glob` pattern accepted in a filter. JavaScript regexes have no time limit, so a
+ * short pattern is the cheap defence against catastrophic backtracking; the glob matcher is O(n·m).
+ */
+export const MAX_PATTERN_LENGTH = 256;
+
+/** Most values in one `in` / `nin` list (SQLite binds each as a parameter). */
+export const MAX_FILTER_LIST_LENGTH = 1000;

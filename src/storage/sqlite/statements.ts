@@ -1,0 +1,67 @@
+/**
+ * SQL text of the store's statements (pure). Identifiers come from the contract and are quoted; every
+ * value is a `?` parameter. The texts repeat per class and filter shape, so they cache well as prepared
+ * statements.
+ */
+import type { DataClass, Field } from '../../contract/index.js';
+import { quoteIdentifier, type SqlCondition } from '../filter.js';
+
+const WRITE_META = ['"_created_at"', '"_updated_at"', '"_origin"', '"_expires_at"'];
+
+function fieldColumns(cls: DataClass): string[] {
+  return cls.fields.map((f) => quoteIdentifier(f.name));
+}
+
+const marks = (count: number): string => Array.from({ length: count }, () => '?').join(', ');
+
+/** Parameters: created, updated, origin, expires, then every field in class order. */
+export function appendSql(cls: DataClass): string {
+  const columns = [...WRITE_META, ...fieldColumns(cls)];
+  return `INSERT INTO ${quoteIdentifier(cls.name)} (${columns.join(', ')}) VALUES (${marks(columns.length)}) RETURNING *`;
+}
+
+/**
+ * Create or replace the one record of an object class (`_id` 1). Parameters as `appendSql`. Replace, not
+ * merge: every field column is set, so fields left out of the new value become empty; `_created_at`
+ * keeps the first write's time.
+ */
+export function putObjectSql(cls: DataClass): string {
+  const columns = [...WRITE_META, ...fieldColumns(cls)];
+  const replaced = columns.filter((c) => c !== '"_created_at"').map((c) => `${c} = excluded.${c}`);
+  return (
+    `INSERT INTO ${quoteIdentifier(cls.name)} ("_id", ${columns.join(', ')}) VALUES (1, ${marks(columns.length)}) ` +
+    `ON CONFLICT ("_id") DO UPDATE SET ${replaced.join(', ')} RETURNING *`
+  );
+}
+
+export function getObjectSql(cls: DataClass): string {
+  return `SELECT * FROM ${quoteIdentifier(cls.name)} WHERE "_id" = 1`;
+}
+
+export function deleteObjectSql(cls: DataClass): string {
+  return `DELETE FROM ${quoteIdentifier(cls.name)} WHERE "_id" = 1`;
+}
+
+/** Keyset paging: parameters are the filter's, then the last `_id` seen, then the limit. */
+export function pageSql(cls: DataClass, where: SqlCondition): string {
+  return `SELECT * FROM ${quoteIdentifier(cls.name)} WHERE (${where.sql}) AND "_id" > ? ORDER BY "_id" LIMIT ?`;
+}
+
+export function countSql(cls: DataClass, where: SqlCondition): string {
+  return `SELECT count(*) AS n FROM ${quoteIdentifier(cls.name)} WHERE (${where.sql})`;
+}
+
+/** Parameters: updated, then each of `fields`, then the filter's. */
+export function updateSql(cls: DataClass, fields: readonly Field[], where: SqlCondition): string {
+  const sets = ['"_updated_at" = ?', ...fields.map((f) => `${quoteIdentifier(f.name)} = ?`)];
+  return `UPDATE ${quoteIdentifier(cls.name)} SET ${sets.join(', ')} WHERE (${where.sql})`;
+}
+
+export function deleteSql(cls: DataClass, where: SqlCondition): string {
+  return `DELETE FROM ${quoteIdentifier(cls.name)} WHERE (${where.sql})`;
+}
+
+/** Parameter: the cutoff time (canonical text, so text order is time order). */
+export function deleteExpiredSql(cls: DataClass): string {
+  return `DELETE FROM ${quoteIdentifier(cls.name)} WHERE "_expires_at" IS NOT NULL AND "_expires_at" <= ?`;
+}

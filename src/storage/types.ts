@@ -1,0 +1,142 @@
+/**
+ * The backend-neutral face of a membership's namespace store: one store per membership, holding one
+ * table-like collection per data class of the service contract (spec §5, §7). Every method is async so
+ * that a networked backend (PostgreSQL) can implement the same interface without touching callers.
+ */
+import type { Contract } from '../contract/index.js';
+import type { FilterInput } from './filter.js';
+
+/** A JSON value, as records hold and return it. */
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | JsonObject;
+export interface JsonObject {
+  readonly [key: string]: JsonValue;
+}
+
+/**
+ * The data of one record: field name -> value. Fields with no value are absent (never `null` at the top
+ * level). Scalars come back canonical: uuids lower-case, date-times as ISO 8601 UTC with milliseconds.
+ */
+export type DataRecord = JsonObject;
+
+/** What callers hand in to be written; checked against the class before anything is stored. */
+export type RecordInput = Readonly<Record<string, unknown>>;
+
+/**
+ * Bookkeeping the store keeps beside each record (columns `_id`, `_created_at`, `_updated_at`,
+ * `_origin`, `_expires_at`). Timestamps are ISO 8601 UTC with milliseconds.
+ */
+export interface RecordMeta {
+  /** Internal id, increasing in insertion order and never reused; the order of paging. */
+  readonly id: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Member id of the pod the record came from, when it is remote data (spec §7 `origin`, §8). */
+  readonly origin?: string;
+  /** When a cached copy of remote data must be gone (spec §8 cache rules, `cache_only`). */
+  readonly expiresAt?: string;
+}
+
+export interface StoredRecord {
+  readonly data: DataRecord;
+  readonly meta: RecordMeta;
+  /** Opaque cursor of this record, for `after` (spec §7 `edges.cursor`). */
+  readonly cursor: string;
+}
+
+/** Optional bookkeeping given with a write. */
+export interface WriteMeta {
+  /** Member id (UUID) the data came from. */
+  readonly origin?: string;
+  /**
+   * When the record must be deleted. Default: now + the class's `cache_only` duration if it has one,
+   * else never.
+   */
+  readonly expiresAt?: string | Date;
+}
+
+/** Null is accepted for each option and means "not given", as GraphQL passes it. */
+export interface QueryOptions {
+  readonly filter?: FilterInput | null;
+  /** Page size, 0..MAX_PAGE_SIZE; default DEFAULT_PAGE_SIZE. */
+  readonly first?: number | null;
+  /** Cursor of the last record already seen: the page starts after it. */
+  readonly after?: string | null;
+}
+
+/** One page of a connection (spec §7): records in `_id` order. */
+export interface Page {
+  readonly records: readonly StoredRecord[];
+  /** Records matching the filter, over all pages. */
+  readonly totalCount: number;
+  /** Cursor of the page's last record, or null for an empty page. */
+  readonly endCursor: string | null;
+  readonly hasNextPage: boolean;
+}
+
+/** What `migrate` did, in the order it did it. */
+export interface MigrationReport {
+  readonly fromVersion: number;
+  readonly toVersion: number;
+  readonly addedClasses: readonly string[];
+  /** `class.field` for each column added to an existing class. */
+  readonly addedFields: readonly string[];
+  /** Numbered, named steps applied, e.g. `001 create table "channels"`. */
+  readonly steps: readonly string[];
+}
+
+/**
+ * A membership's namespace. Class names and field names are those of the contract; an unknown class is
+ * BYODA_ERR_STORAGE_NOT_FOUND, an operation that does not fit the class's kind BYODA_ERR_BAD_REQUEST,
+ * an invalid value BYODA_ERR_VALUE, an invalid filter BYODA_ERR_FILTER, a bad cursor BYODA_ERR_CURSOR,
+ * a second record with the same `primary_key` value BYODA_ERR_CONFLICT.
+ */
+export interface DataStore {
+  /** The contract the namespace currently follows (changes with `migrate`). */
+  readonly contract: Contract;
+
+  /** Object class: its one record, or null. */
+  getObject(className: string): Promise<StoredRecord | null>;
+  /** Object class: create or replace the whole record (spec §7 `mutate_X`). */
+  putObject(className: string, value: RecordInput, meta?: WriteMeta): Promise<StoredRecord>;
+  /** Object class: remove the record; false if there was none. */
+  deleteObject(className: string): Promise<boolean>;
+
+  /** Any class: a page of the records that match the filter (spec §7 `X_connection`). */
+  query(className: string, options?: QueryOptions): Promise<Page>;
+  /** Any class: how many records match (spec §7 `X_counter`). */
+  count(className: string, filter?: FilterInput | null): Promise<number>;
+
+  /** Array class: add a record (spec §7 `append_X`). */
+  append(className: string, value: RecordInput, meta?: WriteMeta): Promise<StoredRecord>;
+  /** Array class: set the patch's fields on every matching record; returns how many matched. */
+  update(className: string, filter: FilterInput, patch: RecordInput): Promise<number>;
+  /** Array class: remove every matching record (`{}` matches all); returns how many. */
+  delete(className: string, filter: FilterInput): Promise<number>;
+
+  /** Remove records whose `expiresAt` is at or before `now` in every class; returns how many. */
+  deleteExpired(now?: Date): Promise<number>;
+
+  /**
+   * Move the namespace to a newer, compatible contract version (spec §5: add only). Incompatible
+   * versions are refused with BYODA_ERR_CONTRACT_INCOMPATIBLE before anything is written.
+   */
+  migrate(next: Contract): Promise<MigrationReport>;
+
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Clock for timestamps and expiry; tests pass a fixed one. */
+  readonly now?: () => Date;
+}
+
+/** Opens (creating if needed) the store of one membership for `contract`. */
+export type OpenStore = (location: string, contract: Contract, options?: StoreOptions) => Promise<DataStore>;
+
+/** What a store file says about itself, read without opening it for a contract. */
+export interface StoreInfo {
+  readonly serviceId: number;
+  readonly contractVersion: number;
+  /** The contract document the namespace follows, as JSON (parse it to reopen the store). */
+  readonly contractDocument: unknown;
+}

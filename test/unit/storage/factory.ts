@@ -1,0 +1,115 @@
+/**
+ * Small hand-made contracts for storage tests: just the parts of the model storage reads (classes,
+ * fields, types, properties), with neutral defaults for the rest.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type {
+  ClassProperties,
+  Contract,
+  DataClass,
+  Field,
+  FieldProperties,
+  FieldType,
+  ObjectFieldType,
+  ScalarFieldType,
+  ScalarType,
+} from '../../../src/contract/model.js';
+
+export const scalar = (name: ScalarType, extra: Partial<ScalarFieldType> = {}): ScalarFieldType => ({
+  kind: 'scalar',
+  scalar: name,
+  ...extra,
+});
+
+export const objectType = (typeName: string, fields: readonly Field[]): ObjectFieldType => ({
+  kind: 'object',
+  typeName,
+  fields,
+});
+
+export const arrayOf = (items: ScalarFieldType | ObjectFieldType): FieldType => ({ kind: 'array', items });
+
+export interface FieldOptions {
+  readonly required?: boolean;
+  readonly properties?: Partial<FieldProperties>;
+}
+
+export function field(name: string, type: FieldType, options: FieldOptions = {}): Field {
+  return {
+    name,
+    type,
+    required: options.required ?? false,
+    rules: {},
+    ownRules: false,
+    properties: { counter: false, index: false, primaryKey: false, ...options.properties },
+    obsolete: false,
+    path: `/test/${name}`,
+  };
+}
+
+export function dataClass(
+  name: string,
+  kind: 'object' | 'array',
+  fields: readonly Field[],
+  properties: ClassProperties = {},
+): DataClass {
+  return {
+    name,
+    kind,
+    typeName: name,
+    fields,
+    rules: {},
+    properties,
+    obsolete: false,
+    path: `/test/${name}`,
+  };
+}
+
+export function contract(version: number, classes: readonly DataClass[], serviceId = 4242): Contract {
+  return {
+    serviceId,
+    version,
+    name: 'storage-test',
+    maxQueryDepth: 1,
+    corsOrigins: [],
+    listenRelations: [],
+    signatures: {},
+    classes,
+    document: { service_id: serviceId, version, name: 'storage-test' },
+  };
+}
+
+/** A class with one field of each scalar type plus nested data, used across the storage tests. */
+export const ITEM_FIELDS: readonly Field[] = [
+  field('name', scalar('string'), { required: true }),
+  field('rank', scalar('integer'), { properties: { index: true } }),
+  field('score', scalar('number')),
+  field('active', scalar('boolean')),
+  field('item_id', scalar('uuid'), { properties: { primaryKey: true } }),
+  field('seen', scalar('date-time')),
+  field('tags', arrayOf(scalar('string'))),
+  field(
+    'owner',
+    objectType('owner', [field('id', scalar('uuid'), { required: true }), field('note', scalar('string'))]),
+  ),
+];
+
+/** v1 of the test contract: an object class `profile` and an array class `items`. */
+export function testContractV1(): Contract {
+  return contract(1, [
+    dataClass('profile', 'object', [
+      field('given_name', scalar('string'), { required: true }),
+      field('age', scalar('integer')),
+      field('joined', scalar('date-time')),
+    ]),
+    dataClass('items', 'array', ITEM_FIELDS),
+  ]);
+}
+
+/** A temp dir per test file, removed in `after`. */
+export async function tempDir(): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), 'byoda-storage-'));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
