@@ -19,7 +19,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (isByodaError(err)) {
-      process.stderr.write(`byoda: ${err.message}${err.path ? ` (at ${err.path})` : ''}\n`);
+      // Name the path unless the message already does.
+      const where = err.path && !err.message.includes(err.path) ? ` (at ${err.path})` : '';
+      process.stderr.write(`byoda: ${err.message}${where}\n`);
       return 1;
     }
     process.stderr.write(`byoda: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -88,8 +88,10 @@ describe('byoda contract', () => {
       assert.equal(run.stdout, '');
       const lines = run.stderr.trim().split('\n');
       assert.equal(lines.length, 1, run.stderr);
-      assert.match(lines[0] ?? '', /^byoda: .*broken\.json: invalid contract at .*unknown type "strng"/);
-      assert.match(lines[0] ?? '', /\(at \/jsonschema\/properties\/person\/properties\/email\/type\)$/);
+      assert.match(
+        lines[0] ?? '',
+        /^byoda: .*broken\.json: invalid contract at \/jsonschema\/properties\/person\/properties\/email\/type: unknown type "strng"/,
+      );
     });
 
     it('exits 1 on a file that is not JSON, without a stack trace', async () => {
@@ -172,10 +174,7 @@ describe('byoda contract', () => {
       });
       const run = await byoda('contract', 'diff', sharedContractPath('addressbook'), broken);
       assert.equal(run.code, 1);
-      assert.match(
-        run.stderr,
-        /^byoda: .*v2-broken\.json: invalid contract at \/version: .*\(at \/version\)$/m,
-      );
+      assert.match(run.stderr, /^byoda: .*v2-broken\.json: invalid contract at \/version: /m);
     });
   });
 });
