@@ -83,8 +83,7 @@ export function toByodaError(error: FastifyError | Error): ByodaError {
     const first = fe.validation[0];
     const params = (first?.params ?? {}) as Record<string, unknown>;
     const missing = typeof params['missingProperty'] === 'string' ? `/${params['missingProperty']}` : '';
-    const extra =
-      typeof params['additionalProperty'] === 'string' ? `/${params['additionalProperty']}` : '';
+    const extra = typeof params['additionalProperty'] === 'string' ? `/${params['additionalProperty']}` : '';
     const where = `${fe.validationContext ?? 'body'}${first?.instancePath ?? ''}${missing}${extra}`;
     return new ByodaError('BYODA_ERR_BAD_REQUEST', `invalid ${where}: ${first?.message ?? 'bad value'}`, {
       status: 400,

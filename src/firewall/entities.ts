@@ -1,0 +1,33 @@
+/**
+ * Which contract entities (spec §5) a requester is. A rule for an entity grants to everyone this maps
+ * to that entity; the order is narrowest first so that a decision names the most specific grant.
+ */
+import type { Entity } from '../contract/index.js';
+import type { Requester } from './requester.js';
+
+/**
+ * - The owner is `member`. `any_member` and `anonymous` rules grant to a wider audience than the
+ *   owner, so the owner has them too: the owner may do anything any audience may. The owner is not
+ *   `network` (nobody is linked to themselves) nor `service`.
+ * - Another member is `any_member` and, like everyone, `anonymous`; it is `network` only when the
+ *   owner has a network link to it (spec §6: "with or without a network link").
+ * - The service is `service` and `anonymous`; an anonymous client only `anonymous`.
+ */
+export function entitiesOf(requester: Requester): readonly Entity[] {
+  switch (requester.kind) {
+    case 'owner':
+      return OWNER_ENTITIES;
+    case 'member':
+      return requester.relations.length > 0 ? LINKED_MEMBER_ENTITIES : UNLINKED_MEMBER_ENTITIES;
+    case 'service':
+      return SERVICE_ENTITIES;
+    case 'anonymous':
+      return ANONYMOUS_ENTITIES;
+  }
+}
+
+const OWNER_ENTITIES: readonly Entity[] = Object.freeze(['member', 'any_member', 'anonymous']);
+const LINKED_MEMBER_ENTITIES: readonly Entity[] = Object.freeze(['network', 'any_member', 'anonymous']);
+const UNLINKED_MEMBER_ENTITIES: readonly Entity[] = Object.freeze(['any_member', 'anonymous']);
+const SERVICE_ENTITIES: readonly Entity[] = Object.freeze(['service', 'anonymous']);
+const ANONYMOUS_ENTITIES: readonly Entity[] = Object.freeze(['anonymous']);

@@ -1,0 +1,49 @@
+/**
+ * Who is asking (spec §6). The pod's servers determine the requester once per request from its
+ * credentials; the firewall only ever sees this plain description, which keeps its decisions pure.
+ */
+export type Requester =
+  /** The pod owner: a JWT on the web port, or the membership's own certificate. */
+  | { readonly kind: 'owner' }
+  /** Another member of the same service, authenticated by mutual TLS. */
+  | {
+      readonly kind: 'member';
+      readonly memberId: string;
+      /** Lower-cased relations of the owner's network links to this member; empty when there is no link. */
+      readonly relations: readonly string[];
+      /** Hops from the asking pod: 1 for a direct request, the depth of the hop for a proxied query (§8). */
+      readonly distance: number;
+      /** The request carried a valid origin signature (spec §8). */
+      readonly originSignatureVerified: boolean;
+    }
+  /** The service server, authenticated by its service TLS certificate. */
+  | { readonly kind: 'service'; readonly serviceId: number }
+  /** No (valid) client certificate. */
+  | { readonly kind: 'anonymous' };
+
+export type RequesterKind = Requester['kind'];
+export type MemberRequester = Extract<Requester, { kind: 'member' }>;
+
+/**
+ * A short description for denial reasons and logs. It leaves out ids: reasons are sent back to the
+ * requester in 403 errors, and logs carry the ids separately.
+ */
+export function describeRequester(requester: Requester): string {
+  switch (requester.kind) {
+    case 'owner':
+      return 'the owner';
+    case 'member':
+      return describeMember(requester);
+    case 'service':
+      return 'the service';
+    case 'anonymous':
+      return 'an anonymous client';
+  }
+}
+
+function describeMember(member: MemberRequester): string {
+  const link =
+    member.relations.length > 0 ? `linked as ${member.relations.join('|')}` : 'without a network link';
+  const signature = member.originSignatureVerified ? 'signed origin' : 'no origin signature';
+  return `a member ${link} (distance ${member.distance}, ${signature})`;
+}
