@@ -6,7 +6,7 @@
  */
 import canonicalize from 'canonicalize';
 import { ByodaError } from '../errors/index.js';
-import type { Contract, DataClass, Field, FieldType, ScalarFieldType } from './model.js';
+import type { AccessRules, Contract, DataClass, Entity, Field, FieldType, ScalarFieldType } from './model.js';
 import { typeShape } from './type-shape.js';
 
 export const ADDITION_KINDS = ['class-added', 'field-added'] as const;
@@ -188,13 +188,26 @@ function compareClass(oldClass: DataClass, newClass: DataClass, findings: Findin
       `class "${where}" is ${newClass.obsolete ? 'now' : 'no longer'} obsolete`,
     );
   }
-  compareFields(oldClass.fields, newClass.fields, where, findings);
+  compareFields(
+    oldClass.fields,
+    newClass.fields,
+    where,
+    { old: oldClass.rules, new: newClass.rules },
+    findings,
+  );
+}
+
+/** The effective rules of what encloses the fields being compared (class or field), old and new. */
+interface ParentRules {
+  readonly old: AccessRules;
+  readonly new: AccessRules;
 }
 
 function compareFields(
   oldFields: readonly Field[],
   newFields: readonly Field[],
   parent: string,
+  parentRules: ParentRules,
   findings: Findings,
 ): void {
   const added = newFields.filter((n) => !oldFields.some((o) => o.name === n.name));
@@ -202,7 +215,7 @@ function compareFields(
     const where = `${parent}.${oldField.name}`;
     const newField = newFields.find((n) => n.name === oldField.name);
     if (newField) {
-      compareField(oldField, newField, where, findings);
+      compareField(oldField, newField, where, parentRules, findings);
       continue;
     }
     const twin = added.find((n) => typeShape(n.type) === typeShape(oldField.type));
@@ -221,8 +234,15 @@ function compareFields(
   }
 }
 
-function compareField(oldField: Field, newField: Field, where: string, findings: Findings): void {
-  compareTypes(oldField.type, newField.type, where, findings);
+function compareField(
+  oldField: Field,
+  newField: Field,
+  where: string,
+  parentRules: ParentRules,
+  findings: Findings,
+): void {
+  const fieldRules: ParentRules = { old: oldField.rules, new: newField.rules };
+  compareTypes(oldField.type, newField.type, where, fieldRules, findings);
   if (!oldField.required && newField.required) {
     findings.add(
       'became-required',
@@ -236,10 +256,11 @@ function compareField(oldField: Field, newField: Field, where: string, findings:
   } else if (!sameJson(oldField.properties, newField.properties)) {
     findings.add('properties-changed', where, `#properties of field "${where}" changed`);
   }
-  // Inherited rules follow their class, whose change is reported once; only a field's own rules count.
+  // Inherited rules follow their parent, whose change is reported once; only what a field's own rules
+  // set counts, so a class change to an entity that person.email does not name is not a change of it.
   if (
     oldField.ownRules !== newField.ownRules ||
-    (newField.ownRules && !sameJson(oldField.rules, newField.rules))
+    !sameJson(ownPart(oldField, parentRules.old), ownPart(newField, parentRules.new))
   ) {
     findings.add('access-changed', where, `access rules of field "${where}" changed`);
   }
@@ -252,7 +273,27 @@ function compareField(oldField: Field, newField: Field, where: string, findings:
   }
 }
 
-function compareTypes(oldType: FieldType, newType: FieldType, where: string, findings: Findings): void {
+/**
+ * What a field's own `#accesscontrol` sets: the entities whose effective permissions differ from the
+ * parent's (rules are merged per entity, so the others are inherited). Naming an entity with exactly
+ * the parent's permissions changes nothing and is not told apart from leaving it out.
+ */
+function ownPart(field: Field, parentRules: AccessRules): AccessRules {
+  if (!field.ownRules) return {};
+  return Object.fromEntries(
+    Object.entries(field.rules).filter(
+      ([entity, permissions]) => !sameJson(permissions, parentRules[entity as Entity]),
+    ),
+  );
+}
+
+function compareTypes(
+  oldType: FieldType,
+  newType: FieldType,
+  where: string,
+  parentRules: ParentRules,
+  findings: Findings,
+): void {
   if (typeShape(oldType) !== typeShape(newType)) {
     findings.add(
       'type-changed',
@@ -265,9 +306,9 @@ function compareTypes(oldType: FieldType, newType: FieldType, where: string, fin
   if (oldType.kind === 'scalar' && newType.kind === 'scalar')
     compareScalars(oldType, newType, where, findings);
   if (oldType.kind === 'object' && newType.kind === 'object')
-    compareFields(oldType.fields, newType.fields, where, findings);
+    compareFields(oldType.fields, newType.fields, where, parentRules, findings);
   if (oldType.kind === 'array' && newType.kind === 'array')
-    compareTypes(oldType.items, newType.items, where, findings);
+    compareTypes(oldType.items, newType.items, where, parentRules, findings);
 }
 
 function compareScalars(

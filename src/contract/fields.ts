@@ -1,8 +1,9 @@
 /**
  * Fields and their types: the `properties` of an object class, of a `$defs` type or of a nested
  * object. Rules are inherited top-down while reading (spec §5: a field without its own
- * `#accesscontrol` has its parent's), so one `$defs` type used by two classes yields two field lists
- * with the same shape and each class's rules.
+ * `#accesscontrol` has its parent's; a field with its own rules replaces the parent's permissions of
+ * the entities it names and keeps those of the others, see `mergeRules`), so one `$defs` type used by
+ * two classes yields two field lists with the same shape and each class's rules.
  */
 import type {
   AccessRules,
@@ -186,7 +187,7 @@ function parseField(
   const schema = readObject(value, path, 'a JSON object describing the field');
   checkKeys(schema, path, FIELD_KEYS);
   const ownRules = optional(schema, '#accesscontrol', path, parseAccessControl);
-  const rules = ownRules ?? inherited;
+  const rules = ownRules === undefined ? inherited : mergeRules(inherited, ownRules);
   const type = parseFieldType(schema, path, `${parentType}_${name}`, rules, ctx);
   const properties = optional(schema, '#properties', path, parseFieldProperties) ?? NO_FIELD_PROPERTIES;
   checkPropertiesFitType(properties, type, pointer(path, '#properties'));
@@ -388,4 +389,14 @@ function registerType(ctx: TypeContext, name: string, path: string): void {
     throw invalidAt(path, `type name "${name}" is already used by the type defined at ${known.path}`);
   }
   ctx.types.set(name, { name, path });
+}
+
+/**
+ * A field's own `#accesscontrol` replaces the inherited permissions of each entity it names (an empty
+ * list takes them all away); entities it does not name keep the inherited ones. Every field-level rule in the real contracts is written
+ * this way: `person.email` adds the service's `search` (and so narrows the service's class-level
+ * `read` to `search` for that field) without taking the owner's own `read`/`update` away.
+ */
+export function mergeRules(inherited: AccessRules, own: AccessRules): AccessRules {
+  return { ...inherited, ...own };
 }

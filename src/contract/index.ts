@@ -13,3 +13,18 @@ export type { AccessSummary, ClassSummary, ContractSummary, FieldSummary, TypeSu
 export { parseDuration, formatDuration } from './duration.js';
 export { typeShape } from './type-shape.js';
 export { RESERVED_TYPE_NAMES, generatedRootFields } from './names.js';
+export {
+  CONTRACT_HASH_ALGORITHM,
+  CONTRACT_SIGNER_ROLES,
+  canonicalContractBytes,
+  hasContractSignature,
+  signContract,
+  verifyContract,
+  verifyContractSignature,
+} from './signature.js';
+export type {
+  ContractDocument,
+  ContractSignatureJson,
+  ContractSigners,
+  ContractSignerRole,
+} from './signature.js';

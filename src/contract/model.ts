@@ -78,9 +78,12 @@ export interface Field {
   readonly type: FieldType;
   readonly description?: string;
   readonly required: boolean;
-  /** Effective rules: the field's own `#accesscontrol`, or else inherited from its class/parent. */
+  /**
+   * Effective rules: inherited from the class/parent field, with the entities named in the field's own
+   * `#accesscontrol` replaced by what it gives them (per-entity inheritance, see docs/protocol.md).
+   */
   readonly rules: AccessRules;
-  /** True when `rules` came from the field's own `#accesscontrol` rather than by inheritance. */
+  /** True when the field has its own `#accesscontrol` (merged into `rules`). */
   readonly ownRules: boolean;
   readonly properties: FieldProperties;
   /** `#obsolete`: kept in storage for compatibility, not served. */

@@ -49,7 +49,10 @@ export interface FieldSummary {
   readonly required: boolean;
   readonly obsolete: boolean;
   readonly properties: readonly string[];
-  /** Only when the field has its own `#accesscontrol`; otherwise it has its parent's. */
+  /**
+   * Only when the field has its own `#accesscontrol`: its effective access, the own rules merged per
+   * entity over its parent's. A field without own rules has its parent's access, so none is given.
+   */
   readonly access?: AccessSummary;
 }
 
@@ -200,7 +203,10 @@ function accessLines(access: AccessSummary, indent: string): string[] {
   ];
 }
 
-/** One aligned line per field: name, type, then notes; a field's own access rules on the next lines. */
+/**
+ * One aligned line per field: name, type, then notes. A field with its own rules is followed by its
+ * effective access, laid out as a class's is.
+ */
 function fieldLines(fields: readonly FieldSummary[], indent: string): string[] {
   const nameWidth = Math.max(...fields.map((field) => field.name.length));
   const typeWidth = Math.max(...fields.map((field) => field.type.length));
@@ -212,11 +218,7 @@ function fieldLines(fields: readonly FieldSummary[], indent: string): string[] {
     ].join(', ');
     const line =
       `${indent}${field.name.padEnd(nameWidth)}  ${field.type.padEnd(typeWidth)}  ${notes}`.trimEnd();
-    if (!field.access) return [line];
-    const own = Object.entries(field.access).map(
-      ([entity, permissions]) => `${entity}: ${permissions.join(', ')}`,
-    );
-    return [line, `${indent}  own access: ${own.join('; ') || 'nobody'}`];
+    return field.access ? [line, ...accessLines(field.access, `${indent}  `)] : [line];
   });
 }
 

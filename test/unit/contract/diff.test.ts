@@ -95,6 +95,47 @@ describe('diffContracts', () => {
     assert.deepEqual(diffContracts(OLD, newC).changes, []);
   });
 
+  it("reports a change of a field's own rules, or of whether it has any, as a change of that field", () => {
+    const newC = nextVersion((_doc, classes) => {
+      const fields = props(classes.person);
+      (fields.email as Json)['#accesscontrol'] = {
+        service: { permissions: [{ permission: 'search', match: 'exact', casesensitive: true }] },
+        member: { permissions: ['read'] },
+      };
+      (fields.age as Json)['#accesscontrol'] = { member: { permissions: ['read'] } };
+      (props(fields.address).city as Json)['#accesscontrol'] = { anonymous: { permissions: ['read'] } };
+    });
+    const diff = diffContracts(OLD, newC);
+    assert.equal(diff.compatible, true);
+    assert.deepEqual(kinds(diff.changes), [
+      'access-changed person.email',
+      'access-changed person.age',
+      'access-changed person.address.city',
+    ]);
+  });
+
+  it('reports a class rule change once, not again for fields whose own rules do not name the entity', () => {
+    const newC = nextVersion((_doc, classes) => {
+      // person.email names only `service`: its `member` rules follow the class, like every other field's.
+      (classes.person as Json)['#accesscontrol'] = {
+        member: { permissions: ['read'] },
+        network: { permissions: [{ permission: 'read', distance: 2, relation: 'Friend' }] },
+        service: { permissions: ['read'] },
+      };
+    });
+    const diff = diffContracts(OLD, newC);
+    assert.deepEqual(kinds(diff.changes), ['access-changed person']);
+    const email = newC.classes[0]?.fields.find((field) => field.name === 'email');
+    assert.deepEqual(
+      email?.rules.member?.map((p) => p.action),
+      ['read'],
+    );
+    assert.deepEqual(
+      email?.rules.service?.map((p) => p.action),
+      ['search'],
+    );
+  });
+
   const problems: readonly {
     readonly name: string;
     readonly change: (doc: ContractDocument, classes: Json, defs: Json) => void;

@@ -417,11 +417,47 @@ describe('parseContract', () => {
       assert.deepEqual(age.rules, person.rules);
     });
 
-    it('keeps a field with its own rules to those rules only', () => {
+    it("merges a field's own rules per entity: the entities it names get them, the others keep the class's", () => {
       const person = classOf(parseContract(smallContractDocument()), 'person');
       const email = fieldOf(person.fields, 'email');
       assert.equal(email.ownRules, true);
-      assert.deepEqual(Object.keys(email.rules), ['service']);
+      assert.deepEqual(email.rules, {
+        member: person.rules.member,
+        network: person.rules.network,
+        service: [{ action: 'search', match: 'exact', caseSensitive: true, sourceSignatureRequired: false }],
+      });
+      assert.equal(person.rules.service, undefined);
+    });
+
+    it('replaces the inherited permissions of an entity named in own rules entirely, not adding to them', () => {
+      const c = parseWith((_doc, classes) => {
+        const person = classes.person as Json;
+        person['#accesscontrol'] = {
+          member: { permissions: ['read', 'update'] },
+          service: { permissions: ['read'] },
+          anonymous: { permissions: ['read'] },
+        };
+        (person.properties as Json).email = {
+          type: 'string',
+          '#accesscontrol': {
+            service: { permissions: ['search'] },
+            member: { permissions: ['read'] },
+            anonymous: { permissions: [] },
+          },
+        };
+      });
+      const person = classOf(c, 'person');
+      const email = fieldOf(person.fields, 'email');
+      assert.deepEqual(email.rules, {
+        member: [{ action: 'read', sourceSignatureRequired: false }],
+        service: [{ action: 'search', match: 'exact', caseSensitive: false, sourceSignatureRequired: false }],
+        anonymous: [],
+      });
+      assert.deepEqual(
+        person.rules.service?.map((p) => p.action),
+        ['read'],
+      );
+      assert.deepEqual(fieldOf(person.fields, 'name').rules, person.rules);
     });
 
     it('gives nested fields the rules of their parent field, which inherits from the class', () => {
@@ -433,20 +469,33 @@ describe('parseContract', () => {
       assert.deepEqual(lat.rules, person.rules);
     });
 
-    it("gives nested fields their parent field's own rules, and lets a nested field override them", () => {
+    it("gives nested fields their parent field's merged rules, and merges a nested field's own over them", () => {
       const c = parseWith((_doc, classes) => {
         const address = ((classes.person as Json).properties as Json).address as Json;
-        address['#accesscontrol'] = { any_member: { permissions: ['read'] } };
+        address['#accesscontrol'] = {
+          any_member: { permissions: ['read'] },
+          network: { permissions: ['read'] },
+        };
         const city = (address.properties as Json).city as Json;
-        city['#accesscontrol'] = { anonymous: { permissions: ['read'] } };
+        city['#accesscontrol'] = { anonymous: { permissions: ['read'] }, member: { permissions: ['read'] } };
       });
-      const address = fieldOf(classOf(c, 'person').fields, 'address');
-      assert.deepEqual(Object.keys(address.rules), ['any_member']);
+      const person = classOf(c, 'person');
+      const address = fieldOf(person.fields, 'address');
+      const networkRead = [{ action: 'read', distance: 1, sourceSignatureRequired: false }];
+      assert.deepEqual(Object.keys(address.rules), ['member', 'network', 'any_member']);
+      assert.deepEqual(address.rules.member, person.rules.member);
+      assert.deepEqual(address.rules.network, networkRead);
       const fields = objectFields(address.type);
-      assert.deepEqual(Object.keys(fieldOf(fields, 'geo').rules), ['any_member']);
-      assert.equal(fieldOf(fields, 'geo').ownRules, false);
-      assert.deepEqual(Object.keys(fieldOf(fields, 'city').rules), ['anonymous']);
-      assert.equal(fieldOf(fields, 'city').ownRules, true);
+      const geo = fieldOf(fields, 'geo');
+      assert.equal(geo.ownRules, false);
+      assert.deepEqual(geo.rules, address.rules);
+      const city = fieldOf(fields, 'city');
+      assert.equal(city.ownRules, true);
+      assert.deepEqual(Object.keys(city.rules), ['member', 'network', 'any_member', 'anonymous']);
+      assert.deepEqual(city.rules.member, [{ action: 'read', sourceSignatureRequired: false }]);
+      assert.deepEqual(city.rules.network, networkRead);
+      assert.deepEqual(city.rules.any_member, address.rules.any_member);
+      assert.deepEqual(city.rules.anonymous, [{ action: 'read', sourceSignatureRequired: false }]);
     });
 
     it('gives the fields of one $defs type the rules of each class that uses it', () => {

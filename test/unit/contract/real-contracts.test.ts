@@ -114,10 +114,38 @@ describe('the original BYODA contracts', () => {
         caseSensitive: false,
         sourceSignatureRequired: false,
       });
-      assert.deepEqual(Object.keys(email.rules), ['service']);
+      // Per-entity merge: the owner keeps the class's read/update/delete, the network its read, and
+      // the service's class-level read is replaced by the field's search.
+      assert.deepEqual(Object.keys(email.rules), ['member', 'service', 'network']);
+      assert.deepEqual(
+        email.rules.member?.map((p) => p.action),
+        ['read', 'update', 'delete'],
+      );
+      assert.deepEqual(email.rules.member, person.rules.member);
+      assert.deepEqual(email.rules.network, person.rules.network);
       const given = fieldOf(person.fields, 'given_name');
       assert.equal(given.ownRules, false);
       assert.equal(given.rules, person.rules);
+    });
+
+    it("merges member.member_id's own persist rules with the class's owner read/update", async () => {
+      const member = classOf(await loadSharedContract('addressbook'), 'member');
+      assert.deepEqual(Object.keys(member.rules), ['member']);
+      const memberId = fieldOf(member.fields, 'member_id');
+      assert.equal(memberId.ownRules, true);
+      assert.deepEqual(memberId.rules, {
+        member: [
+          { action: 'read', sourceSignatureRequired: false },
+          { action: 'update', sourceSignatureRequired: false },
+        ],
+        service: [{ action: 'persist', sourceSignatureRequired: false }],
+        any_member: [{ action: 'persist', sourceSignatureRequired: false }],
+      });
+      const versions = fieldOf(member.fields, 'schema_versions');
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(versions.rules).map(([e, ps]) => [e, ps.map((p) => p.action)])),
+        { member: ['read', 'update'], service: ['persist'], any_member: ['read'] },
+      );
     });
 
     it('reads cache_only in both spellings: incoming_assets 3 days, feed_assets 1 week', async () => {
@@ -189,7 +217,7 @@ describe('the original BYODA contracts', () => {
   });
 
   describe('byotube', () => {
-    it('lists its classes, the own rules of settings.email_address and cache_only', async () => {
+    it('lists its classes, the rules of settings.email_address and cache_only', async () => {
       const c = await loadSharedContract('byotube');
       assert.equal(c.serviceId, 16384);
       assert.equal(c.name, 'BYO.Tube');
@@ -199,6 +227,15 @@ describe('the original BYODA contracts', () => {
       const email = fieldOf(settings.fields, 'email_address');
       assert.equal(email.ownRules, true);
       assert.deepEqual(Object.keys(email.rules), ['member', 'service']);
+      assert.deepEqual(
+        email.rules.member?.map((p) => p.action),
+        ['read', 'update', 'delete', 'subscribe'],
+      );
+      assert.deepEqual(
+        email.rules.service?.map((p) => p.action),
+        ['read'],
+      );
+      assert.deepEqual(settings.rules.service, undefined);
       assert.equal(classOf(c, 'messages').typeName, 'message');
       assert.equal(classOf(c, 'private_messages').typeName, 'message');
       assert.deepEqual(classOf(c, 'feed_assets').properties, { cacheOnlySeconds: 604_800 });

@@ -38,8 +38,17 @@ describe('summarizeContractJson', () => {
         required: false,
         obsolete: false,
         properties: [],
-        access: { service: ['search (match exact, case-sensitive)'] },
+        access: {
+          member: ['read', 'update'],
+          network: ['read (distance 2, relations friend)'],
+          service: ['search (match exact, case-sensitive)'],
+        },
       },
+    );
+    assert.equal(
+      person?.fields.find((f) => f.name === 'age')?.access,
+      undefined,
+      'a field without its own rules has its class access, which is not repeated',
     );
     const posts = summary.classes[1];
     assert.deepEqual(
@@ -79,7 +88,25 @@ describe('summarizeContract', () => {
       text,
       /^ {4}network: read \(distance 1, relations friend\|family, origin signature required\)$/m,
     );
-    assert.match(text, /^ {6}own access: service: search \(match exact, case-insensitive\)$/m);
+    // person.email: its own search rule for the service, merged over the class's rules per entity.
+    assert.match(
+      text,
+      new RegExp(
+        [
+          '^ {4}email +string\\(idn-email\\) +required',
+          ' {6}access:',
+          ' {8}member: read, update, delete',
+          ' {8}network: read \\(distance 1, relations friend\\|family, origin signature required\\)',
+          ' {8}service: search \\(match exact, case-insensitive\\)',
+          ' {4}family_name ',
+        ].join('\n'),
+        'm',
+      ),
+    );
+    assert.match(
+      text,
+      /^ {4}member_id +uuid +required\n {6}access:\n {8}member: read, update\n {8}any_member: persist\n {8}service: persist$/m,
+    );
     assert.match(text, /^ {4}supported_schema_version +string +obsolete$/m);
     assert.match(text, /^claim$/m);
   });

@@ -2,15 +2,21 @@
  * A generated access matrix over the real addressbook contract: for every class (and every field of
  * `person` and `member`), every action and a set of typical requesters, the firewall's decision must
  * equal what a small reference evaluator finds in the raw JSON. The reference reads `#accesscontrol`
- * straight from the document, with its own inheritance and defaults, so that it shares nothing with
- * the parser or the firewall: a disagreement points to a bug in one of them.
+ * straight from the document, with its own inheritance (per entity: an entity a field's own rules name
+ * has exactly those permissions, the others keep the class's) and defaults, so that it shares nothing
+ * with the parser or the firewall: a disagreement points to a bug in one of them.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { ACTIONS, findClass } from '../../../src/contract/index.js';
-import type { Action, Contract, DataClass } from '../../../src/contract/index.js';
-import { classDecision, fieldDecision, readableFields } from '../../../src/firewall/index.js';
+import type { Action, Contract, DataClass, Field } from '../../../src/contract/index.js';
+import {
+  assertWriteAllowed,
+  classDecision,
+  fieldDecision,
+  readableFields,
+} from '../../../src/firewall/index.js';
 import type { Requester } from '../../../src/firewall/index.js';
 import { loadSharedContract, sharedContractPath } from '../../fixtures/contracts.js';
 import { ANONYMOUS, OWNER, SERVICE, member } from './factories.js';
@@ -78,6 +84,17 @@ function referencePermissionHolds(
   return requester.distance <= distance;
 }
 
+/** A field's effective raw `#accesscontrol`: per entity, the field's own grant if it names the entity. */
+function referenceFieldAccess(classAccess: unknown, fieldAccess: unknown): unknown {
+  if (fieldAccess === undefined) return classAccess;
+  const own = fieldAccess as Json;
+  const inherited = (classAccess ?? {}) as Json;
+  const entities = new Set([...Object.keys(inherited), ...Object.keys(own)]);
+  return Object.fromEntries(
+    [...entities].map((entity) => [entity, entity in own ? own[entity] : inherited[entity]]),
+  );
+}
+
 // ---- the matrix ------------------------------------------------------------------------------------
 
 interface Tally {
@@ -115,6 +132,12 @@ describe('firewall access matrix of the addressbook contract', () => {
   function classNamed(name: string): DataClass {
     const found = findClass(contract, name);
     assert.ok(found, `class ${name}`);
+    return found;
+  }
+
+  function fieldNamed(cls: DataClass, name: string): Field {
+    const found = cls.fields.find((field) => field.name === name);
+    assert.ok(found, `field ${cls.name}.${name}`);
     return found;
   }
 
@@ -159,8 +182,8 @@ describe('firewall access matrix of the addressbook contract', () => {
       );
       for (const field of cls.fields) {
         const rawField = rawFields[field.name] as Json;
-        // Inheritance, independently: a field's own #accesscontrol, else its class's.
-        const accessControl = rawField['#accesscontrol'] ?? raw['#accesscontrol'];
+        // Inheritance, independently: per entity, the field's own #accesscontrol, else its class's.
+        const accessControl = referenceFieldAccess(raw['#accesscontrol'], rawField['#accesscontrol']);
         const obsolete = rawField['#obsolete'] === true;
         for (const action of ACTIONS) {
           for (const [label, requester] of ASKERS) {
@@ -187,7 +210,7 @@ describe('firewall access matrix of the addressbook contract', () => {
         const expected = Object.entries(rawFields)
           .filter(([, value]) => {
             const rawField = value as Json;
-            const accessControl = rawField['#accesscontrol'] ?? raw['#accesscontrol'];
+            const accessControl = referenceFieldAccess(raw['#accesscontrol'], rawField['#accesscontrol']);
             return (
               classReadable &&
               referenceAllows(accessControl, rawField['#obsolete'] === true, 'read', requester)
@@ -233,11 +256,44 @@ describe('firewall access matrix of the addressbook contract', () => {
       );
     });
 
-    it('lets the service search person.email but not read it', () => {
-      const email = classNamed('person').fields.find((field) => field.name === 'email');
-      assert.ok(email);
+    it('lets the owner read and update person.email, its own rules naming only the service', () => {
+      const person = classNamed('person');
+      const email = fieldNamed(person, 'email');
+      assert.equal(fieldDecision(email, 'read', OWNER).allowed, true);
+      assert.equal(fieldDecision(email, 'update', OWNER).allowed, true);
+      assert.equal(fieldDecision(email, 'delete', OWNER).allowed, true);
+      assert.equal(fieldDecision(email, 'search', OWNER).allowed, false);
+      assert.ok(readableFields(person, OWNER).includes(email));
+      assertWriteAllowed(person, 'update', { email: 'ann@example.org', given_name: 'Ann' }, OWNER);
+    });
+
+    it('lets the service search person.email but not read it, while it reads person.given_name', () => {
+      const person = classNamed('person');
+      const email = fieldNamed(person, 'email');
+      const given = fieldNamed(person, 'given_name');
       assert.equal(fieldDecision(email, 'search', SERVICE).allowed, true);
       assert.equal(fieldDecision(email, 'read', SERVICE).allowed, false);
+      assert.equal(fieldDecision(given, 'read', SERVICE).allowed, true);
+      assert.equal(fieldDecision(given, 'search', SERVICE).allowed, false);
+      const readable = readableFields(person, SERVICE).map((field) => field.name);
+      assert.ok(readable.includes('given_name'));
+      assert.ok(!readable.includes('email'));
+    });
+
+    it('lets a signed friend read person.email, which its own rules do not take from the network', () => {
+      const email = fieldNamed(classNamed('person'), 'email');
+      assert.equal(fieldDecision(email, 'read', FRIEND_SIGNED).allowed, true);
+      assert.equal(fieldDecision(email, 'search', FRIEND_SIGNED).allowed, false);
+    });
+
+    it('lets the owner read and update member.member_id, and the service and any member persist it', () => {
+      const memberId = fieldNamed(classNamed('member'), 'member_id');
+      assert.equal(fieldDecision(memberId, 'read', OWNER).allowed, true);
+      assert.equal(fieldDecision(memberId, 'update', OWNER).allowed, true);
+      assert.equal(fieldDecision(memberId, 'persist', SERVICE).allowed, true);
+      assert.equal(fieldDecision(memberId, 'persist', member()).allowed, true);
+      assert.equal(fieldDecision(memberId, 'read', SERVICE).allowed, false);
+      assert.equal(fieldDecision(memberId, 'read', member()).allowed, false);
     });
 
     it('lets anonymous clients read and subscribe to channels', () => {

@@ -22,12 +22,16 @@ import {
   member,
 } from './factories.js';
 
-const ownerOnly = (...permissions: string[]): unknown => ({ member: { permissions } });
+/** Own rules naming only the owner: its permissions are replaced, the other entities keep theirs. */
+const ownerPermissions = (...permissions: string[]): unknown => ({ member: { permissions } });
 
 /**
- * `profile` (object class): the owner reads and updates, friends read. `secret` only the owner may read
- * (nobody update), `email` only the service may search, `old` is obsolete; `address.geo` has its own
- * rules below an inheriting `address`, and `tags` items have a `note` with own rules.
+ * Own rules are merged per entity over the inherited ones (an entity they name gets exactly those
+ * permissions, the others keep the class's). `profile` (object class): the owner reads and updates,
+ * friends read. `secret` only the owner may read (nobody update; `network` is named with nothing),
+ * `email` adds the service's search and keeps the owner's and friends' access, `old` is obsolete;
+ * `address.geo` has its own owner rules below an inheriting `address` (friends keep their read), and
+ * `tags` items have a `note` with own owner rules.
  * `notes` (array class): the owner reads, appends, deletes; any member appends, but not `pinned`.
  */
 function firewallDocument(): Record<string, unknown> {
@@ -41,7 +45,10 @@ function firewallDocument(): Record<string, unknown> {
         },
         properties: {
           name: { type: 'string' },
-          secret: { type: 'string', '#accesscontrol': ownerOnly('read') },
+          secret: {
+            type: 'string',
+            '#accesscontrol': { member: { permissions: ['read'] }, network: { permissions: [] } },
+          },
           email: {
             type: 'string',
             '#accesscontrol': { service: { permissions: [{ permission: 'search' }] } },
@@ -53,7 +60,7 @@ function firewallDocument(): Record<string, unknown> {
               city: { type: 'string' },
               geo: {
                 type: 'object',
-                '#accesscontrol': ownerOnly('read'),
+                '#accesscontrol': ownerPermissions('read'),
                 properties: { lat: { type: 'number' } },
               },
             },
@@ -64,7 +71,7 @@ function firewallDocument(): Record<string, unknown> {
               type: 'object',
               properties: {
                 label: { type: 'string' },
-                note: { type: 'string', '#accesscontrol': ownerOnly('read') },
+                note: { type: 'string', '#accesscontrol': ownerPermissions('read') },
               },
             },
           },
@@ -90,7 +97,7 @@ function firewallDocument(): Record<string, unknown> {
         type: 'object',
         properties: {
           text: { type: 'string' },
-          pinned: { type: 'boolean', '#accesscontrol': ownerOnly('append') },
+          pinned: { type: 'boolean', '#accesscontrol': { any_member: { permissions: [] } } },
         },
       },
     },
@@ -134,17 +141,37 @@ describe('firewall', () => {
       assert.equal(fieldDecision(fieldAt(PROFILE, 'name'), 'update', OWNER).allowed, true);
     });
 
-    it("uses a field's own rules instead of the class rules", () => {
+    it("uses a field's own rules for the entities they name, replacing the class's for those", () => {
+      assert.equal(fieldDecision(fieldAt(PROFILE, 'secret'), 'read', OWNER).allowed, true);
       assert.equal(fieldDecision(fieldAt(PROFILE, 'secret'), 'read', FRIEND).allowed, false);
       assert.equal(fieldDecision(fieldAt(PROFILE, 'secret'), 'update', OWNER).allowed, false);
       assert.equal(fieldDecision(fieldAt(PROFILE, 'email'), 'search', SERVICE).allowed, true);
+      assert.equal(fieldDecision(fieldAt(PROFILE, 'email'), 'read', SERVICE).allowed, false);
     });
 
-    it('lets nested fields inherit from their parent field, and honours their own rules', () => {
+    it("keeps the class's rules for the entities a field's own rules do not name", () => {
+      assert.equal(fieldDecision(fieldAt(PROFILE, 'email'), 'read', OWNER).allowed, true);
+      assert.equal(fieldDecision(fieldAt(PROFILE, 'email'), 'update', OWNER).allowed, true);
+      assert.equal(fieldDecision(fieldAt(PROFILE, 'email'), 'read', FRIEND).allowed, true);
+      assert.equal(fieldDecision(fieldAt(PROFILE, 'email'), 'search', OWNER).allowed, false);
+      assert.equal(fieldDecision(fieldAt(NOTES, 'pinned'), 'append', OWNER).allowed, true);
+      assert.equal(fieldDecision(fieldAt(NOTES, 'pinned'), 'append', UNLINKED).allowed, false);
+    });
+
+    it('lets nested fields inherit from their parent field, merging their own rules per entity', () => {
       assert.equal(fieldDecision(fieldAt(PROFILE, 'address.city'), 'read', FRIEND).allowed, true);
-      assert.equal(fieldDecision(fieldAt(PROFILE, 'address.geo'), 'read', FRIEND).allowed, false);
+      assert.equal(fieldDecision(fieldAt(PROFILE, 'address.city'), 'update', OWNER).allowed, true);
+      assert.equal(fieldDecision(fieldAt(PROFILE, 'address.geo'), 'read', OWNER).allowed, true);
+      assert.equal(fieldDecision(fieldAt(PROFILE, 'address.geo'), 'update', OWNER).allowed, false);
+      assert.equal(fieldDecision(fieldAt(PROFILE, 'address.geo'), 'read', FRIEND).allowed, true);
       assert.equal(fieldDecision(fieldAt(PROFILE, 'address.geo.lat'), 'read', OWNER).allowed, true);
-      assert.equal(fieldDecision(fieldAt(PROFILE, 'address.geo.lat'), 'read', FRIEND).allowed, false);
+      assert.equal(fieldDecision(fieldAt(PROFILE, 'address.geo.lat'), 'update', OWNER).allowed, false);
+      assert.equal(fieldDecision(fieldAt(PROFILE, 'address.geo.lat'), 'read', FRIEND).allowed, true);
+      assert.equal(
+        fieldDecision(fieldAt(PROFILE, 'address.geo.lat'), 'read', member({ relations: ['colleague'] }))
+          .allowed,
+        false,
+      );
     });
 
     it('never lets anyone read an obsolete field, the owner included', () => {
@@ -156,11 +183,11 @@ describe('firewall', () => {
 
   describe('readableFields', () => {
     it('gives the owner every non-obsolete field whose read it is granted', () => {
-      assert.deepEqual(names(PROFILE, OWNER), ['name', 'secret', 'address', 'tags']);
+      assert.deepEqual(names(PROFILE, OWNER), ['name', 'secret', 'email', 'address', 'tags']);
     });
 
-    it('gives a friend the inherited fields but not those whose own rules leave it out', () => {
-      assert.deepEqual(names(PROFILE, FRIEND), ['name', 'address', 'tags']);
+    it('gives a friend the inherited fields but not those whose own rules take its read away', () => {
+      assert.deepEqual(names(PROFILE, FRIEND), ['name', 'email', 'address', 'tags']);
     });
 
     it('gives nothing to a requester the class does not let read, whatever the fields say', () => {
@@ -194,6 +221,8 @@ describe('firewall', () => {
     it('allows a write when the class and every field present allow it', () => {
       assertWriteAllowed(PROFILE, 'update', { name: 'Ann', address: { city: 'Utrecht' } }, OWNER);
       assertWriteAllowed(NOTES, 'append', { text: 'hi' }, UNLINKED);
+      assertWriteAllowed(PROFILE, 'update', { email: 'ann@example.org' }, OWNER);
+      assertWriteAllowed(NOTES, 'append', { text: 'hi', pinned: true }, OWNER);
     });
 
     it('checks only the class when there is no input', () => {

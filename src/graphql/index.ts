@@ -1,0 +1,34 @@
+/**
+ * The GraphQL API of a membership (spec §7): the schema generated from a service contract, resolvers
+ * that reach storage only through the data firewall (spec §6), the in-process event bus behind
+ * subscriptions, and in-process execution with limits. Serving it over HTTP and WebSocket is the pod
+ * server's job. Other folders import only this file.
+ */
+export { buildMembershipSchema, schemaContractInfo } from './schema.js';
+export type { SchemaContractInfo } from './schema.js';
+export type {
+  ErrorLogger,
+  MembershipContext,
+  ProxyEdge,
+  ProxyError,
+  ProxyHook,
+  ProxyRequest,
+  ProxyResult,
+} from './context.js';
+export { DEFAULT_MAX_QUEUE, MAX_EVENTS_PER_MUTATION, MembershipEvents, UPDATE_ACTIONS } from './events.js';
+export type { DataEvent, EventSubscriptionOptions, MembershipEventsOptions, UpdateAction } from './events.js';
+export { INTERNAL_ERROR_MESSAGE, toGraphQLError } from './errors.js';
+export {
+  DEFAULT_MAX_TOKENS,
+  executeMembershipQuery,
+  prepareMembershipOperation,
+  subscribeMembership,
+  withErrorCode,
+  withErrorCodes,
+} from './execute.js';
+export type { ExecuteOptions, MembershipRequest } from './execute.js';
+export { DEFAULT_QUERY_LIMITS, queryLimitsRule } from './limits.js';
+export type { QueryLimits } from './limits.js';
+export { ownerOnlyIntrospectionRule } from './introspection-rule.js';
+export { rootFieldNames, typeNames } from './names.js';
+export { DateTimeScalar, UUIDScalar } from './scalars.js';

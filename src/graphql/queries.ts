@@ -1,0 +1,127 @@
+/**
+ * Resolvers of the query root (spec §7): `X` for object classes, `X_connection` for every class (local,
+ * proxied to one member, or recursive), and `X_counter`. Every one checks the class's `read` first
+ * (spec §6); the fields of the records are checked one by one by the node resolver.
+ */
+import type { Contract, DataClass } from '../contract/index.js';
+import { evaluateFilter, type FilterInput, type Page, type ValidFilter } from '../storage/index.js';
+import { assertClassAllowed, readableFilter } from './access.js';
+import type { ProxyEdge, ProxyError, ProxyResult } from './context.js';
+import { guarded, type Resolver } from './errors.js';
+import { forward, routeQuery, type ConnectionArgs } from './federation.js';
+import { nodeSource, type NodeSource } from './node.js';
+
+/** The source of a `T_connection` (field names as in the schema, so default resolvers apply). */
+export interface ConnectionSource {
+  readonly total_count: number;
+  readonly edges: readonly EdgeSource[];
+  readonly page_info: { readonly end_cursor: string | null; readonly has_next_page: boolean };
+  readonly remote_errors: readonly ProxyError[];
+}
+
+export interface EdgeSource {
+  readonly cursor: string;
+  readonly origin: string | null;
+  readonly node: NodeSource;
+}
+
+export interface FilterArgs {
+  readonly filter?: FilterInput | null;
+}
+
+/** `X`: this pod's record of an object class, or null. */
+export function objectResolver(cls: DataClass): Resolver<unknown, unknown, Promise<NodeSource | null>> {
+  return guarded(async (_source, _args, context) => {
+    assertClassAllowed(cls, 'read', context.requester);
+    const record = await context.store.getObject(cls.name);
+    return record ? nodeSource(cls.fields, record.data) : null;
+  });
+}
+
+/** `X_counter(filter)`: how many records match. */
+export function counterResolver(cls: DataClass): Resolver<unknown, FilterArgs, Promise<number>> {
+  return guarded(async (_source, args, context) => {
+    assertClassAllowed(cls, 'read', context.requester);
+    readableFilter(cls, args.filter, context.requester);
+    return context.store.count(cls.name, args.filter);
+  });
+}
+
+/** `X_connection(...)` (spec §7, §8). */
+export function connectionResolver(
+  cls: DataClass,
+  contract: Contract,
+): Resolver<unknown, ConnectionArgs, Promise<ConnectionSource>> {
+  return guarded(async (_source, args, context) => {
+    const route = routeQuery(cls.name, contract, args, context);
+    if (route.kind === 'remote') {
+      // The remote pod applies its own rules for this pod (spec §8); the filter is still checked here
+      // so a malformed one fails the same way as locally, and again over what comes back.
+      const filter = readableFilter(cls, args.filter, context.requester);
+      return remoteConnection(cls, filter, await forward(route.request, context));
+    }
+    const decision = assertClassAllowed(cls, 'read', context.requester);
+    const filter = readableFilter(cls, args.filter, context.requester);
+    const page = await context.store.query(cls.name, {
+      filter: args.filter,
+      first: args.first,
+      after: args.after,
+    });
+    // A grant with `anonimized_responses` (spec §5) reads the records but not whose pod holds them.
+    const origin = decision.grant?.permission.anonymizedResponses ? null : context.memberId;
+    const local = localConnection(cls, page, origin);
+    if (route.kind === 'local') return local;
+    return mergeRemote(cls, local, filter, await forward(route.request, context));
+  });
+}
+
+/** `memberId` null: origins are withheld. */
+function localConnection(cls: DataClass, page: Page, memberId: string | null): ConnectionSource {
+  return {
+    total_count: page.totalCount,
+    edges: page.records.map((record) => ({
+      cursor: record.cursor,
+      // spec §7: the member whose pod holds the record; a cached copy of remote data names its source.
+      origin: memberId === null ? null : (record.meta.origin ?? memberId),
+      node: nodeSource(cls.fields, record.data),
+    })),
+    page_info: { end_cursor: page.endCursor, has_next_page: page.hasNextPage },
+    remote_errors: [],
+  };
+}
+
+/** Remote edges that match the filter: remote pods are not trusted to have applied it. */
+function remoteEdges(cls: DataClass, filter: ValidFilter, edges: readonly ProxyEdge[]): EdgeSource[] {
+  return edges
+    .filter((edge) => evaluateFilter(filter, edge.node))
+    .map((edge) => ({ cursor: edge.cursor, origin: edge.origin, node: nodeSource(cls.fields, edge.node) }));
+}
+
+function remoteConnection(cls: DataClass, filter: ValidFilter, result: ProxyResult): ConnectionSource {
+  const edges = remoteEdges(cls, filter, result.edges);
+  return {
+    total_count: edges.length,
+    edges,
+    page_info: { end_cursor: edges.at(-1)?.cursor ?? null, has_next_page: false },
+    remote_errors: result.errors,
+  };
+}
+
+/**
+ * spec §8: this pod's page first, then what the linked pods sent. Paging (`after`, `has_next_page`)
+ * is this pod's; remote pods each answer with at most `first` records of their own.
+ */
+function mergeRemote(
+  cls: DataClass,
+  local: ConnectionSource,
+  filter: ValidFilter,
+  result: ProxyResult,
+): ConnectionSource {
+  const edges = remoteEdges(cls, filter, result.edges);
+  return {
+    total_count: local.total_count + edges.length,
+    edges: [...local.edges, ...edges],
+    page_info: local.page_info,
+    remote_errors: result.errors,
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The GraphQL schema of a membership, generated from its service contract (spec §7): built once per
+ * contract version with graphql-js type objects (never by pasting contract text into SDL) and shared
+ * by every request; per-request state comes in through the `MembershipContext`.
+ */
+import {
+  GraphQLInt,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLSchema,
+  GraphQLString,
+  assertValidSchema,
+  type GraphQLFieldConfig,
+  type GraphQLFieldConfigArgumentMap,
+  type GraphQLInputObjectType,
+  type ThunkObjMap,
+} from 'graphql';
+import type { Contract, DataClass } from '../contract/index.js';
+import { ByodaError } from '../errors/index.js';
+import type { MembershipContext } from './context.js';
+import { appendResolver, deleteResolver, mutateResolver, updateResolver } from './mutations.js';
+import { rootFieldNames } from './names.js';
+import { connectionResolver, counterResolver, objectResolver } from './queries.js';
+import { DateTimeScalar, UUIDScalar } from './scalars.js';
+import { SchemaTypes, servedFields, type ObjectTypeSet } from './schema-types.js';
+import { updateEventResolver, updatesSubscriber } from './subscriptions.js';
+
+type RootField = GraphQLFieldConfig<unknown, MembershipContext>;
+type RootFields = Record<string, RootField>;
+
+interface Roots {
+  readonly query: RootFields;
+  readonly mutation: RootFields;
+  readonly subscription: RootFields;
+}
+
+/** What a built schema remembers of its contract, to catch a context of another version. */
+export interface SchemaContractInfo {
+  readonly serviceId: number;
+  readonly version: number;
+}
+
+const CONTRACT_EXTENSION = 'byodaContract';
+
+/** The contract a schema was built for, if `buildMembershipSchema` built it. */
+export function schemaContractInfo(schema: GraphQLSchema): SchemaContractInfo | undefined {
+  return schema.extensions[CONTRACT_EXTENSION] as SchemaContractInfo | undefined;
+}
+
+/** Classes the API serves: not `#obsolete` (spec §5) and with at least one served field. */
+function servedClasses(contract: Contract): readonly DataClass[] {
+  return contract.classes.filter((cls) => !cls.obsolete && servedFields(cls.fields).length > 0);
+}
+
+function filterArg(
+  filter: GraphQLInputObjectType | undefined,
+  required: boolean,
+): GraphQLFieldConfigArgumentMap {
+  if (!filter) return {};
+  return { filter: { type: required ? new GraphQLNonNull(filter) : filter } };
+}
+
+/** spec §7: the arguments every `X_connection` takes, federation ones included (spec §8). */
+function connectionArgs(types: ObjectTypeSet): GraphQLFieldConfigArgumentMap {
+  return {
+    ...filterArg(types.filter, false),
+    first: { type: GraphQLInt, description: 'Page size, 0 to 100; 20 when absent.' },
+    after: { type: GraphQLString, description: 'The `end_cursor` of the previous page.' },
+    depth: { type: GraphQLInt, description: 'Recursion depth (spec §8): 0 (default) answers locally.' },
+    relations: { type: new GraphQLList(new GraphQLNonNull(GraphQLString)) },
+    remote_member_id: { type: UUIDScalar, description: 'Ask this member’s pod instead (owner only).' },
+    query_id: { type: UUIDScalar },
+    timestamp: { type: DateTimeScalar },
+    origin_member_id: { type: UUIDScalar },
+    origin_signature: { type: GraphQLString },
+  };
+}
+
+function addQueries(cls: DataClass, contract: Contract, types: ObjectTypeSet, roots: Roots): void {
+  const names = rootFieldNames(cls.name);
+  if (cls.kind === 'object') {
+    roots.query[names.object] = {
+      type: types.object,
+      description: cls.description,
+      resolve: objectResolver(cls),
+    };
+  }
+  roots.query[names.connection] = {
+    type: types.connection,
+    description: cls.description,
+    args: connectionArgs(types),
+    resolve: connectionResolver(cls, contract),
+  };
+  // Every array class gets a counter, not only those with `counter` fields: counting needs no index, and a
+  // client should not have to read the contract's `#properties` to know whether it may count.
+  if (cls.kind === 'array') {
+    roots.query[names.counter] = {
+      type: GraphQLInt,
+      args: filterArg(types.filter, false),
+      resolve: counterResolver(cls),
+    };
+  }
+}
+
+function addObjectMutations(cls: DataClass, types: ObjectTypeSet, roots: Roots): void {
+  roots.mutation[rootFieldNames(cls.name).mutate] = {
+    type: types.object,
+    description: `Creates or replaces the ${cls.name} record.`,
+    args: { input: { type: new GraphQLNonNull(types.input) } },
+    resolve: mutateResolver(cls),
+  };
+}
+
+function addArrayMutations(cls: DataClass, types: ObjectTypeSet, roots: Roots): void {
+  const names = rootFieldNames(cls.name);
+  roots.mutation[names.append] = {
+    type: types.object,
+    args: { input: { type: new GraphQLNonNull(types.input) } },
+    resolve: appendResolver(cls),
+  };
+  roots.mutation[names.update] = {
+    type: GraphQLInt,
+    description: 'Sets the given fields (null clears one) on every matching record; returns how many.',
+    args: { ...filterArg(types.filter, true), input: { type: new GraphQLNonNull(types.updateInput) } },
+    resolve: updateResolver(cls),
+  };
+  roots.mutation[names.deleteFrom] = {
+    type: GraphQLInt,
+    description: 'Removes every matching record (an empty filter matches all); returns how many.',
+    args: filterArg(types.filter, true),
+    resolve: deleteResolver(cls),
+  };
+}
+
+function addSubscription(cls: DataClass, types: ObjectTypeSet, roots: Roots): void {
+  roots.subscription[rootFieldNames(cls.name).updates] = {
+    type: types.updateEvent,
+    args: filterArg(types.filter, false),
+    subscribe: updatesSubscriber(cls),
+    resolve: updateEventResolver(cls),
+  };
+}
+
+function rootType(name: string, fields: RootFields): GraphQLObjectType | undefined {
+  if (Object.keys(fields).length === 0) return undefined;
+  return new GraphQLObjectType<unknown, MembershipContext>({
+    name,
+    fields: fields as ThunkObjMap<RootField>,
+  });
+}
+
+/**
+ * The schema of a membership of the contract's service (spec §7). Throws BYODA_ERR_CONTRACT_PATH when
+ * generated names collide, and BYODA_ERR_CONFIG when the contract serves no class at all.
+ */
+export function buildMembershipSchema(contract: Contract): GraphQLSchema {
+  const types = new SchemaTypes();
+  const roots: Roots = { query: {}, mutation: {}, subscription: {} };
+  const classes = servedClasses(contract);
+  if (classes.length === 0) {
+    throw new ByodaError(
+      'BYODA_ERR_CONFIG',
+      `contract of service ${contract.serviceId} serves no data class`,
+    );
+  }
+  for (const cls of classes) {
+    // An array class's item type may serve several classes, so only object classes describe their type.
+    const description = cls.kind === 'object' ? cls.description : undefined;
+    const set = types.typeSet(cls.typeName, cls.fields, cls.path, description);
+    addQueries(cls, contract, set, roots);
+    if (cls.kind === 'object') addObjectMutations(cls, set, roots);
+    else {
+      addArrayMutations(cls, set, roots);
+      addSubscription(cls, set, roots);
+    }
+  }
+  const info: SchemaContractInfo = { serviceId: contract.serviceId, version: contract.version };
+  const schema = new GraphQLSchema({
+    query: rootType('Query', roots.query),
+    mutation: rootType('Mutation', roots.mutation),
+    subscription: rootType('Subscription', roots.subscription),
+    extensions: { [CONTRACT_EXTENSION]: info },
+  });
+  // Fail now, at build time, not on the first request.
+  assertValidSchema(schema);
+  return schema;
+}

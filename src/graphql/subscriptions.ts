@@ -1,0 +1,46 @@
+/**
+ * `X_updates(filter)` (spec §7): a stream of the appends, updates and deletes of an array class.
+ *
+ * Rights are checked twice (spec §6): at subscribe time (`subscribe`, and `read`, since every event is
+ * a read, so a subscription that could never deliver anything is refused up front rather than left
+ * silent) and for every event when it is delivered, with the requester as it is then. The fields of
+ * each event's record go through the node resolver like any read.
+ */
+import type { DataClass } from '../contract/index.js';
+import { classDecision } from '../firewall/index.js';
+import { evaluateFilter } from '../storage/index.js';
+import { assertClassAllowed, readableFilter } from './access.js';
+import type { MembershipContext } from './context.js';
+import { guarded, type Resolver } from './errors.js';
+import type { DataEvent, UpdateAction } from './events.js';
+import { nodeSource, type NodeSource } from './node.js';
+import type { FilterArgs } from './queries.js';
+
+/** The source of a `T_update_event`. */
+export interface UpdateEventSource {
+  readonly action: UpdateAction;
+  readonly node: NodeSource | null;
+}
+
+export function updatesSubscriber(
+  cls: DataClass,
+): Resolver<unknown, FilterArgs, Promise<AsyncIterable<DataEvent>>> {
+  return guarded(async (_source, args, context: MembershipContext) => {
+    assertClassAllowed(cls, 'subscribe', context.requester);
+    assertClassAllowed(cls, 'read', context.requester);
+    const filter = readableFilter(cls, args.filter, context.requester);
+    return context.events.subscribe(cls.name, {
+      // A null node ("more changed than events carry") concerns every subscriber of the class.
+      matches: (event) => event.node === null || evaluateFilter(filter, event.node),
+      deliverable: () => classDecision(cls, 'read', context.requester).allowed,
+    });
+  });
+}
+
+/** Turns a published event into the event type's source. */
+export function updateEventResolver(cls: DataClass): (event: unknown) => UpdateEventSource {
+  return (payload) => {
+    const event = payload as DataEvent; // the payloads are what our own event queue yields
+    return { action: event.action, node: event.node ? nodeSource(cls.fields, event.node) : null };
+  };
+}
