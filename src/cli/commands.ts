@@ -4,7 +4,11 @@
  */
 import type { Command } from 'commander';
 import { registerContractCommands } from './contract.js';
+import { registerDirectoryCommands } from './directory.js';
+import { registerNetworkCommands } from './network.js';
 
 export function registerCommands(program: Command): void {
   registerContractCommands(program);
+  registerNetworkCommands(program);
+  registerDirectoryCommands(program);
 }

@@ -24,6 +24,19 @@ export interface DnsResolver {
   resolveA(name: string): Promise<string[]>;
   /** IPv6 addresses of `name`; [] when the name exists without one. Throws DnsNameNotFoundError. */
   resolveAaaa(name: string): Promise<string[]>;
+  /**
+   * SRV records of `name` (`_byoda._tcp.<fqdn>` for a BYODA server's port), sorted by priority, then
+   * by weight, highest first; [] when the name exists without one. Throws DnsNameNotFoundError.
+   */
+  resolveSrv(name: string): Promise<SrvAnswer[]>;
+}
+
+export interface SrvAnswer {
+  /** The target host (Node calls it `name`). */
+  readonly target: string;
+  readonly port: number;
+  readonly priority: number;
+  readonly weight: number;
 }
 
 /** NXDOMAIN: the name does not exist (not registered, or removed). */
@@ -51,12 +64,13 @@ export function createResolver(options: ResolverOptions): DnsResolver {
   // a deadline of our own bounds it, and the per-try timeout only spreads the attempts within it.
   const resolver = new Resolver({ timeout: Math.max(1, Math.floor(timeoutMs / (2 ** tries - 1))), tries });
   resolver.setServers([server]);
-  const lookup = (name: string, query: () => Promise<string[]>): Promise<string[]> =>
+  const lookup = <T>(name: string, query: () => Promise<T[]>): Promise<T[]> =>
     withDnsErrors(name, () => withDeadline(query(), timeoutMs));
   return {
     server,
     resolveA: (name) => lookup(name, () => resolver.resolve4(name)),
     resolveAaaa: (name) => lookup(name, () => resolver.resolve6(name)),
+    resolveSrv: async (name) => sortSrv(await lookup(name, () => resolver.resolveSrv(name))),
   };
 }
 
@@ -87,8 +101,17 @@ function withDeadline<T>(query: Promise<T>, ms: number): Promise<T> {
   return Promise.race([query, deadline]).finally(() => clearTimeout(timer));
 }
 
+/** RFC 2782 order for a client that tries one target after another: lowest priority, then heaviest. */
+export function sortSrv(
+  records: readonly { name: string; port: number; priority: number; weight: number }[],
+): SrvAnswer[] {
+  return records
+    .map(({ name, port, priority, weight }) => ({ target: name, port, priority, weight }))
+    .sort((a, b) => a.priority - b.priority || b.weight - a.weight);
+}
+
 /** Node reports DNS outcomes as error codes; turn them into results and ByodaErrors. */
-async function withDnsErrors(name: string, query: () => Promise<string[]>): Promise<string[]> {
+async function withDnsErrors<T>(name: string, query: () => Promise<T[]>): Promise<T[]> {
   try {
     return await query();
   } catch (err) {

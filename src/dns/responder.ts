@@ -43,7 +43,14 @@ const BADVERS_EXTENDED = 1;
 const OPCODE_QUERY = 0;
 const CLASS_IN = 1;
 const CLASS_ANY = 255;
-const TYPE_NAMES: Readonly<Record<number, string>> = { 1: 'A', 2: 'NS', 6: 'SOA', 28: 'AAAA', 255: 'ANY' };
+const TYPE_NAMES: Readonly<Record<number, string>> = {
+  1: 'A',
+  2: 'NS',
+  6: 'SOA',
+  28: 'AAAA',
+  33: 'SRV',
+  255: 'ANY',
+};
 /** Zone transfers (AXFR, IXFR) are not offered: the zone lists every pod of the network. */
 const TRANSFER_TYPES = new Set([251, 252]);
 const TYPE_OPT = 41;
@@ -228,6 +235,9 @@ function optRecord(extendedRcode: number, udpPayloadSize: number): OptAnswer {
 function toAnswer(record: ZoneRecord): Answer {
   if (record.type === 'SOA') {
     return { type: 'SOA', name: record.name, ttl: record.ttl, class: 'IN', data: record.data };
+  }
+  if (record.type === 'SRV') {
+    return { type: 'SRV', name: record.name, ttl: record.ttl, class: 'IN', data: { ...record.data } };
   }
   return { type: record.type, name: record.name, ttl: record.ttl, class: 'IN', data: record.data };
 }

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { ByodaError } from '../errors/index.js';
-import type { AddressType, StoredRecord, StoredZone, ZoneStore } from './zone-store.js';
+import type { StoredRecord, StoredRecordType, StoredZone, ZoneStore } from './zone-store.js';
 
 /** Schema versions, applied in order; `PRAGMA user_version` records how many have run. */
 const MIGRATIONS: readonly string[] = [
@@ -23,6 +23,18 @@ const MIGRATIONS: readonly string[] = [
      key   TEXT PRIMARY KEY,
      value INTEGER NOT NULL
    );`,
+  // 2: SRV records (a port per name, docs/protocol.md "DNS"). SQLite cannot alter a CHECK, so the
+  // table is rebuilt with the wider one.
+  `CREATE TABLE records_new (
+     name  TEXT    NOT NULL,
+     type  TEXT    NOT NULL CHECK (type IN ('A', 'AAAA', 'SRV')),
+     value TEXT    NOT NULL,
+     ttl   INTEGER NOT NULL CHECK (ttl >= 0),
+     PRIMARY KEY (name, type, value)
+   );
+   INSERT INTO records_new (name, type, value, ttl) SELECT name, type, value, ttl FROM records;
+   DROP TABLE records;
+   ALTER TABLE records_new RENAME TO records;`,
 ];
 
 interface RecordRow {
@@ -55,7 +67,7 @@ export class SqliteZoneStore implements ZoneStore {
   }
 
   load(): StoredZone {
-    const records = this.selectRecords.all().filter(isAddressRow).map(toStoredRecord);
+    const records = this.selectRecords.all().filter(isKnownRow).map(toStoredRecord);
     return { records, serial: this.selectSerial.get()?.value };
   }
 
@@ -104,10 +116,10 @@ function migrate(db: SqliteDatabase): void {
   });
 }
 
-function isAddressRow(row: RecordRow): row is RecordRow & { type: AddressType } {
-  return row.type === 'A' || row.type === 'AAAA';
+function isKnownRow(row: RecordRow): row is RecordRow & { type: StoredRecordType } {
+  return row.type === 'A' || row.type === 'AAAA' || row.type === 'SRV';
 }
 
-function toStoredRecord(row: RecordRow & { type: AddressType }): StoredRecord {
+function toStoredRecord(row: RecordRow & { type: StoredRecordType }): StoredRecord {
   return { name: row.name, type: row.type, value: row.value, ttl: row.ttl };
 }

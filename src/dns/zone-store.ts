@@ -5,14 +5,19 @@
  * a change and its serial bump atomic without interleaving.
  */
 
-/** The record types a zone stores per name; SOA and NS are derived from the zone's options. */
+/** The address record types a zone stores per name. */
 export type AddressType = 'A' | 'AAAA';
+/** Every record type a zone stores; SOA and NS are derived from the zone's options. */
+export type StoredRecordType = AddressType | 'SRV';
 
 export interface StoredRecord {
   /** Canonical name (lower-case, no trailing dot). */
   readonly name: string;
-  readonly type: AddressType;
-  /** The address in text form (`192.0.2.1`, `2001:db8::1`). */
+  readonly type: StoredRecordType;
+  /**
+   * The data in text form: an address (`192.0.2.1`, `2001:db8::1`), or for SRV the zone-file form
+   * `<priority> <weight> <port> <target>` (srv.ts).
+   */
   readonly value: string;
   /** Seconds. */
   readonly ttl: number;

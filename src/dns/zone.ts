@@ -1,5 +1,5 @@
 /**
- * The zone of one network domain (spec §2): an A/AAAA record set per name, plus the SOA and NS records
+ * The zone of one network domain (spec §2): an A/AAAA/SRV record set per name, plus the SOA and NS records
  * that make the directory's DNS server authoritative for it. The zone answers from memory and writes
  * every change through to its store, bumping the SOA serial, so that secondaries and caches could tell
  * that something changed.
@@ -7,8 +7,10 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { ByodaError } from '../errors/index.js';
 import { canonicalName, intermediateNames, isHostName, isInDomain } from './names.js';
+import { formatSrv, parseSrv, toSrvData } from './srv.js';
+import type { SrvData, SrvInput } from './srv.js';
 import { MemoryZoneStore } from './zone-store.js';
-import type { AddressType, StoredRecord, ZoneStore } from './zone-store.js';
+import type { AddressType, StoredRecord, StoredRecordType, ZoneStore } from './zone-store.js';
 
 /** Pods move (new address on re-registration), so their records live in caches only briefly. */
 export const DEFAULT_TTL = 300;
@@ -44,7 +46,8 @@ export interface SoaData extends SoaTimers {
 
 export type ZoneRecord =
   | { readonly name: string; readonly type: 'A' | 'AAAA' | 'NS'; readonly ttl: number; readonly data: string }
-  | { readonly name: string; readonly type: 'SOA'; readonly ttl: number; readonly data: SoaData };
+  | { readonly name: string; readonly type: 'SOA'; readonly ttl: number; readonly data: SoaData }
+  | { readonly name: string; readonly type: 'SRV'; readonly ttl: number; readonly data: SrvData };
 
 /**
  * What the zone says about a (name, type) question. `outside`: not ours to answer (REFUSED);
@@ -82,7 +85,9 @@ export interface ZoneOptions {
   readonly nameServerAddress?: AddressInput;
 }
 
-type AddressSet = Readonly<Record<AddressType, readonly StoredRecord[]>>;
+type RecordSet = Readonly<Record<StoredRecordType, readonly StoredRecord[]>>;
+
+const EMPTY_SET: RecordSet = { A: [], AAAA: [], SRV: [] };
 
 export class Zone {
   /** Canonical network domain. */
@@ -93,7 +98,7 @@ export class Zone {
   private readonly defaultTtl: number;
   private readonly infrastructureTtl: number;
   private readonly timers: SoaTimers;
-  private readonly addresses = new Map<string, AddressSet>();
+  private readonly recordSets = new Map<string, RecordSet>();
   /** Empty non-terminals: how many names with records lie below each intermediate name. */
   private readonly descendants = new Map<string, number>();
   private currentSerial: number;
@@ -117,9 +122,9 @@ export class Zone {
     return this.currentSerial;
   }
 
-  /** Names that have address records, sorted. */
+  /** Names that have records (address or SRV), sorted. */
   names(): string[] {
-    return [...this.addresses.keys()].sort();
+    return [...this.recordSets.keys()].sort();
   }
 
   /**
@@ -129,14 +134,37 @@ export class Zone {
    */
   setAddress(name: string, input: AddressInput): boolean {
     const canonical = this.checkOwnName(name);
-    const next = toAddressSet(canonical, input, input.ttl ?? this.defaultTtl);
-    if (next.A.length + next.AAAA.length === 0) {
+    const addresses = toAddressSet(canonical, input, input.ttl ?? this.defaultTtl);
+    if (addresses.A.length + addresses.AAAA.length === 0) {
       throw new ByodaError('BYODA_ERR_DNS', `no address given for ${canonical}`);
     }
-    const previous = this.addresses.get(canonical);
-    if (previous && sameAddresses(previous, next)) return false;
-    this.commit(canonical, next);
-    return true;
+    const previous = this.recordSets.get(canonical) ?? EMPTY_SET;
+    return this.commitIfChanged(canonical, previous, { ...previous, ...addresses });
+  }
+
+  /**
+   * Sets the SRV record of `name` (`_service._proto.<host>`, e.g. `_byoda._tcp.<fqdn>`; see srv.ts),
+   * replacing the one it had. The target defaults to `<host>`. Returns whether anything changed.
+   */
+  setService(name: string, input: SrvInput): boolean {
+    const canonical = this.checkOwnName(name);
+    const ttl = checkTtl(input.ttl ?? this.defaultTtl);
+    const srv: StoredRecord = {
+      name: canonical,
+      type: 'SRV',
+      value: formatSrv(toSrvData(canonical, input)),
+      ttl,
+    };
+    const previous = this.recordSets.get(canonical) ?? EMPTY_SET;
+    return this.commitIfChanged(canonical, previous, { ...previous, SRV: [srv] });
+  }
+
+  /** Removes the SRV record of `name`, keeping any addresses; returns false when it had none. */
+  removeService(name: string): boolean {
+    const canonical = this.checkOwnName(name);
+    const previous = this.recordSets.get(canonical);
+    if (!previous || previous.SRV.length === 0) return false;
+    return this.commitIfChanged(canonical, previous, { ...previous, SRV: [] });
   }
 
   /** Removes every record of `name`; returns false when it had none. */
@@ -145,7 +173,7 @@ export class Zone {
     if (canonical === this.nameServer) {
       throw new ByodaError('BYODA_ERR_DNS', 'the name server of the zone cannot be removed', { status: 409 });
     }
-    if (!this.addresses.has(canonical)) return false;
+    if (!this.recordSets.has(canonical)) return false;
     this.commit(canonical, undefined);
     return true;
   }
@@ -162,8 +190,8 @@ export class Zone {
   }
 
   /**
-   * Answers a question. `type` is a record type name as dns-packet spells it (`A`, `AAAA`, `NS`, `SOA`,
-   * `ANY`); any other type of an existing name yields `nodata`, since the zone holds no such records.
+   * Answers a question. `type` is a record type name as dns-packet spells it (`A`, `AAAA`, `SRV`, `NS`,
+   * `SOA`, `ANY`); any other type of an existing name yields `nodata`, since the zone holds no such records.
    */
   lookup(name: string, type: string): LookupResult {
     const canonical = canonicalName(name);
@@ -181,11 +209,12 @@ export class Zone {
 
   private recordsOf(name: string, type: string): ZoneRecord[] {
     const atApex = name === this.domain;
-    const set = this.addresses.get(name);
-    const ofType = (wanted: AddressType): ZoneRecord[] => (set ? set[wanted].map(toZoneRecord) : []);
+    const set = this.recordSets.get(name);
+    const ofType = (wanted: StoredRecordType): ZoneRecord[] => (set ? set[wanted].flatMap(toZoneRecord) : []);
     switch (type) {
       case 'A':
       case 'AAAA':
+      case 'SRV':
         return ofType(type);
       case 'SOA':
         return atApex ? [this.soa()] : [];
@@ -193,14 +222,19 @@ export class Zone {
         return atApex ? [this.nsRecord()] : [];
       case 'ANY':
         // RFC 8482 allows a minimal answer; the zone is small, so give everything the name has.
-        return [...(atApex ? [this.soa(), this.nsRecord()] : []), ...ofType('A'), ...ofType('AAAA')];
+        return [
+          ...(atApex ? [this.soa(), this.nsRecord()] : []),
+          ...ofType('A'),
+          ...ofType('AAAA'),
+          ...ofType('SRV'),
+        ];
       default:
         return [];
     }
   }
 
   private exists(name: string): boolean {
-    return name === this.domain || this.addresses.has(name) || this.descendants.has(name);
+    return name === this.domain || this.recordSets.has(name) || this.descendants.has(name);
   }
 
   private nsRecord(): ZoneRecord {
@@ -213,10 +247,20 @@ export class Zone {
     return { ...soa, ttl: Math.min(soa.ttl, soa.data.minimum) };
   }
 
+  /**
+   * Additional-section addresses: the name server's for an NS answer (glue), and each in-zone SRV
+   * target's (RFC 2782), which saves the client a second query for the host it is about to contact.
+   */
   private glueFor(answers: readonly ZoneRecord[]): ZoneRecord[] {
-    if (!answers.some((record) => record.type === 'NS')) return [];
-    const set = this.addresses.get(this.nameServer);
-    return set ? [...set.A, ...set.AAAA].map(toZoneRecord) : [];
+    const hosts = new Set<string>();
+    for (const record of answers) {
+      if (record.type === 'NS') hosts.add(this.nameServer);
+      if (record.type === 'SRV') hosts.add(record.data.target);
+    }
+    return [...hosts].flatMap((host) => {
+      const set = this.recordSets.get(host);
+      return set ? [...set.A, ...set.AAAA].flatMap(toZoneRecord) : [];
+    });
   }
 
   private checkOwnName(name: string): string {
@@ -227,14 +271,21 @@ export class Zone {
     return canonical;
   }
 
+  /** Commits `next` unless it equals `previous`; a set left without records removes the name. */
+  private commitIfChanged(name: string, previous: RecordSet, next: RecordSet): boolean {
+    if (sameRecords(previous, next)) return false;
+    this.commit(name, allRecords(next).length > 0 ? next : undefined);
+    return true;
+  }
+
   /** Writes through to the store first, so memory never holds a change the store refused. */
-  private commit(name: string, next: AddressSet | undefined): void {
+  private commit(name: string, next: RecordSet | undefined): void {
     const serial = nextSerial(this.currentSerial);
-    this.store.replace(name, next ? [...next.A, ...next.AAAA] : [], serial);
+    this.store.replace(name, next ? allRecords(next) : [], serial);
     this.currentSerial = serial;
-    const existed = this.addresses.has(name);
-    if (next) this.addresses.set(name, next);
-    else this.addresses.delete(name);
+    const existed = this.recordSets.has(name);
+    if (next) this.recordSets.set(name, next);
+    else this.recordSets.delete(name);
     if (!existed && next) this.countDescendant(name, 1);
     if (existed && !next) this.countDescendant(name, -1);
   }
@@ -256,9 +307,10 @@ export class Zone {
       byName.set(record.name, [...(byName.get(record.name) ?? []), record]);
     }
     for (const [name, records] of byName) {
-      this.addresses.set(name, {
+      this.recordSets.set(name, {
         A: records.filter((r) => r.type === 'A'),
         AAAA: records.filter((r) => r.type === 'AAAA'),
+        SRV: records.filter((r) => r.type === 'SRV'),
       });
       this.countDescendant(name, 1);
     }
@@ -266,7 +318,11 @@ export class Zone {
   }
 }
 
-function toAddressSet(name: string, input: AddressInput, ttl: number): AddressSet {
+function toAddressSet(
+  name: string,
+  input: AddressInput,
+  ttl: number,
+): Readonly<Record<AddressType, readonly StoredRecord[]>> {
   checkTtl(ttl);
   const build = (type: AddressType, values: string | readonly string[] | undefined): StoredRecord[] => {
     const list = typeof values === 'string' ? [values] : [...(values ?? [])];
@@ -281,15 +337,25 @@ function toAddressSet(name: string, input: AddressInput, ttl: number): AddressSe
   return { A: build('A', input.a), AAAA: build('AAAA', input.aaaa) };
 }
 
-/** Both sets are sorted by value when built, so comparing them in order is enough. */
-function sameAddresses(left: AddressSet, right: AddressSet): boolean {
-  const key = (set: AddressSet): string =>
-    [...set.A, ...set.AAAA].map((record) => `${record.type} ${record.value} ${record.ttl}`).join(',');
+function allRecords(set: RecordSet): StoredRecord[] {
+  return [...set.A, ...set.AAAA, ...set.SRV];
+}
+
+/** Address sets are sorted by value when built and a name has one SRV record, so order is stable. */
+function sameRecords(left: RecordSet, right: RecordSet): boolean {
+  const key = (set: RecordSet): string =>
+    allRecords(set)
+      .map((record) => `${record.type} ${record.value} ${record.ttl}`)
+      .join(',');
   return key(left) === key(right);
 }
 
-function toZoneRecord(record: StoredRecord): ZoneRecord {
-  return { name: record.name, type: record.type, ttl: record.ttl, data: record.value };
+/** A stored record as an answer; an SRV row the zone cannot read (a damaged store) yields none. */
+function toZoneRecord(record: StoredRecord): ZoneRecord[] {
+  if (record.type !== 'SRV')
+    return [{ name: record.name, type: record.type, ttl: record.ttl, data: record.value }];
+  const data = parseSrv(record.value);
+  return data ? [{ name: record.name, type: 'SRV', ttl: record.ttl, data }] : [];
 }
 
 /** Serials only grow (RFC 1982 arithmetic); 0 is skipped on wrap-around so it never means "unset". */

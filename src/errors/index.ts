@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'BYODA_ERR_CONFLICT'
   | 'BYODA_ERR_TOO_LARGE'
   | 'BYODA_ERR_RATE_LIMITED'
+  | 'BYODA_ERR_UNREACHABLE'
+  | 'BYODA_ERR_NOT_IMPLEMENTED'
   | 'BYODA_ERR_CONFIG'
   | 'BYODA_ERR_INTERNAL';
 
@@ -40,6 +42,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   BYODA_ERR_CONFLICT: 409,
   BYODA_ERR_TOO_LARGE: 413,
   BYODA_ERR_RATE_LIMITED: 429,
+  /** A server we call could not be reached or answered nonsense (we act as a gateway). */
+  BYODA_ERR_UNREACHABLE: 502,
+  /** An API the protocol names that this version does not offer yet. */
+  BYODA_ERR_NOT_IMPLEMENTED: 501,
   BYODA_ERR_INTERNAL: 500,
 };
 

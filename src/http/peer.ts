@@ -12,7 +12,16 @@ const MAX_CHAIN_LENGTH = 8;
 
 /** The client's certificate chain, leaf first, as PEM strings; empty when it sent none. */
 export function peerCertificateChain(request: FastifyRequest): string[] {
-  const socket = request.raw.socket as TLSSocket;
+  return peerCertificateChainOf(request.raw.socket as TLSSocket);
+}
+
+/**
+ * The same for a TLS socket, e.g. at its `secureConnection` event. Beware: on a resumed TLS session the
+ * peer's intermediates are not available (OpenSSL keeps only the leaf in the session), so the chain
+ * is the leaf alone; verify full chains at the handshake that created the session (see
+ * src/directory/requester.ts) or have clients not resume sessions.
+ */
+export function peerCertificateChainOf(socket: TLSSocket): string[] {
   if (typeof socket.getPeerCertificate !== 'function') return [];
   // An empty object (not null) when the client sent no certificate.
   const leaf = socket.getPeerCertificate(true) as Partial<DetailedPeerCertificate> | null;

@@ -53,7 +53,7 @@ export function createHttpsServer(options: HttpServerOptions) {
     // Keep-alive for pod-to-pod pools; close idle sockets eventually.
     keepAliveTimeout: 30_000,
     // Route params such as service ids are validated by the routes themselves.
-    ignoreTrailingSlash: true,
+    routerOptions: { ignoreTrailingSlash: true },
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {

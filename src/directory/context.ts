@@ -1,0 +1,18 @@
+/**
+ * What every directory route needs, built once by the server and passed down (no globals): the network
+ * PKI, the directory database, the DNS zone, and the verified identity of each request's client.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Zone } from '../dns/index.js';
+import type { NetworkPki } from '../pki/index.js';
+import type { Requester } from './authorization.js';
+import type { DirectoryStore } from './directory-store.js';
+
+export interface DirectoryContext {
+  readonly network: string;
+  readonly pki: NetworkPki;
+  readonly store: DirectoryStore;
+  readonly zone: Zone;
+  /** The client certificate's verified identity; throws 401 for a chain that does not verify. */
+  readonly requesterOf: (request: FastifyRequest) => Promise<Requester>;
+}

@@ -1,0 +1,226 @@
+/**
+ * What the directory remembers (`<data>/directory.db`, SQLite in WAL mode): which accounts and services
+ * exist, and where each account, service and membership was last registered. An account or service
+ * that exists may only be re-registered by its own certificate holder, so this table is what makes
+ * "first come, first served" hold across restarts. DNS records live in the zone's own store.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase } from 'better-sqlite3';
+import { ByodaError } from '../errors/index.js';
+
+/** Schema versions, applied in order; `PRAGMA user_version` counts how many have run. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE accounts (
+     account_id TEXT    PRIMARY KEY,
+     address    TEXT    NOT NULL,
+     port       INTEGER,
+     created_at TEXT    NOT NULL,
+     updated_at TEXT    NOT NULL
+   );
+   CREATE TABLE services (
+     service_id INTEGER PRIMARY KEY,
+     name       TEXT,
+     version    INTEGER,
+     address    TEXT,
+     port       INTEGER,
+     created_at TEXT    NOT NULL,
+     updated_at TEXT    NOT NULL
+   );
+   CREATE TABLE members (
+     member_id  TEXT    NOT NULL,
+     service_id INTEGER NOT NULL REFERENCES services (service_id),
+     address    TEXT    NOT NULL,
+     port       INTEGER NOT NULL,
+     updated_at TEXT    NOT NULL,
+     PRIMARY KEY (member_id, service_id)
+   );`,
+];
+
+export interface AccountRow {
+  readonly accountId: string;
+  readonly address: string;
+  readonly port: number | undefined;
+}
+
+export interface ServiceRow {
+  readonly serviceId: number;
+  readonly name: string | undefined;
+  readonly version: number | undefined;
+  readonly address: string | undefined;
+  readonly port: number | undefined;
+}
+
+export interface MemberRow {
+  readonly memberId: string;
+  readonly serviceId: number;
+  readonly address: string;
+  readonly port: number;
+}
+
+interface AccountRecord {
+  account_id: string;
+  address: string;
+  port: number | null;
+}
+
+interface ServiceRecord {
+  service_id: number;
+  name: string | null;
+  version: number | null;
+  address: string | null;
+  port: number | null;
+}
+
+export class DirectoryStore {
+  private readonly db: SqliteDatabase;
+
+  private constructor(db: SqliteDatabase) {
+    this.db = db;
+  }
+
+  /** Opens (creating and migrating if needed) the database at `file`; `:memory:` for tests. */
+  static open(file: string): DirectoryStore {
+    return new DirectoryStore(openDatabase(file));
+  }
+
+  getAccount(accountId: string): AccountRow | undefined {
+    const row = this.db
+      .prepare<[string], AccountRecord>('SELECT account_id, address, port FROM accounts WHERE account_id = ?')
+      .get(accountId);
+    return row ? { accountId: row.account_id, address: row.address, port: row.port ?? undefined } : undefined;
+  }
+
+  /** Creates the account or updates its address and port. */
+  saveAccount(account: AccountRow): void {
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO accounts (account_id, address, port, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (account_id) DO UPDATE SET address = excluded.address, port = excluded.port,
+           updated_at = excluded.updated_at`,
+      )
+      .run(account.accountId, account.address, account.port ?? null, now, now);
+  }
+
+  getService(serviceId: number): ServiceRow | undefined {
+    const row = this.db
+      .prepare<[number], ServiceRecord>(
+        'SELECT service_id, name, version, address, port FROM services WHERE service_id = ?',
+      )
+      .get(serviceId);
+    return row ? toServiceRow(row) : undefined;
+  }
+
+  /** Records that a service id is taken (its CA was signed); a name given later replaces this one. */
+  createService(serviceId: number, name: string | undefined): void {
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO services (service_id, name, created_at, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (service_id) DO UPDATE SET name = COALESCE(excluded.name, services.name),
+           updated_at = excluded.updated_at`,
+      )
+      .run(serviceId, name ?? null, now, now);
+  }
+
+  /** The service's published name, contract version and address. */
+  updateService(row: ServiceRow): void {
+    this.db
+      .prepare(
+        `UPDATE services SET name = ?, version = ?, address = ?, port = ?, updated_at = ? WHERE service_id = ?`,
+      )
+      .run(
+        row.name ?? null,
+        row.version ?? null,
+        row.address ?? null,
+        row.port ?? null,
+        new Date().toISOString(),
+        row.serviceId,
+      );
+  }
+
+  /**
+   * Remember the newest contract version the network countersigned. An older version signed again (a
+   * service re-publishing its history) does not make the listing go back.
+   */
+  recordContractVersion(serviceId: number, version: number): void {
+    this.db
+      .prepare(
+        `UPDATE services SET version = MAX(COALESCE(version, -1), ?), updated_at = ? WHERE service_id = ?`,
+      )
+      .run(version, new Date().toISOString(), serviceId);
+  }
+
+  listServices(): ServiceRow[] {
+    return this.db
+      .prepare<[], ServiceRecord>(
+        'SELECT service_id, name, version, address, port FROM services ORDER BY service_id',
+      )
+      .all()
+      .map(toServiceRow);
+  }
+
+  saveMember(member: MemberRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO members (member_id, service_id, address, port, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (member_id, service_id) DO UPDATE SET address = excluded.address, port = excluded.port,
+           updated_at = excluded.updated_at`,
+      )
+      .run(member.memberId, member.serviceId, member.address, member.port, new Date().toISOString());
+  }
+
+  getMember(memberId: string, serviceId: number): MemberRow | undefined {
+    const row = this.db
+      .prepare<[string, number], { address: string; port: number }>(
+        'SELECT address, port FROM members WHERE member_id = ? AND service_id = ?',
+      )
+      .get(memberId, serviceId);
+    return row ? { memberId, serviceId, address: row.address, port: row.port } : undefined;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toServiceRow(row: ServiceRecord): ServiceRow {
+  return {
+    serviceId: row.service_id,
+    name: row.name ?? undefined,
+    version: row.version ?? undefined,
+    address: row.address ?? undefined,
+    port: row.port ?? undefined,
+  };
+}
+
+function openDatabase(file: string): SqliteDatabase {
+  try {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return db;
+  } catch (cause) {
+    if (cause instanceof ByodaError) throw cause;
+    throw new ByodaError('BYODA_ERR_STORAGE', 'cannot open the directory database', { cause });
+  }
+}
+
+function migrate(db: SqliteDatabase): void {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  if (applied > MIGRATIONS.length) {
+    throw new ByodaError('BYODA_ERR_STORAGE', 'the directory database was written by a newer version');
+  }
+  MIGRATIONS.slice(applied).forEach((sql, index) => {
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${applied + index + 1}`);
+    })();
+  });
+}

@@ -1,0 +1,10 @@
+/**
+ * The directory server (docs/protocol.md, "Directory API"): signs account and service certificates,
+ * keeps the network's DNS zone, countersigns contracts and lists services.
+ */
+export { DirectoryServer, DIRECTORY_BODY_LIMIT } from './directory-server.js';
+export type { DirectoryAddress, DirectoryStartOptions } from './directory-server.js';
+export { directoryPaths } from './data-dir.js';
+export type { DirectoryPaths } from './data-dir.js';
+export { PASSPHRASE_ENV, resolvePassphrase } from './passphrase.js';
+export type { PassphraseOptions, PassphraseSource } from './passphrase.js';

@@ -1,0 +1,27 @@
+/**
+ * Talking to the network's servers: the directory client, and the JSON-over-mutual-TLS helpers that the
+ * service and pod clients reuse (`createTlsAgent` + `requestJson`).
+ */
+export { DirectoryClient, certificateFingerprint } from './directory-client.js';
+export type {
+  DirectoryClientOptions,
+  DirectoryService,
+  FetchRootCaOptions,
+  Registration,
+  SignedCsr,
+} from './directory-client.js';
+export { DIRECTORY_PATHS, serviceContractPath, servicePath } from './directory-api.js';
+export type {
+  AccountCsrBody,
+  AccountUpdateBody,
+  ContractReply,
+  ContractSignBody,
+  MemberUpdateBody,
+  RegistrationReply,
+  ServiceCsrBody,
+  ServiceListingReply,
+  ServiceUpdateBody,
+  SignedCsrReply,
+} from './directory-api.js';
+export { createTlsAgent, requestJson, requestText } from './request-json.js';
+export type { JsonRequest, TlsAgentOptions } from './request-json.js';
