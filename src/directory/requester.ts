@@ -32,7 +32,8 @@ export interface RequesterResolver {
 }
 
 interface Remembered {
-  readonly identity: PkiIdentity;
+  /** Pending while the first handshake's verification runs, so that a quick resumption waits for it. */
+  readonly identity: Promise<PkiIdentity>;
   readonly notAfter: number;
 }
 
@@ -83,12 +84,17 @@ async function identifyPeer(
   if (leaf === undefined) return undefined;
   const cert = new X509Certificate(leaf);
   const remembered = leaves.get(cert.fingerprint256);
-  if (remembered && remembered.notAfter > Date.now()) return remembered.identity;
+  let verification: Promise<PkiIdentity> | undefined;
   try {
-    const identity = await verifyChain(leaf, intermediates, rootCaPem);
-    remember(leaves, cert, identity);
-    return identity;
+    if (remembered && remembered.notAfter > Date.now()) return await remembered.identity;
+    verification = verifyChain(leaf, intermediates, rootCaPem);
+    remember(leaves, cert, verification);
+    return await verification;
   } catch (cause) {
+    // A chain that failed is not remembered: the same leaf may come with a valid chain next time.
+    if (verification && leaves.get(cert.fingerprint256)?.identity === verification) {
+      leaves.delete(cert.fingerprint256);
+    }
     const reason =
       socket.isSessionReused() && intermediates.length === 0
         ? 'a resumed TLS session carries no certificate chain; connect without session resumption'
@@ -102,7 +108,11 @@ async function identifyPeer(
   }
 }
 
-function remember(leaves: Map<string, Remembered>, cert: X509Certificate, identity: PkiIdentity): void {
+function remember(
+  leaves: Map<string, Remembered>,
+  cert: X509Certificate,
+  identity: Promise<PkiIdentity>,
+): void {
   if (leaves.size >= MAX_REMEMBERED_LEAVES) {
     const oldest = leaves.keys().next();
     if (!oldest.done) leaves.delete(oldest.value);
