@@ -6,9 +6,11 @@ import type { Command } from 'commander';
 import { registerContractCommands } from './contract.js';
 import { registerDirectoryCommands } from './directory.js';
 import { registerNetworkCommands } from './network.js';
+import { registerServiceCommands } from './service.js';
 
 export function registerCommands(program: Command): void {
   registerContractCommands(program);
   registerNetworkCommands(program);
   registerDirectoryCommands(program);
+  registerServiceCommands(program);
 }

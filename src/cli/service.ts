@@ -1,0 +1,271 @@
+/**
+ * `byoda service init|start|publish`: make a data folder into a registered service of a network, run
+ * it, and publish a new contract version (spec §4-5, §11). Faults are thrown as ByodaErrors, which
+ * `main` prints as one line with exit code 1.
+ *
+ * The passphrase that encrypts the service's keys comes from `--passphrase-file`, else the environment
+ * variable BYODA_PASSPHRASE, else `<data>/passphrase`. `init` creates that file (random, mode 0600) when
+ * neither of the first two is given: convenient for local networks, but the key and the passphrase
+ * then sit side by side, so a service of a real network should use one of the first two. (The same
+ * rules as the directory's, by the same function.)
+ *
+ * `start --json` prints one line once serving, for the programs (tests, `byoda up`) that start it:
+ * `{"event":"ready","url":...,"port":...,"service_id":...,"fqdn":...,"version":...,"name":...,
+ * "network":...}`, and `{"event":"stopped","signal":...}` at the end. Logs go to
+ * `<data>/logs/service.log` (or `--log-file`), never to stdout.
+ */
+import { join, resolve } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { PASSPHRASE_ENV, resolvePassphrase } from '../directory/index.js';
+import { ByodaError } from '../errors/index.js';
+import { createLogger } from '../http/index.js';
+import { DirectoryClient, certificateFingerprint } from '../network/index.js';
+import {
+  initService,
+  publishServiceContract,
+  readServiceConfig,
+  SERVICE_FILES,
+  ServiceServer,
+} from '../service/index.js';
+import type { ServiceAddress, ServiceSummary } from '../service/index.js';
+
+interface PassphraseOption {
+  readonly passphraseFile?: string;
+}
+
+interface InitOptions extends PassphraseOption {
+  readonly data: string;
+  readonly contract: string;
+  readonly directory: string;
+  readonly rootCa?: string;
+  readonly rootCaSha256?: string;
+  readonly network?: string;
+  readonly json?: boolean;
+}
+
+interface StartOptions extends PassphraseOption {
+  readonly data: string;
+  readonly host: string;
+  readonly port: number;
+  readonly directory?: string;
+  readonly publicAddress?: string;
+  readonly logFile?: string;
+  readonly json?: boolean;
+}
+
+interface PublishOptions extends PassphraseOption {
+  readonly data: string;
+  readonly directory?: string;
+  readonly json?: boolean;
+}
+
+export function registerServiceCommands(program: Command): void {
+  const service = program.command('service').description('run a service: its contract and its members');
+  service
+    .command('init')
+    .description('register a new service with the directory and publish its first contract version')
+    .requiredOption('--data <dir>', 'data folder of the service (created)')
+    .requiredOption('--contract <file>', 'contract JSON file (unsigned is fine: it is signed here)')
+    .requiredOption('--directory <url>', 'directory URL, e.g. https://127.0.0.1:4433')
+    .option('--root-ca <file>', 'network root CA (PEM); fetched from the directory when absent')
+    .option('--root-ca-sha256 <hex>', 'refuse a fetched root CA without this SHA-256 fingerprint')
+    .option('--network <name>', 'network domain; must match the root CA')
+    .option(
+      '--passphrase-file <file>',
+      `file holding the key passphrase (else $${PASSPHRASE_ENV}, else generated)`,
+    )
+    .option('--json', 'print the result as JSON')
+    .action((options: InitOptions) => initCommand(options));
+  service
+    .command('start')
+    .description('run the service server until interrupted (SIGINT/SIGTERM)')
+    .requiredOption('--data <dir>', 'data folder made by `byoda service init`')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0: a free one)', parsePort, 0)
+    .option('--directory <url>', 'directory URL (default: the one given at init)')
+    .option('--public-address <ip>', 'address the directory publishes for the service (default: --host)')
+    .option(
+      '--passphrase-file <file>',
+      `file holding the key passphrase (else $${PASSPHRASE_ENV}, else <data>/passphrase)`,
+    )
+    .option('--log-file <file>', 'where to write JSON log lines (default <data>/logs/service.log)')
+    .option('--json', 'print a JSON "ready" event on stdout once serving')
+    .action((options: StartOptions) => startCommand(options));
+  service
+    .command('publish')
+    .description('publish a new, compatible contract version (refused if incompatible)')
+    .argument('<file>', 'contract JSON file with a greater version')
+    .requiredOption('--data <dir>', 'data folder made by `byoda service init`')
+    .option('--directory <url>', 'directory URL (default: the one given at init)')
+    .option(
+      '--passphrase-file <file>',
+      `file holding the key passphrase (else $${PASSPHRASE_ENV}, else <data>/passphrase)`,
+    )
+    .option('--json', 'print the result as JSON')
+    .action((file: string, options: PublishOptions) => publishCommand(file, options));
+}
+
+// ---- init --------------------------------------------------------------------------------------------
+
+async function initCommand(options: InitOptions): Promise<void> {
+  const dataDir = resolve(options.data);
+  const rootCaPem = await rootCaFor(options);
+  const passphrase = await passphraseForInit(dataDir, options);
+  const summary = await initService({
+    dataDir,
+    passphrase,
+    contractPath: options.contract,
+    directoryUrl: options.directory,
+    rootCaPem,
+    ...(options.network !== undefined ? { network: options.network } : {}),
+  });
+  if (options.json) {
+    printJson({ event: 'initialized', ...summaryJson(summary), data: dataDir });
+  } else {
+    print(`service ${summary.serviceId} (${summary.name}) initialized in ${dataDir}`);
+    print(`  ${summary.fqdn}, contract version ${summary.version}, network ${summary.network}`);
+  }
+}
+
+/**
+ * The root CA from `--root-ca`, or from the directory: pinned by `--root-ca-sha256`, else trusted on
+ * first use (its fingerprint is shown, to compare with `byoda network init`'s).
+ */
+async function rootCaFor(options: InitOptions): Promise<string> {
+  if (options.rootCa !== undefined) return readTextFile(options.rootCa, 'root CA file');
+  const pem = await DirectoryClient.fetchRootCa(
+    options.directory,
+    options.rootCaSha256 !== undefined ? { expectedFingerprint: options.rootCaSha256 } : {},
+  );
+  process.stderr.write(`byoda: fetched the network root CA, SHA-256 ${certificateFingerprint(pem)}\n`);
+  return pem;
+}
+
+function passphraseForInit(dataDir: string, options: PassphraseOption): Promise<string> {
+  return passphrase(dataDir, options, true);
+}
+
+// ---- start -------------------------------------------------------------------------------------------
+
+async function startCommand(options: StartOptions): Promise<void> {
+  const dataDir = resolve(options.data);
+  await readServiceConfig(dataDir); // a clear error for an uninitialised folder, before anything else
+  const passphrase = await passphraseForRun(dataDir, options);
+  const logger = createLogger({
+    name: 'service',
+    file: options.logFile ?? join(dataDir, 'logs', 'service.log'),
+  });
+  const server = new ServiceServer();
+  const address = await server.start({
+    dataDir,
+    passphrase,
+    host: options.host,
+    port: options.port,
+    logger,
+    ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
+    ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
+  });
+  announce(address, options.json === true);
+  const signal = await untilSignal();
+  logger.info({ signal }, 'stopping');
+  await server.stop();
+  logger.flush();
+  if (options.json) printJson({ event: 'stopped', signal });
+}
+
+function announce(address: ServiceAddress, json: boolean): void {
+  if (json) {
+    printJson({ event: 'ready', url: address.url, port: address.port, ...summaryJson(address) });
+    return;
+  }
+  print(
+    `service ${address.serviceId} (${address.name}) version ${address.version} serving at ${address.url}`,
+  );
+  print(`  as ${address.fqdn}; stop with Ctrl-C`);
+}
+
+/** Resolves with the first SIGINT or SIGTERM, after which the handlers are removed. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolveSignal) => {
+    const handler = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      resolveSignal(signal);
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}
+
+function parsePort(text: string): number {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 0 && port <= 65535))
+    throw new InvalidArgumentError('a port is a whole number from 0 to 65535.');
+  return port;
+}
+
+// ---- publish -----------------------------------------------------------------------------------------
+
+async function publishCommand(file: string, options: PublishOptions): Promise<void> {
+  const dataDir = resolve(options.data);
+  await readServiceConfig(dataDir);
+  const outcome = await publishServiceContract({
+    dataDir,
+    passphrase: await passphraseForRun(dataDir, options),
+    contractPath: file,
+    ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
+  });
+  if (options.json) {
+    printJson({ event: 'published', version: outcome.version, published: outcome.published });
+  } else if (outcome.published) {
+    print(`contract version ${outcome.version} published`);
+  } else {
+    print(`contract version ${outcome.version} was already published; nothing changed`);
+  }
+}
+
+// ---- shared ------------------------------------------------------------------------------------------
+
+function passphraseForRun(dataDir: string, options: PassphraseOption): Promise<string> {
+  return passphrase(dataDir, options, false);
+}
+
+/** `--passphrase-file`, else $BYODA_PASSPHRASE, else `<data>/passphrase` (created by init if needed). */
+async function passphrase(dataDir: string, options: PassphraseOption, create: boolean): Promise<string> {
+  if (create) await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const resolved = await resolvePassphrase({
+    ...(options.passphraseFile !== undefined ? { file: options.passphraseFile } : {}),
+    env: process.env,
+    localFile: join(dataDir, SERVICE_FILES.passphrase),
+    create,
+  });
+  return resolved.passphrase;
+}
+
+async function readTextFile(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new ByodaError('BYODA_ERR_CONFIG', `cannot read the ${what} ${path}`, { cause });
+  }
+}
+
+function summaryJson(summary: ServiceSummary): Record<string, unknown> {
+  return {
+    service_id: summary.serviceId,
+    fqdn: summary.fqdn,
+    version: summary.version,
+    name: summary.name,
+    network: summary.network,
+  };
+}
+
+function printJson(value: unknown): void {
+  print(JSON.stringify(value));
+}
+
+function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}

@@ -1,0 +1,73 @@
+/**
+ * The service's typed context, built once at start and passed to every route: its settings, keys,
+ * stores and the directory client. No globals, so a test can run several services in one process.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { ByodaError } from '../errors/index.js';
+import { DirectoryClient } from '../network/index.js';
+import { openServicePki, serviceFqdn } from '../pki/index.js';
+import type { ServicePki } from '../pki/index.js';
+import { ClientVerifier } from './client-auth.js';
+import { ContractStore } from './contract-store.js';
+import { readServiceConfig, dataPath } from './layout.js';
+import type { ServiceConfig } from './layout.js';
+import { MemberStore } from './member-store.js';
+
+export interface ServiceContext {
+  readonly config: ServiceConfig;
+  readonly pki: ServicePki;
+  /** `service.service-<id>.<net>` */
+  readonly fqdn: string;
+  readonly contracts: ContractStore;
+  readonly members: MemberStore;
+  /** Verifies client certificates (to the network root) and remembers the verified ones. */
+  readonly clients: ClientVerifier;
+  /** A client of the directory that presents the service's TLS certificate. */
+  readonly directory: DirectoryClient;
+  /** The network data cert chain (leaf first), served to pods to verify contracts. */
+  networkDataChainPem: string;
+  readonly logger: Logger;
+}
+
+export interface OpenContextOptions {
+  readonly dataDir: string;
+  readonly passphrase: string;
+  /** Overrides the directory URL stored at init (e.g. the directory moved to another port). */
+  readonly directoryUrl?: string;
+  readonly logger: Logger;
+}
+
+export async function openServiceContext(options: OpenContextOptions): Promise<ServiceContext> {
+  const { dataDir } = options;
+  const config = await readServiceConfig(dataDir);
+  const pki = await openServicePki(dataPath(dataDir, 'pki'), options.passphrase);
+  if (pki.serviceId !== config.serviceId || pki.network !== config.network) {
+    throw new ByodaError(
+      'BYODA_ERR_CONFIG',
+      `the keys in ${dataDir} are not those of service ${config.serviceId}`,
+    );
+  }
+  const directory = new DirectoryClient({
+    url: options.directoryUrl ?? config.directoryUrl,
+    network: config.network,
+    rootCaPem: pki.rootCaPem,
+    credential: pki.tls,
+  });
+  return {
+    config: options.directoryUrl ? { ...config, directoryUrl: options.directoryUrl } : config,
+    pki,
+    fqdn: serviceFqdn(config.network, config.serviceId),
+    contracts: new ContractStore(dataPath(dataDir, 'contracts')),
+    members: new MemberStore(dataPath(dataDir, 'database')),
+    clients: new ClientVerifier(pki.rootCaPem),
+    directory,
+    networkDataChainPem: await readFile(dataPath(dataDir, 'networkData'), 'utf8'),
+    logger: options.logger,
+  };
+}
+
+export async function closeServiceContext(context: ServiceContext): Promise<void> {
+  context.members.close();
+  await context.directory.close();
+}

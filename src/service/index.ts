@@ -1,0 +1,18 @@
+/**
+ * The service server (spec §4-5, §11): `initService` once per data folder, then `ServiceServer` to run
+ * it; `publishServiceContract` publishes a new (compatible) contract version.
+ */
+export { initService } from './init.js';
+export type { InitServiceOptions, ServiceSummary } from './init.js';
+export { ServiceServer } from './server.js';
+export type { ServiceAddress, ServiceStartOptions } from './server.js';
+export { publishServiceContract } from './publish-file.js';
+export type { PublishServiceContractOptions } from './publish-file.js';
+export type { PublishOutcome } from './publish.js';
+export { readServiceConfig, SERVICE_FILES } from './layout.js';
+export type { ServiceConfig } from './layout.js';
+export { SERVICE_BODY_LIMIT } from './app.js';
+export { CONTRACT_PATH } from './routes/contract-routes.js';
+export { DATA_CERT_PATH, NETWORK_DATA_CERT_PATH } from './routes/cert-routes.js';
+export { MEMBER_PATH } from './routes/member-routes.js';
+export { SEARCH_PATH } from './routes/search-routes.js';

@@ -1,0 +1,108 @@
+/**
+ * Which account holds which member id (`<data>/service.db`). A member id is claimed by the first
+ * account that asks for a certificate with it; after that only the same account may get certificates
+ * for it (a renewal, or the data cert next to the TLS cert), so one pod cannot take over another's
+ * membership by guessing its id.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { ByodaError } from '../errors/index.js';
+
+/** Schema versions, applied in order; `PRAGMA user_version` records how many have run. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE members (
+     member_id  TEXT PRIMARY KEY,
+     account_id TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE INDEX members_account ON members (account_id);`,
+];
+
+/** The outcome of a claim: a new member, a member of the same account, or one held by another. */
+export type MemberClaim = 'new' | 'same-account' | 'other-account';
+
+export class MemberStore {
+  private readonly db: SqliteDatabase;
+  private readonly selectOwner: Statement<[string], { account_id: string }>;
+  private readonly insertMember: Statement<[string, string, string, string]>;
+  private readonly touchMember: Statement<[string, string]>;
+  private readonly countMembers: Statement<[], { count: number }>;
+
+  /** Opens (creating if needed) the database at `file`; `:memory:` works for tests. */
+  constructor(file: string) {
+    this.db = openDatabase(file);
+    this.selectOwner = this.db.prepare('SELECT account_id FROM members WHERE member_id = ?');
+    this.insertMember = this.db.prepare(
+      'INSERT INTO members (member_id, account_id, created_at, updated_at) VALUES (?, ?, ?, ?)',
+    );
+    this.touchMember = this.db.prepare('UPDATE members SET updated_at = ? WHERE member_id = ?');
+    this.countMembers = this.db.prepare('SELECT count(*) AS count FROM members');
+  }
+
+  /** The account that holds `memberId`, if any. */
+  ownerOf(memberId: string): string | undefined {
+    return this.selectOwner.get(memberId)?.account_id;
+  }
+
+  /** What `claim` would answer, without changing anything. */
+  check(memberId: string, accountId: string): MemberClaim {
+    const owner = this.ownerOf(memberId);
+    if (owner === undefined) return 'new';
+    return owner === accountId ? 'same-account' : 'other-account';
+  }
+
+  /** Record that `accountId` holds `memberId`, unless another account already does (one transaction). */
+  claim(memberId: string, accountId: string): MemberClaim {
+    return this.db
+      .transaction((): MemberClaim => {
+        const now = new Date().toISOString();
+        const outcome = this.check(memberId, accountId);
+        if (outcome === 'new') this.insertMember.run(memberId, accountId, now, now);
+        if (outcome === 'same-account') this.touchMember.run(now, memberId);
+        return outcome;
+      })
+      .immediate();
+  }
+
+  count(): number {
+    return this.countMembers.get()?.count ?? 0;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function openDatabase(file: string): SqliteDatabase {
+  try {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return db;
+  } catch (cause) {
+    if (cause instanceof ByodaError) throw cause;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ByodaError('BYODA_ERR_STORAGE', `cannot open the member database: ${reason}`, { cause });
+  }
+}
+
+function migrate(db: SqliteDatabase): void {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  if (applied > MIGRATIONS.length) {
+    throw new ByodaError(
+      'BYODA_ERR_STORAGE',
+      'the member database was written by a newer version of BYODA-TS',
+    );
+  }
+  MIGRATIONS.slice(applied).forEach((sql, offset) => {
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${applied + offset + 1}`);
+    })();
+  });
+}

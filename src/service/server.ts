@@ -1,0 +1,164 @@
+/**
+ * The service server (spec §4): publishes the signed contract and the certs that verify it, and signs
+ * the membership certificates of pods. Explicit lifecycle, so tests and `byoda up` can run several in
+ * one process:
+ *
+ * ```ts
+ * const server = new ServiceServer();
+ * const { url, port } = await server.start({ dataDir, passphrase, logger });
+ * await server.stop();
+ * ```
+ *
+ * On start it opens the folder `initService` made, refreshes the network data cert, publishes a newer
+ * version of the contract file (if that file has one and it is compatible), listens, and then tells the
+ * directory its address, port, name and contract version.
+ */
+import { isIP } from 'node:net';
+import type { Logger } from 'pino';
+import { ByodaError } from '../errors/index.js';
+import { silentLogger } from '../http/index.js';
+import type { HttpsApp } from '../http/index.js';
+import { buildServiceApp } from './app.js';
+import { closeServiceContext, openServiceContext } from './context.js';
+import type { ServiceContext } from './context.js';
+import { dataPath, writeFileAtomic } from './layout.js';
+import { publishContractFile } from './publish-file.js';
+import type { ServiceSummary } from './init.js';
+import { verifiedNetworkDataChain } from './publish.js';
+
+export interface ServiceStartOptions {
+  readonly dataDir: string;
+  readonly passphrase: string;
+  /** Address to listen on (default 127.0.0.1). */
+  readonly host?: string;
+  /** Port to listen on (default 0: a free one). */
+  readonly port?: number;
+  /** Overrides the directory URL stored at init. */
+  readonly directoryUrl?: string;
+  /**
+   * The address the directory publishes for the service's name. Default: `host` when it is a specific
+   * IP address; otherwise the directory uses the address the service's request came from.
+   */
+  readonly publicAddress?: string;
+  readonly logger?: Logger;
+}
+
+/** Where a started service is, and what it serves. */
+export interface ServiceAddress extends ServiceSummary {
+  /** `https://<host>:<port>`; connect with servername = `fqdn` and the network root as CA. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+
+export class ServiceServer {
+  #context: ServiceContext | undefined;
+  #app: HttpsApp | undefined;
+  #address: ServiceAddress | undefined;
+
+  /** Set while the server runs. */
+  get address(): ServiceAddress | undefined {
+    return this.#address;
+  }
+
+  async start(options: ServiceStartOptions): Promise<ServiceAddress> {
+    if (this.#context) throw new ByodaError('BYODA_ERR_CONFIG', 'the service server is already running');
+    const logger = options.logger ?? silentLogger();
+    const context = await openServiceContext({ ...options, logger });
+    this.#context = context;
+    try {
+      await refreshNetworkDataChain(context, options.dataDir);
+      await syncContractFile(context);
+      this.#address = await this.#listen(context, options);
+      await this.#register(context, this.#address, options);
+      logger.info(
+        { url: this.#address.url, fqdn: context.fqdn, version: this.#address.version },
+        'service ready',
+      );
+      return this.#address;
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const app = this.#app;
+    const context = this.#context;
+    this.#app = undefined;
+    this.#context = undefined;
+    this.#address = undefined;
+    if (app) await app.close();
+    if (context) await closeServiceContext(context);
+  }
+
+  async #listen(context: ServiceContext, options: ServiceStartOptions): Promise<ServiceAddress> {
+    const latest = await context.contracts.latest();
+    if (!latest)
+      throw new ByodaError('BYODA_ERR_CONFIG', 'no contract has been published (run `byoda service init`)');
+    const app = buildServiceApp(context);
+    this.#app = app;
+    const host = options.host ?? '127.0.0.1';
+    await app.listen({ host, port: options.port ?? 0 });
+    const port = listeningPort(app);
+    const { serviceId, network } = context.config;
+    return {
+      serviceId,
+      network,
+      fqdn: context.fqdn,
+      name: latest.contract.name,
+      version: latest.contract.version,
+      host,
+      port,
+      url: `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`,
+    };
+  }
+
+  /** Publish the service's name, version, address and port at the directory (its DNS gets A + SRV). */
+  async #register(
+    context: ServiceContext,
+    address: ServiceAddress,
+    options: ServiceStartOptions,
+  ): Promise<void> {
+    const publicAddress =
+      options.publicAddress ??
+      (isIP(address.host) && !WILDCARD_HOSTS.has(address.host) ? address.host : undefined);
+    await context.directory.updateService(address.serviceId, {
+      name: address.name,
+      version: address.version,
+      port: address.port,
+      ...(publicAddress !== undefined ? { address: publicAddress } : {}),
+    });
+  }
+}
+
+function listeningPort(app: HttpsApp): number {
+  const bound = app.server.address();
+  if (bound === null || typeof bound === 'string')
+    throw new ByodaError('BYODA_ERR_INTERNAL', 'the server is not listening on a port');
+  return bound.port;
+}
+
+/** The directory may have renewed the network data cert since init; keep what pods are served current. */
+async function refreshNetworkDataChain(context: ServiceContext, dataDir: string): Promise<void> {
+  const chainPem = await verifiedNetworkDataChain(
+    await context.directory.getNetworkDataCert(),
+    context.pki.rootCaPem,
+  );
+  if (chainPem !== context.networkDataChainPem) {
+    await writeFileAtomic(dataPath(dataDir, 'networkData'), chainPem);
+    context.networkDataChainPem = chainPem;
+  }
+}
+
+/**
+ * A contract file with a newer version than the latest published one is published now (spec §5: only a
+ * compatible successor; an incompatible one stops the start with the reasons). A missing file, or one
+ * with the same or an older version, changes nothing.
+ */
+async function syncContractFile(context: ServiceContext): Promise<void> {
+  const file = context.config.contractFile;
+  if (file !== undefined) await publishContractFile(context, file, { onlyIfNewer: true, missingOk: true });
+}
