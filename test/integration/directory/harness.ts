@@ -75,19 +75,7 @@ export function nodeResolver(dnsPort: number): Resolver {
   return resolver;
 }
 
-export async function digShort(dnsPort: number, name: string, type: string): Promise<string> {
-  const { stdout } = await run('dig', [
-    '@127.0.0.1',
-    '-p',
-    String(dnsPort),
-    '+time=2',
-    '+tries=1',
-    '+short',
-    name,
-    type,
-  ]);
-  return stdout.trim();
-}
+export { digShort } from '../../fixtures/dig.js';
 
 export function client(url: string, rootCaPem: string, credential?: Credential): DirectoryClient {
   return new DirectoryClient({ url, network: NETWORK, rootCaPem, ...(credential ? { credential } : {}) });

@@ -33,6 +33,7 @@ import {
 import { credentialTlsOptions } from '../../../src/pki/index.js';
 import type { Credential } from '../../../src/pki/index.js';
 import { sharedContractPath } from '../../fixtures/contracts.js';
+import { digShort } from '../../fixtures/dig.js';
 import { foreignKeyCsr, makeHierarchy, tempDir } from '../../fixtures/pki.js';
 import { byoda, byodaJson, startServer } from './processes.js';
 import type { RunningServer } from './processes.js';
@@ -242,6 +243,10 @@ describe('service server (real processes)', () => {
     assert.deepEqual(await dns.resolveA(fqdn), ['127.0.0.1']);
     const [srv] = await dns.resolveSrv(`_byoda._tcp.${fqdn}`);
     assert.equal(srv?.port, service?.ready['port']);
+    // dig sees what Node's resolver sees.
+    const dnsPort = (directory?.ready['dns'] as { port: number }).port;
+    assert.equal(await digShort(dnsPort, fqdn, 'A'), '127.0.0.1');
+    assert.equal(await digShort(dnsPort, `_byoda._tcp.${fqdn}`, 'SRV'), `0 0 ${srv?.port} ${fqdn}.`);
     const listed = await directoryClient.listServices();
     assert.deepEqual(
       listed.find((entry) => entry.serviceId === SERVICE_ID),
@@ -281,6 +286,9 @@ describe('service server (real processes)', () => {
       const [srv] = await dns.resolveSrv(`_byoda._tcp.${name}`);
       assert.equal(srv?.port, 4444);
       assert.equal(srv?.target, name);
+      const dnsPort = (directory?.ready['dns'] as { port: number }).port;
+      assert.equal(await digShort(dnsPort, name, 'A'), '127.0.0.1');
+      assert.equal(await digShort(dnsPort, `_byoda._tcp.${name}`, 'SRV'), `0 0 4444 ${name}.`);
     });
 
     it('publishes the address the pod gives', async () => {
