@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { registerContractCommands } from './contract.js';
 import { registerDirectoryCommands } from './directory.js';
 import { registerNetworkCommands } from './network.js';
+import { registerPodCommands } from './pod.js';
 import { registerServiceCommands } from './service.js';
 
 export function registerCommands(program: Command): void {
@@ -13,4 +14,5 @@ export function registerCommands(program: Command): void {
   registerNetworkCommands(program);
   registerDirectoryCommands(program);
   registerServiceCommands(program);
+  registerPodCommands(program);
 }

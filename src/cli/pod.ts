@@ -1,0 +1,404 @@
+/**
+ * `byoda pod init|start|join|status`: make a data folder into a pod of a network, run it, join a
+ * service through the running pod's owner API, and show what a pod is (spec §1, §4, §10, §11).
+ *
+ * The passphrase that encrypts the pod's keys comes from `--passphrase-file`, else the environment
+ * variable BYODA_PASSPHRASE, else `<data>/passphrase`, which `init` creates (random, mode 0600) when
+ * neither is given: fine for local networks, where key and passphrase may sit side by side. Likewise
+ * `init` generates the owner's password into `<data>/password` when no `--password-file` is given.
+ *
+ * `start --json` prints one line once both ports serve:
+ * `{"event":"ready","account_id":...,"fqdn":...,"web_url":...,"member_url":...,...}`.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { resolvePassphrase } from '../directory/index.js';
+import { ByodaError } from '../errors/index.js';
+import { createLogger } from '../http/index.js';
+import { DirectoryClient, certificateFingerprint } from '../network/index.js';
+import { accountFqdn, isServiceId, readRootCaCert } from '../pki/index.js';
+import type { PodAddress, PodPaths, PodRunInfo, PodServer } from '../pod/index.js';
+
+/**
+ * The pod module is loaded when a pod command runs: its GraphQL and WebSocket stack is the heaviest
+ * import of the CLI, and every other command (and `byoda --help`) would otherwise pay for it.
+ */
+const loadPod = () => import('../pod/index.js');
+
+interface PassphraseOption {
+  readonly passphraseFile?: string;
+}
+
+interface InitOptions extends PassphraseOption {
+  readonly data: string;
+  readonly directory: string;
+  readonly rootCa?: string;
+  readonly network?: string;
+  readonly username?: string;
+  readonly passwordFile?: string;
+  readonly address?: string;
+  readonly json?: boolean;
+}
+
+interface StartOptions extends PassphraseOption {
+  readonly data: string;
+  readonly host: string;
+  readonly webPort: number;
+  readonly memberPort: number;
+  readonly dns?: HostPort;
+  readonly directory?: string;
+  readonly publicAddress?: string;
+  readonly logFile?: string;
+  readonly json?: boolean;
+}
+
+interface JoinOptions {
+  readonly data: string;
+  readonly passwordFile?: string;
+  readonly json?: boolean;
+}
+
+interface StatusOptions {
+  readonly data: string;
+  readonly json?: boolean;
+}
+
+interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** DNS port when `--dns` is not given: the standard one, on the directory's host. */
+const DNS_PORT = 53;
+
+export function registerPodCommands(program: Command): void {
+  const pod = program.command('pod').description('run a personal data pod');
+  pod
+    .command('init')
+    .description('create an account at the directory and set up a new pod data folder')
+    .requiredOption('--data <dir>', 'data folder of the pod (created)')
+    .requiredOption('--directory <url>', 'directory URL, e.g. https://127.0.0.1:4433')
+    .option('--root-ca <file>', 'network root CA (PEM); fetched from the directory when absent')
+    .option('--network <name>', 'network domain; must match the root CA')
+    .option('--username <name>', "the owner's username", 'owner')
+    .option(
+      '--password-file <file>',
+      "file holding the owner's password (else generated into <data>/password)",
+    )
+    .option('--address <ip>', 'address the directory publishes for the account (default 127.0.0.1)')
+    .option(
+      '--passphrase-file <file>',
+      'file holding the key passphrase (else $BYODA_PASSPHRASE, else generated)',
+    )
+    .option('--json', 'print the result as one JSON line')
+    .action((options: InitOptions) => initCommand(options));
+  pod
+    .command('start')
+    .description('serve the pod (web and member ports) until SIGINT/SIGTERM')
+    .requiredOption('--data <dir>', 'data folder made by `byoda pod init`')
+    .option('--host <ip>', 'address to listen on', '127.0.0.1')
+    .option('--web-port <port>', 'web port for the owner (0: a free one)', parsePort, 0)
+    .option(
+      '--member-port <port>',
+      'member port for other pods and the service (0: a free one)',
+      parsePort,
+      0,
+    )
+    .option(
+      '--dns <host:port>',
+      "the directory's DNS server (default: the directory's host, port 53)",
+      parseHostPort,
+    )
+    .option('--directory <url>', 'directory URL (default: the one given at init)')
+    .option('--public-address <ip>', 'address the directory publishes for the pod (default: --host)')
+    .option(
+      '--passphrase-file <file>',
+      'file holding the key passphrase (else $BYODA_PASSPHRASE, else <data>/passphrase)',
+    )
+    .option('--log-file <file>', 'where to write JSON log lines (default <data>/logs/pod.log)')
+    .option('--json', 'announce readiness as one JSON line on stdout')
+    .action((options: StartOptions) => startCommand(options));
+  pod
+    .command('join')
+    .description('have the running pod join a service (uses the owner password of the data folder)')
+    .argument('<service_id>', 'the service to join', parseServiceId)
+    .requiredOption('--data <dir>', 'data folder of the running pod')
+    .option('--password-file <file>', "file holding the owner's password (default <data>/password)")
+    .option('--json', 'print the result as one JSON line')
+    .action((serviceId: number, options: JoinOptions) => joinCommand(serviceId, options));
+  pod
+    .command('status')
+    .description('show the account, its memberships and whether the pod runs')
+    .requiredOption('--data <dir>', 'data folder of the pod')
+    .option('--json', 'print the result as one JSON line')
+    .action((options: StatusOptions) => statusCommand(options));
+}
+
+// ---- init --------------------------------------------------------------------------------------------
+
+async function initCommand(options: InitOptions): Promise<void> {
+  const { initPod, podPaths } = await loadPod();
+  const paths = podPaths(options.data);
+  const rootCaPem = await rootCaFor(options);
+  await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
+  const { passphrase } = await passphraseFor(paths, options, true);
+  const password =
+    options.passwordFile === undefined ? undefined : await firstLine(options.passwordFile, 'password file');
+  const summary = await initPod({
+    dataDir: paths.dataDir,
+    directoryUrl: options.directory,
+    rootCaPem,
+    passphrase,
+    ...(options.network !== undefined ? { network: options.network } : {}),
+    ...(options.username !== undefined ? { username: options.username } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(options.address !== undefined ? { address: options.address } : {}),
+  });
+  if (options.json) {
+    printJson({
+      event: 'initialized',
+      account_id: summary.accountId,
+      fqdn: summary.fqdn,
+      network: summary.network,
+      username: summary.username,
+      data: summary.dataDir,
+      ...(summary.passwordFile !== undefined ? { password_file: summary.passwordFile } : {}),
+    });
+    return;
+  }
+  print(`pod ${summary.accountId} created in ${summary.dataDir}`);
+  print(`  ${summary.fqdn}, owner '${summary.username}'`);
+  if (summary.passwordFile !== undefined) print(`  password in ${summary.passwordFile}`);
+}
+
+/** `--root-ca`, or the directory's (trust on first use: its fingerprint is shown). */
+async function rootCaFor(options: InitOptions): Promise<string> {
+  if (options.rootCa !== undefined) return readText(options.rootCa, 'root CA file');
+  const pem = await DirectoryClient.fetchRootCa(options.directory);
+  process.stderr.write(`byoda: fetched the network root CA, SHA-256 ${certificateFingerprint(pem)}\n`);
+  return pem;
+}
+
+// ---- start -------------------------------------------------------------------------------------------
+
+async function startCommand(options: StartOptions): Promise<void> {
+  const { PodServer, podPaths, readPodConfig } = await loadPod();
+  const paths = podPaths(options.data);
+  const config = await readPodConfig(paths); // a clear error for an uninitialised folder first
+  const { passphrase } = await passphraseFor(paths, options, false);
+  const directoryUrl = options.directory ?? config.directoryUrl;
+  const logger = createLogger({ name: 'pod', file: options.logFile ?? paths.logFile });
+  const server = new PodServer();
+  const address = await server.start({
+    dataDir: paths.dataDir,
+    passphrase,
+    host: options.host,
+    webPort: options.webPort,
+    memberPort: options.memberPort,
+    dnsServer: options.dns ?? { host: new URL(directoryUrl).hostname, port: DNS_PORT },
+    logger,
+    ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
+    ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
+  });
+  announce(address, server, options.json === true);
+  const signal = await nextStopSignal();
+  logger.info({ signal }, 'stopping');
+  await server.stop();
+  logger.flush();
+  if (options.json) printJson({ event: 'stopped', signal });
+}
+
+function announce(address: PodAddress, server: PodServer, json: boolean): void {
+  const memberships = (server.context?.memberships.list() ?? []).map((m) => ({
+    service_id: m.serviceId,
+    member_id: m.memberId,
+    fqdn: m.fqdn,
+  }));
+  if (json) {
+    printJson({
+      event: 'ready',
+      account_id: address.accountId,
+      fqdn: address.fqdn,
+      network: address.network,
+      web_url: address.webUrl,
+      member_url: address.memberUrl,
+      web_port: address.webPort,
+      member_port: address.memberPort,
+      memberships,
+    });
+    return;
+  }
+  print(
+    `pod ${address.accountId} serving the owner at ${address.webUrl} and members at ${address.memberUrl}`,
+  );
+  print(`  as ${address.fqdn}, ${memberships.length} membership(s); Ctrl-C stops it`);
+}
+
+/** Resolves on the first SIGINT or SIGTERM, and removes both handlers so a second signal kills as usual. */
+function nextStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+// ---- join --------------------------------------------------------------------------------------------
+
+async function joinCommand(serviceId: number, options: JoinOptions): Promise<void> {
+  const { AccountStore, OwnerClient, podPaths, readPodConfig } = await loadPod();
+  const paths = podPaths(options.data);
+  const config = await readPodConfig(paths);
+  const run = await runningPod(paths);
+  const { rootPem } = await readRootCaCert(paths.pkiDir);
+  const password = await firstLine(options.passwordFile ?? paths.password, 'password file');
+  const accounts = AccountStore.openReadOnly(paths.accountDb);
+  const username = accounts.getAccount()?.username;
+  accounts.close();
+  if (username === undefined) throw new ByodaError('BYODA_ERR_CONFIG', `${paths.dataDir} holds no account`);
+  const client = new OwnerClient({
+    webUrl: run.webUrl,
+    fqdn: accountFqdn(config.network, config.accountId),
+    rootCaPem: rootPem,
+  });
+  try {
+    await client.login(username, password);
+    const joined = await client.join(serviceId);
+    if (options.json) {
+      printJson({
+        event: 'joined',
+        service_id: joined.serviceId,
+        member_id: joined.memberId,
+        fqdn: joined.fqdn,
+        contract_version: joined.contractVersion,
+      });
+    } else {
+      print(
+        `joined service ${joined.serviceId} as ${joined.memberId} (contract version ${joined.contractVersion})`,
+      );
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+async function runningPod(paths: PodPaths): Promise<PodRunInfo> {
+  const { readRunInfo } = await loadPod();
+  const run = await readRunInfo(paths);
+  if (!run || !isAlive(run.pid)) {
+    throw new ByodaError(
+      'BYODA_ERR_CONFIG',
+      `the pod of ${paths.dataDir} is not running (\`byoda pod start\`)`,
+    );
+  }
+  return run;
+}
+
+// ---- status ------------------------------------------------------------------------------------------
+
+async function statusCommand(options: StatusOptions): Promise<void> {
+  const { AccountStore, podPaths, readPodConfig, readRunInfo } = await loadPod();
+  const paths = podPaths(options.data);
+  const config = await readPodConfig(paths);
+  const accounts = AccountStore.openReadOnly(paths.accountDb);
+  const account = accounts.getAccount();
+  const memberships = accounts.listMemberships();
+  accounts.close();
+  const run = await readRunInfo(paths);
+  const running = run !== undefined && isAlive(run.pid);
+  const status = {
+    account_id: config.accountId,
+    fqdn: accountFqdn(config.network, config.accountId),
+    network: config.network,
+    directory_url: config.directoryUrl,
+    username: account?.username ?? null,
+    running,
+    ...(running && run ? { pid: run.pid, web_url: run.webUrl, member_url: run.memberUrl } : {}),
+    memberships: memberships.map((m) => ({
+      service_id: m.serviceId,
+      member_id: m.memberId,
+      contract_version: m.contractVersion,
+      joined_at: m.joinedAt,
+    })),
+  };
+  if (options.json) {
+    printJson({ event: 'status', ...status });
+    return;
+  }
+  print(`pod ${status.account_id} (${status.fqdn}), owner '${status.username ?? '?'}'`);
+  print(running && run ? `  running: web ${run.webUrl}, members ${run.memberUrl}` : '  not running');
+  for (const m of status.memberships) {
+    print(`  member of service ${m.service_id} as ${m.member_id} (contract version ${m.contract_version})`);
+  }
+}
+
+// ---- shared ------------------------------------------------------------------------------------------
+
+function passphraseFor(paths: PodPaths, options: PassphraseOption, create: boolean) {
+  return resolvePassphrase({
+    ...(options.passphraseFile !== undefined ? { file: options.passphraseFile } : {}),
+    env: process.env,
+    localFile: paths.passphrase,
+    create,
+  });
+}
+
+/** Whether a process with this id exists (signal 0 only checks). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function parsePort(text: string): number {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 0 && port <= 65535))
+    throw new InvalidArgumentError('a port is a whole number from 0 to 65535.');
+  return port;
+}
+
+function parseHostPort(text: string): HostPort {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || !(port >= 1 && port <= 65535)) {
+    throw new InvalidArgumentError('give the DNS server as HOST:PORT, e.g. 127.0.0.1:5353.');
+  }
+  return { host: match[1] ?? match[2] ?? '', port };
+}
+
+function parseServiceId(text: string): number {
+  const value = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
+  if (!isServiceId(value))
+    throw new InvalidArgumentError('a service id is a whole number from 0 to 4294967295.');
+  return value;
+}
+
+async function firstLine(path: string, what: string): Promise<string> {
+  const line = (await readText(path, what)).split(/\r?\n/)[0] ?? '';
+  if (line === '') throw new ByodaError('BYODA_ERR_CONFIG', `the ${what} ${path} is empty`);
+  return line;
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new ByodaError('BYODA_ERR_CONFIG', `cannot read the ${what} ${path}`, { cause });
+  }
+}
+
+function printJson(value: unknown): void {
+  print(JSON.stringify(value));
+}
+
+function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}

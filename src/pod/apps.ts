@@ -1,0 +1,80 @@
+/**
+ * The pod's two HTTPS apps (spec §4), each the shared server base (src/http: TLS, JSON errors, body
+ * limit) with its own routes:
+ *
+ * - web port: server TLS with the account cert `<account_id>.accounts.<net>`; the owner's API and the
+ *   GraphQL endpoints, with the owner's JWT;
+ * - member port: mutual TLS for other pods and the service. Client certificates are requested (with the
+ *   network root as the CA hint) but checked by the application, so anonymous clients get through to
+ *   the firewall. Each membership's TLS cert is served to clients that ask for its FQDN (SNI); without
+ *   SNI, or for another name, the first membership's cert (the account cert before any join).
+ */
+import websocket from '@fastify/websocket';
+import type { Server as TlsServer } from 'node:tls';
+import { createHttpsServer, DEFAULT_BODY_LIMIT } from '../http/index.js';
+import type { HttpsApp } from '../http/index.js';
+import { credentialTlsOptions } from '../pki/index.js';
+import type { Credential } from '../pki/index.js';
+import { ClientVerifier } from './client-verifier.js';
+import type { PodContext } from './context.js';
+import { dataCertRoute } from './data-cert-route.js';
+import { graphqlRoutes } from './graphql-route.js';
+import type { Membership } from './membership.js';
+import { memberRoutes } from './member-routes.js';
+import { webRequester } from './requester.js';
+import { addRequestLog, quietFastifyLogger } from './request-log.js';
+import { webRoutes } from './web-routes.js';
+
+/** GraphQL requests and JSON bodies are small; 1 MiB bounds what one client can make a pod parse. */
+export const POD_BODY_LIMIT = DEFAULT_BODY_LIMIT;
+
+export function buildWebApp(pod: PodContext): HttpsApp {
+  const app = createHttpsServer({
+    tls: credentialTlsOptions(pod.accountTls),
+    logger: quietFastifyLogger(pod.logger),
+    bodyLimit: POD_BODY_LIMIT,
+  });
+  addRequestLog(app, pod.logger, 'web');
+  void app.register(websocket, { options: { maxPayload: POD_BODY_LIMIT } });
+  void app.register(async (routes) => {
+    webRoutes(routes, pod);
+    dataCertRoute(routes, pod);
+    graphqlRoutes(routes, {
+      pod,
+      port: 'web',
+      requesterOf: (request) => webRequester(request.headers.authorization, pod.tokens),
+      tokenInConnectionInit: true,
+    });
+  });
+  return app;
+}
+
+export function buildMemberApp(pod: PodContext): HttpsApp {
+  const first = pod.memberships.list()[0];
+  const app = createHttpsServer({
+    tls: { ...credentialTlsOptions(first?.tls ?? pod.accountTls), ca: pod.rootCaPem, requestCert: true },
+    logger: quietFastifyLogger(pod.logger),
+    bodyLimit: POD_BODY_LIMIT,
+  });
+  addRequestLog(app, pod.logger, 'member');
+  const server = app.server as unknown as TlsServer;
+  const verifier = new ClientVerifier(pod.rootCaPem);
+  verifier.watch(server);
+  for (const membership of pod.memberships.list()) serveMemberCert(server, membership);
+  pod.memberships.onAdd((membership) => {
+    serveMemberCert(server, membership);
+    if (pod.memberships.list().length === 1) useDefaultCert(server, membership.tls, pod.rootCaPem);
+  });
+  void app.register(websocket, { options: { maxPayload: POD_BODY_LIMIT } });
+  void app.register(async (routes) => memberRoutes(routes, pod, verifier));
+  return app;
+}
+
+/** SNI: clients that connect with servername = the member FQDN get that membership's cert. */
+function serveMemberCert(server: TlsServer, membership: Membership): void {
+  server.addContext(membership.fqdn, membership.secureContext);
+}
+
+function useDefaultCert(server: TlsServer, credential: Credential, rootCaPem: string): void {
+  server.setSecureContext({ ...credentialTlsOptions(credential), ca: rootCaPem });
+}

@@ -1,0 +1,132 @@
+/**
+ * The pod's typed context, built once at start and passed to every route and flow: its settings, keys,
+ * stores, memberships and clients. No globals, so that tests can run several pods in one process.
+ */
+import type { Logger } from 'pino';
+import { createResolver } from '../dns/index.js';
+import type { DnsResolver } from '../dns/index.js';
+import { ByodaError } from '../errors/index.js';
+import { DirectoryClient } from '../network/index.js';
+import { accountFqdn, readCredential, readRootCaCert } from '../pki/index.js';
+import type { Credential } from '../pki/index.js';
+import { AccountStore } from './account-store.js';
+import type { AccountRecord } from './account-store.js';
+import { CREDENTIALS, podPaths, readPodConfig } from './layout.js';
+import type { PodConfig, PodPaths } from './layout.js';
+import { LoginLimiter } from './login-limiter.js';
+import { openMembership } from './membership.js';
+import { MembershipRegistry } from './membership-registry.js';
+import { readOwnerSigningKey } from './owner-key.js';
+import { OwnerTokens } from './owner-token.js';
+
+/** Where other pods and the service reach this pod's member port (given to the service at join). */
+export interface MemberEndpoint {
+  /** Published address; absent: the service uses the address the join request came from. */
+  readonly address: string | undefined;
+  readonly port: number;
+}
+
+export interface PodContext {
+  readonly paths: PodPaths;
+  readonly config: PodConfig;
+  readonly passphrase: string;
+  readonly rootCaPem: string;
+  /** `<account_id>.accounts.<net>` */
+  readonly fqdn: string;
+  readonly account: AccountRecord;
+  readonly accountTls: Credential;
+  readonly accounts: AccountStore;
+  readonly tokens: OwnerTokens;
+  readonly limiter: LoginLimiter;
+  readonly memberships: MembershipRegistry;
+  /** Service ids being joined right now: a second join of the same service waits for nothing, it fails. */
+  readonly joining: Set<number>;
+  /** Presents the account TLS cert. */
+  readonly directory: DirectoryClient;
+  /** The directory's DNS server only (spec §2). */
+  readonly resolver: DnsResolver;
+  readonly logger: Logger;
+  /** Set once the member port listens. */
+  memberEndpoint: MemberEndpoint | undefined;
+}
+
+export interface OpenPodContextOptions {
+  readonly dataDir: string;
+  readonly passphrase: string;
+  readonly dnsServer: { readonly host: string; readonly port: number };
+  /** Overrides the directory URL stored at init. */
+  readonly directoryUrl?: string;
+  readonly logger: Logger;
+  /** Owner token lifetime (at most an hour, spec §10). */
+  readonly tokenLifetimeSeconds?: number;
+  readonly loginLimiter?: LoginLimiter;
+}
+
+export async function openPodContext(options: OpenPodContextOptions): Promise<PodContext> {
+  const paths = podPaths(options.dataDir);
+  const config = await readPodConfig(paths);
+  const { rootPem: rootCaPem, network } = await readRootCaCert(paths.pkiDir);
+  if (network !== config.network) {
+    throw new ByodaError('BYODA_ERR_CONFIG', `the root CA in ${paths.pkiDir} is not of ${config.network}`);
+  }
+  const accountTls = await readCredential(paths.pkiDir, CREDENTIALS.accountTls, options.passphrase);
+  const signingKey = await readOwnerSigningKey(paths.ownerJwtKey, options.passphrase);
+  const accounts = AccountStore.open(paths.accountDb);
+  const account = accounts.getAccount();
+  if (!account || account.accountId !== config.accountId) {
+    accounts.close();
+    throw new ByodaError('BYODA_ERR_CONFIG', `account.db does not hold account ${config.accountId}`);
+  }
+  const fqdn = accountFqdn(network, config.accountId);
+  const context: PodContext = {
+    paths,
+    config: options.directoryUrl ? { ...config, directoryUrl: options.directoryUrl } : config,
+    passphrase: options.passphrase,
+    rootCaPem,
+    fqdn,
+    account,
+    accountTls,
+    accounts,
+    tokens: new OwnerTokens({
+      podFqdn: fqdn,
+      accountId: config.accountId,
+      ...signingKey,
+      ...(options.tokenLifetimeSeconds !== undefined
+        ? { lifetimeSeconds: options.tokenLifetimeSeconds }
+        : {}),
+    }),
+    limiter: options.loginLimiter ?? new LoginLimiter(),
+    memberships: new MembershipRegistry(),
+    joining: new Set(),
+    directory: new DirectoryClient({
+      url: options.directoryUrl ?? config.directoryUrl,
+      network,
+      rootCaPem,
+      credential: accountTls,
+    }),
+    resolver: createResolver(options.dnsServer),
+    logger: options.logger,
+    memberEndpoint: undefined,
+  };
+  try {
+    await openMemberships(context);
+  } catch (err) {
+    await closePodContext(context);
+    throw err;
+  }
+  return context;
+}
+
+/** Reopens every membership recorded in account.db, in the order they were joined. */
+async function openMemberships(context: PodContext): Promise<void> {
+  for (const record of context.accounts.listMemberships()) {
+    const membership = await openMembership(context.paths, record, context.passphrase, context.rootCaPem);
+    context.memberships.add(membership);
+  }
+}
+
+export async function closePodContext(context: PodContext): Promise<void> {
+  await context.memberships.closeAll();
+  await context.directory.close();
+  context.accounts.close();
+}

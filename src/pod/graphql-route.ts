@@ -1,0 +1,162 @@
+/**
+ * The GraphQL endpoint of each membership, `/api/v1/data/service-<service_id>` (spec §4, §7), on both
+ * ports: POST and GET per the GraphQL-over-HTTP spec (served by graphql-http's fastify handler), and
+ * subscriptions over graphql-ws on the same path (a WebSocket upgrade of the GET).
+ *
+ * Who is asking is settled in `onRequest`, before the body is read: an unknown membership is 404, bad
+ * credentials are a JSON 401/403 (spec §4), everything else reaches GraphQL with a requester the
+ * firewall judges field by field (spec §6). The membership's snapshot (contract + schema) is taken
+ * once per operation.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createHandler } from 'graphql-http/lib/use/fastify';
+import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
+import type { Logger } from 'pino';
+import type { Requester } from '../firewall/index.js';
+import type { MembershipContext } from '../graphql/index.js';
+import type { PodContext } from './context.js';
+import { errorCodes, prepareOperation, withErrorCode } from './graphql-operation.js';
+import type { OperationParams } from './graphql-operation.js';
+import type { Membership } from './membership.js';
+import { bearerToken } from './owner-token.js';
+import { OWNER } from './requester.js';
+import { requestState } from './request-state.js';
+import type { PortName } from './request-log.js';
+import { parseServiceIdParam } from './route-params.js';
+import type { ServiceParams } from './route-params.js';
+
+export const DATA_PATH = '/api/v1/data/service-:serviceId';
+
+/** Who asks, from the request's credentials, for the membership it addresses. */
+export type RequesterOf = (request: FastifyRequest, membership: Membership) => Promise<Requester>;
+
+export interface GraphqlRouteOptions {
+  readonly pod: PodContext;
+  readonly port: PortName;
+  readonly requesterOf: RequesterOf;
+  /**
+   * Web port: browsers cannot set headers on a WebSocket, so the owner's token may also come in the
+   * graphql-ws `connection_init` payload (`{authorization: "Bearer <token>"}`).
+   */
+  readonly tokenInConnectionInit: boolean;
+}
+
+/** WebSocket keep-alive ping interval (graphql-ws default 12 s). */
+const KEEP_ALIVE_MS = 12_000;
+
+export function graphqlRoutes(app: FastifyInstance, options: GraphqlRouteOptions): void {
+  const onRequest = async (request: FastifyRequest<{ Params: ServiceParams }>): Promise<void> => {
+    const state = requestState(request);
+    const membership = options.pod.memberships.require(parseServiceIdParam(request.params.serviceId));
+    state.membership = membership;
+    state.requester = await options.requesterOf(request, membership);
+  };
+  const httpHandler = createHttpHandler(options.pod.logger);
+  app.route<{ Params: ServiceParams }>({
+    method: 'GET',
+    url: DATA_PATH,
+    onRequest,
+    handler: httpHandler,
+    wsHandler: createWsHandler(options),
+  });
+  app.route<{ Params: ServiceParams }>({ method: 'POST', url: DATA_PATH, onRequest, handler: httpHandler });
+}
+
+/** The operation's context: one snapshot of the membership, the requester as settled for the request. */
+function membershipContext(membership: Membership, requester: Requester, logger: Logger) {
+  const snapshot = membership.snapshot;
+  const context: MembershipContext = {
+    contract: snapshot.contract,
+    store: membership.store,
+    requester,
+    memberId: membership.memberId,
+    events: membership.events,
+    logger,
+  };
+  return { snapshot, context };
+}
+
+function prepareFor(request: FastifyRequest, params: OperationParams, logger: Logger, requester?: Requester) {
+  const { membership, requester: settled } = requestState(request);
+  // onRequest always sets both before a handler runs; a missing one is a wiring bug, refused safely.
+  if (!membership || !settled) return [withErrorCode(new Error('request not authenticated'))];
+  const { snapshot, context } = membershipContext(membership, requester ?? settled, logger);
+  return prepareOperation(snapshot, context, params);
+}
+
+function createHttpHandler(logger: Logger) {
+  return createHandler({
+    onSubscribe: (req, params) => {
+      const prepared = prepareFor(req.raw, params, logger);
+      if (Array.isArray(prepared)) {
+        requestState(req.raw).graphqlErrors = errorCodes(prepared);
+        return prepared;
+      }
+      // graphql-http types its context as a plain record: pass a shallow copy with the same fields.
+      const contextValue: Record<PropertyKey, unknown> = { ...prepared.contextValue };
+      return { ...prepared, contextValue };
+    },
+    onOperation: (req, _args, result) => {
+      requestState(req.raw).graphqlErrors = errorCodes(result.errors);
+    },
+    formatError: withErrorCode,
+  });
+}
+
+/** Owner requesters granted by a token in `connection_init`, per WebSocket connection. */
+const upgradedConnections = new WeakMap<object, Requester>();
+
+function createWsHandler(options: GraphqlRouteOptions) {
+  const { logger } = options.pod;
+  return makeHandler<Record<string, unknown>>(
+    {
+      isProd: true,
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.['authorization'];
+        if (authorization === undefined) return true;
+        if (!options.tokenInConnectionInit || typeof authorization !== 'string') return false;
+        const token = bearerToken(authorization);
+        if (token === null) return false;
+        // A bad token closes the connection (4403), as a bad header would have answered 401.
+        const valid = await options.pod.tokens.verify(token).then(
+          () => true,
+          () => false,
+        );
+        if (valid) upgradedConnections.set(ctx.extra.socket, OWNER);
+        return valid;
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const requester = upgradedConnections.get(ctx.extra.socket);
+        const prepared = prepareFor(ctx.extra.request, payload, logger, requester);
+        logSubscription(options, ctx.extra.request, requester, prepared);
+        return prepared;
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => withErrorCode(error).toJSON()),
+    },
+    KEEP_ALIVE_MS,
+  );
+}
+
+/** WebSocket operations get a line of their own: the upgrade request's line comes only at its end. */
+function logSubscription(
+  options: GraphqlRouteOptions,
+  request: FastifyRequest,
+  requester: Requester | undefined,
+  prepared: ReturnType<typeof prepareFor>,
+): void {
+  const state = requestState(request);
+  const kind = (requester ?? state.requester)?.kind ?? 'unidentified';
+  const errors = Array.isArray(prepared) ? errorCodes(prepared) : [];
+  options.pod.logger.info(
+    {
+      port: options.port,
+      req_id: request.id,
+      path: request.url.split('?')[0],
+      transport: 'graphql-ws',
+      requester: kind,
+      outcome: errors.length > 0 ? 'refused' : 'started',
+      ...(errors.length > 0 ? { graphql_errors: errors } : {}),
+    },
+    'operation',
+  );
+}

@@ -1,0 +1,186 @@
+/**
+ * The pod server (spec §4): a web port for the owner and a member port for other pods and the service.
+ * Explicit lifecycle, so that tests and `byoda up` can run several pods in one process:
+ *
+ * ```ts
+ * const pod = new PodServer();
+ * const { webUrl, memberUrl } = await pod.start({ dataDir, passphrase, dnsServer, logger });
+ * await pod.stop();
+ * ```
+ *
+ * On start it opens the folder `initPod` made and every membership in it (schemas built once), listens
+ * on both ports, and then publishes where it is at the directory: the account's address and web port,
+ * and each membership's address and member port (their ports change from run to run in local mode).
+ */
+import { isIP } from 'node:net';
+import { rm } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { ByodaError } from '../errors/index.js';
+import { silentLogger } from '../http/index.js';
+import type { HttpsApp } from '../http/index.js';
+import { DirectoryClient } from '../network/index.js';
+import { buildMemberApp, buildWebApp } from './apps.js';
+import { closePodContext, openPodContext } from './context.js';
+import type { PodContext } from './context.js';
+import { writeRunInfo } from './layout.js';
+import type { LoginLimiter } from './login-limiter.js';
+
+export interface PodStartOptions {
+  readonly dataDir: string;
+  readonly passphrase: string;
+  /** Address to listen on (default 127.0.0.1). */
+  readonly host?: string;
+  /** Web port (default 0: a free one). */
+  readonly webPort?: number;
+  /** Member port (default 0: a free one). */
+  readonly memberPort?: number;
+  /**
+   * The address the directory publishes for the pod's names. Default: `host` when it is a specific IP
+   * address; otherwise the directory uses the address the pod's request came from.
+   */
+  readonly publicAddress?: string;
+  /** The directory's DNS server, through which services and pods are found (spec §2). */
+  readonly dnsServer: { readonly host: string; readonly port: number };
+  /** Overrides the directory URL stored at init. */
+  readonly directoryUrl?: string;
+  readonly logger?: Logger;
+  readonly tokenLifetimeSeconds?: number;
+  readonly loginLimiter?: LoginLimiter;
+}
+
+export interface PodAddress {
+  readonly accountId: string;
+  readonly network: string;
+  /** `<account_id>.accounts.<net>`: the servername for the web port. */
+  readonly fqdn: string;
+  readonly host: string;
+  readonly webPort: number;
+  readonly memberPort: number;
+  readonly webUrl: string;
+  readonly memberUrl: string;
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+
+export class PodServer {
+  #context: PodContext | undefined;
+  #apps: HttpsApp[] = [];
+  #address: PodAddress | undefined;
+
+  get address(): PodAddress | undefined {
+    return this.#address;
+  }
+
+  /** The running pod's context (for `byoda up` and tests). */
+  get context(): PodContext | undefined {
+    return this.#context;
+  }
+
+  async start(options: PodStartOptions): Promise<PodAddress> {
+    if (this.#context) throw new ByodaError('BYODA_ERR_CONFIG', 'the pod server is already running');
+    const logger = options.logger ?? silentLogger();
+    const context = await openPodContext({ ...options, logger });
+    this.#context = context;
+    try {
+      const address = await this.#listen(context, options);
+      const publicAddress = publishedAddress(options.publicAddress, address.host);
+      context.memberEndpoint = { address: publicAddress, port: address.memberPort };
+      await register(context, address, publicAddress);
+      await writeRunInfo(context.paths, {
+        pid: process.pid,
+        webUrl: address.webUrl,
+        memberUrl: address.memberUrl,
+      });
+      this.#address = address;
+      logger.info(
+        { account_id: address.accountId, web_url: address.webUrl, member_url: address.memberUrl },
+        'pod ready',
+      );
+      return address;
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const context = this.#context;
+    const apps = this.#apps;
+    const running = this.#address !== undefined;
+    this.#context = undefined;
+    this.#apps = [];
+    this.#address = undefined;
+    await Promise.all(apps.map((app) => app.close()));
+    if (context) {
+      if (running) await rm(context.paths.runFile, { force: true });
+      await closePodContext(context);
+    }
+  }
+
+  async #listen(context: PodContext, options: PodStartOptions): Promise<PodAddress> {
+    const host = options.host ?? '127.0.0.1';
+    const web = buildWebApp(context);
+    const member = buildMemberApp(context);
+    this.#apps = [web, member];
+    await web.listen({ host, port: options.webPort ?? 0 });
+    await member.listen({ host, port: options.memberPort ?? 0 });
+    const webPort = listeningPort(web);
+    const memberPort = listeningPort(member);
+    return {
+      accountId: context.config.accountId,
+      network: context.config.network,
+      fqdn: context.fqdn,
+      host,
+      webPort,
+      memberPort,
+      webUrl: httpsUrl(host, webPort),
+      memberUrl: httpsUrl(host, memberPort),
+    };
+  }
+}
+
+/** The account name with the web port, and each membership's name with the member port. */
+async function register(
+  context: PodContext,
+  address: PodAddress,
+  publicAddress: string | undefined,
+): Promise<void> {
+  const where = publicAddress !== undefined ? { address: publicAddress } : {};
+  await context.directory.updateAccount({ ...where, port: address.webPort });
+  for (const membership of context.memberships.list()) {
+    // The directory takes a member's registration from that member's own certificate.
+    const directory = new DirectoryClient({
+      url: context.config.directoryUrl,
+      network: context.config.network,
+      rootCaPem: context.rootCaPem,
+      credential: membership.tls,
+    });
+    try {
+      await directory.registerMember({
+        memberId: membership.memberId,
+        serviceId: membership.serviceId,
+        port: address.memberPort,
+        ...where,
+      });
+    } finally {
+      await directory.close();
+    }
+  }
+}
+
+function publishedAddress(given: string | undefined, host: string): string | undefined {
+  if (given !== undefined) return given;
+  return isIP(host) && !WILDCARD_HOSTS.has(host) ? host : undefined;
+}
+
+function httpsUrl(host: string, port: number): string {
+  return `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+}
+
+function listeningPort(app: HttpsApp): number {
+  const bound = app.server.address();
+  if (bound === null || typeof bound === 'string') {
+    throw new ByodaError('BYODA_ERR_INTERNAL', 'the server is not listening on a port');
+  }
+  return bound.port;
+}
