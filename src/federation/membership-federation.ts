@@ -1,0 +1,131 @@
+/**
+ * Federation for one membership, assembled: the peer pool with the member TLS credential, the data
+ * cert cache behind origin signatures, the query-id memory, the proxy hook for the GraphQL context and
+ * the admission of incoming forwarded queries. The pod makes one per membership it serves and closes
+ * it when the membership or the pod stops.
+ */
+import type { Contract } from '../contract/index.js';
+import { ByodaError } from '../errors/index.js';
+import type { Requester } from '../firewall/index.js';
+import type { ProxyHook } from '../graphql/index.js';
+import type { Credential } from '../pki/index.js';
+import { createDataCertCache, peerDataCertFetcher } from './data-cert-cache.js';
+import type { DataCertCache } from './data-cert-cache.js';
+import { createProxyHook } from './fan-out.js';
+import type { LinkTarget } from './fan-out.js';
+import { admitIncomingQuery, readIncomingOperation } from './incoming.js';
+import type { Admission, OperationInput } from './incoming.js';
+import { createPeerPool } from './peer-pool.js';
+import type { PeerPool, PeerResolver } from './peer-pool.js';
+import { createQueryMemory } from './query-memory.js';
+import { createVerifiedChains } from './verified-chains.js';
+import type { QueryMemory } from './query-memory.js';
+
+export interface MembershipFederationOptions {
+  /** The membership's member TLS credential (`<member_id>.members-<S>.<net>`): client cert to pods. */
+  readonly tlsCredential: Credential;
+  /** The membership's member data credential (`<member_id>.members-data-<S>.<net>`): signs queries. */
+  readonly dataCredential: Credential;
+  readonly rootCaPem: string;
+  /** Resolves member names: `createResolver({host, port})` of src/dns against the directory's DNS. */
+  readonly resolver: PeerResolver;
+  readonly contract: () => Contract;
+  /** The membership's network links (e.g. read from its `network_links` class). */
+  readonly links: () => Promise<readonly LinkTarget[]>;
+  /** Shared or own query-id memory (default: a new one with default settings). */
+  readonly queryMemory?: QueryMemory;
+  /** Member port used when a member has no SRV record (default 444). */
+  readonly defaultPort?: number;
+  readonly concurrency?: number;
+  readonly hopTimeoutMs?: number;
+  readonly deadlineMs?: number;
+  readonly maxResponseBytes?: number;
+  /** Oldest origin timestamp accepted, in seconds (default 120). */
+  readonly maxQueryAgeSeconds?: number;
+  readonly now?: () => number;
+}
+
+export interface MembershipFederation {
+  /** `MembershipContext.proxy`. */
+  readonly proxy: ProxyHook;
+  /**
+   * For an operation on the member port, before it runs: the requester to run it as, and whether its
+   * query id was seen before (then run it with `replayContext`). Throws BAD_REQUEST / FORBIDDEN.
+   */
+  admit(operation: OperationInput, requester: Requester): Promise<Admission>;
+  readonly peers: PeerPool;
+  readonly dataCerts: DataCertCache;
+  readonly queryMemory: QueryMemory;
+  close(): Promise<void>;
+}
+
+export function createMembershipFederation(options: MembershipFederationOptions): MembershipFederation {
+  const { identity } = options.dataCredential;
+  const memberId = identity.memberId;
+  const serviceId = identity.serviceId;
+  if (identity.type !== 'member-data' || memberId === undefined || serviceId === undefined) {
+    throw new ByodaError('BYODA_ERR_CONFIG', 'federation needs the membership’s member data credential');
+  }
+  const tls = options.tlsCredential.identity;
+  if (tls.type !== 'member' || tls.memberId !== memberId || tls.serviceId !== serviceId) {
+    throw new ByodaError('BYODA_ERR_CONFIG', 'the member TLS and data credentials are not of one membership');
+  }
+  const now = options.now ?? Date.now;
+  const network = identity.network;
+  const chains = createVerifiedChains({ now });
+  const peers = createPeerPool({
+    chains,
+    credential: options.tlsCredential,
+    rootCaPem: options.rootCaPem,
+    network,
+    serviceId,
+    resolver: options.resolver,
+    ...(options.defaultPort !== undefined ? { defaultPort: options.defaultPort } : {}),
+    ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
+    now,
+  });
+  const fetchRemote = peerDataCertFetcher(peers, serviceId, { timeoutMs: 5000 });
+  // A query that comes back through a cycle is signed by this pod: its chain needs no fetching.
+  const ownChain = options.dataCredential.chainPem;
+  const dataCerts = createDataCertCache({
+    fetchChain: (id) => (id === memberId ? Promise.resolve(ownChain) : fetchRemote(id)),
+    rootCaPem: options.rootCaPem,
+    network,
+    serviceId,
+    now,
+    chains,
+  });
+  const queryMemory = options.queryMemory ?? createQueryMemory();
+  const proxy = createProxyHook({
+    dataCredential: options.dataCredential,
+    contract: options.contract,
+    peers,
+    links: options.links,
+    queryMemory,
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.hopTimeoutMs !== undefined ? { hopTimeoutMs: options.hopTimeoutMs } : {}),
+    ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
+    now,
+  });
+  return {
+    proxy,
+    admit: (operation, requester) =>
+      admitIncomingQuery(readIncomingOperation(operation), requester, {
+        queryMemory,
+        verify: {
+          fetchDataCertChain: (id) => dataCerts.get(id),
+          rootCaPem: options.rootCaPem,
+          network,
+          serviceId,
+          maxSignedDepth: options.contract().maxQueryDepth,
+          ...(options.maxQueryAgeSeconds !== undefined ? { maxAgeSeconds: options.maxQueryAgeSeconds } : {}),
+          now,
+          chains,
+        },
+      }),
+    peers,
+    dataCerts,
+    queryMemory,
+    close: () => peers.close(),
+  };
+}

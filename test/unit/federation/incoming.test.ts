@@ -1,0 +1,217 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
+import type { Contract } from '../../../src/contract/index.js';
+import {
+  admitIncomingQuery,
+  createQueryMemory,
+  readIncomingOperation,
+  replayContext,
+  signOriginQuery,
+} from '../../../src/federation/index.js';
+import type { AdmissionDeps, IncomingOperation } from '../../../src/federation/index.js';
+import type { Requester } from '../../../src/firewall/index.js';
+import { MembershipEvents, buildMembershipSchema } from '../../../src/graphql/index.js';
+import type { MembershipContext } from '../../../src/graphql/index.js';
+import type { DataStore } from '../../../src/storage/index.js';
+import { loadSharedContract } from '../../fixtures/contracts.js';
+import { NETWORK, SERVICE_ID, testNetwork } from './pods.js';
+import type { TestMember, TestNetwork } from './pods.js';
+
+const QUERY_ID = '0b7f1a9e-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
+const SENDER: Requester = {
+  kind: 'member',
+  memberId: '44444444-4444-4444-8444-444444444444',
+  relations: ['friend'],
+  distance: 1,
+  originSignatureVerified: false,
+};
+
+describe('incoming forwarded queries (spec §6, §8)', () => {
+  let contract: Contract;
+  let schema: GraphQLSchema;
+  let net: TestNetwork;
+  let origin: TestMember;
+
+  const read = (query: string, variableValues?: Record<string, unknown>, operationName?: string) =>
+    readIncomingOperation({ schema, document: parse(query), variableValues, operationName });
+
+  function deps(memory = createQueryMemory()): AdmissionDeps {
+    return {
+      queryMemory: memory,
+      verify: {
+        fetchDataCertChain: async () => origin.data.chainPem,
+        rootCaPem: net.rootCaPem,
+        network: NETWORK,
+        serviceId: SERVICE_ID,
+        maxSignedDepth: contract.maxQueryDepth,
+      },
+    };
+  }
+
+  /** A forwarded `network_links_connection` as the origin signed it with `signedDepth`, arriving with `depth`. */
+  async function forwarded(
+    depth: number,
+    signedDepth = depth,
+    queryId = QUERY_ID,
+  ): Promise<IncomingOperation> {
+    const timestamp = new Date().toISOString();
+    const signature = await signOriginQuery(
+      {
+        query_id: queryId,
+        timestamp,
+        service_id: SERVICE_ID,
+        class: 'network_links',
+        filter: { relation: { eq: 'friend' } },
+        depth: signedDepth,
+        relations: ['friend'],
+      },
+      origin.data,
+    );
+    return read(
+      'query($f: network_link_filter, $sig: String) { network_links_connection(filter: $f, ' +
+        `depth: ${depth}, relations: ["Friend"], query_id: "${queryId}", timestamp: "${timestamp}", ` +
+        `origin_member_id: "${origin.memberId}", origin_signature: $sig) { total_count } }`,
+      { f: { relation: { eq: 'friend' } }, sig: signature },
+    );
+  }
+
+  before(async () => {
+    contract = await loadSharedContract('addressbook');
+    schema = buildMembershipSchema(contract);
+    net = await testNetwork();
+    origin = await net.member();
+  });
+
+  describe('readIncomingOperation', () => {
+    it('reads connection arguments from literals and variables, through fragments and aliases', () => {
+      const operation = read(
+        'query Q($d: Int) { __typename a: network_links_connection(depth: $d, query_id: "' +
+          QUERY_ID.toUpperCase() +
+          '") { total_count } ...F } fragment F on Query { person_connection { total_count } person { given_name } }',
+        { d: 2 },
+      );
+      assert.deepEqual(operation.otherFields, ['person']);
+      assert.deepEqual(
+        operation.connections.map((c) => [c.className, c.depth, c.queryId]),
+        [
+          ['network_links', 2, QUERY_ID],
+          ['person', 0, undefined],
+        ],
+      );
+    });
+
+    it('reads nothing from mutations, unknown operations and variables that do not coerce', () => {
+      assert.deepEqual(read('mutation { delete_from_network_links(filter: {}) }').connections, []);
+      assert.deepEqual(read('query A { person { given_name } }', {}, 'B').connections, []);
+      assert.deepEqual(
+        read('query($d: Int) { network_links_connection(depth: $d) { total_count } }', { d: 'deep' }),
+        { connections: [], otherFields: [] },
+      );
+    });
+  });
+
+  describe('admitIncomingQuery', () => {
+    it('leaves owners and plain queries alone', async () => {
+      const plain = read('{ network_links_connection { total_count } person { given_name } }');
+      assert.deepEqual(await admitIncomingQuery(plain, SENDER, deps()), { requester: SENDER, replay: false });
+      const owner: Requester = { kind: 'owner' };
+      assert.deepEqual(await admitIncomingQuery(await forwarded(1), owner, deps()), {
+        requester: owner,
+        replay: false,
+      });
+    });
+
+    it('admits a signed query: verified origin, distance from the origin, first visit', async () => {
+      const memory = createQueryMemory();
+      const direct = await admitIncomingQuery(await forwarded(1), SENDER, deps(memory));
+      assert.deepEqual(direct, {
+        requester: { ...SENDER, distance: 1, originSignatureVerified: true },
+        replay: false,
+      });
+      assert.equal(memory.has(QUERY_ID), true);
+      const other = '1b7f1a9e-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
+      const twoHops = await admitIncomingQuery(await forwarded(0, 1, other), SENDER, deps(memory));
+      assert.deepEqual(twoHops.requester, { ...SENDER, distance: 2, originSignatureVerified: true });
+    });
+
+    it('marks a query id seen before as a replay', async () => {
+      const memory = createQueryMemory();
+      await admitIncomingQuery(await forwarded(1), SENDER, deps(memory));
+      const again = await admitIncomingQuery(await forwarded(0, 1), SENDER, deps(memory));
+      assert.equal(again.replay, true);
+    });
+
+    it('does not remember the id of a query whose signature fails', async () => {
+      const memory = createQueryMemory();
+      const good = await forwarded(1);
+      const [connection] = good.connections;
+      assert.ok(connection);
+      const forged = { ...good, connections: [{ ...connection, filter: undefined }] };
+      await assert.rejects(admitIncomingQuery(forged, SENDER, deps(memory)), {
+        code: 'BYODA_ERR_FORBIDDEN',
+        message: /origin signature does not verify/,
+      });
+      assert.equal(memory.has(QUERY_ID), false, 'a forged query cannot burn the id of the real one');
+      assert.equal((await admitIncomingQuery(good, SENDER, deps(memory))).replay, false);
+    });
+
+    it('refuses forwarded queries from requesters that cannot sign, incomplete ones and mixed operations', async () => {
+      const signed = await forwarded(1);
+      for (const requester of [{ kind: 'anonymous' }, { kind: 'service', serviceId: SERVICE_ID }] as const) {
+        await assert.rejects(admitIncomingQuery(signed, requester, deps()), { code: 'BYODA_ERR_FORBIDDEN' });
+      }
+      const unsigned = read(
+        `{ network_links_connection(depth: 1, query_id: "${QUERY_ID}") { total_count } }`,
+      );
+      await assert.rejects(admitIncomingQuery(unsigned, SENDER, deps()), {
+        code: 'BYODA_ERR_BAD_REQUEST',
+        message: /needs query_id, timestamp, origin_member_id and origin_signature/,
+      });
+      const mixed = { ...signed, otherFields: ['person'] };
+      await assert.rejects(admitIncomingQuery(mixed, SENDER, deps()), {
+        code: 'BYODA_ERR_BAD_REQUEST',
+        message: /only forwarded X_connection fields/,
+      });
+    });
+  });
+
+  describe('replayContext', () => {
+    it('answers from a store that holds nothing, forwards nothing and refuses writes', async () => {
+      const calls: string[] = [];
+      const store = new Proxy({} as DataStore, {
+        get: (_target, key) => {
+          if (key === 'contract') return contract;
+          return async () => {
+            calls.push(String(key));
+          };
+        },
+      });
+      const context: MembershipContext = {
+        contract,
+        store,
+        requester: SENDER,
+        memberId: origin.memberId,
+        events: new MembershipEvents(),
+        proxy: async () => assert.fail('must not forward'),
+      };
+      const replay = replayContext(context);
+      assert.deepEqual(replay.requester, { kind: 'owner' });
+      assert.equal(replay.store.contract, contract);
+      assert.deepEqual(await replay.store.query('network_links'), {
+        records: [],
+        totalCount: 0,
+        endCursor: null,
+        hasNextPage: false,
+      });
+      assert.equal(await replay.store.getObject('person'), null);
+      assert.equal(await replay.store.count('network_links'), 0);
+      await assert.rejects(replay.store.append('network_links', {}), { code: 'BYODA_ERR_BAD_REQUEST' });
+      assert.deepEqual(await replay.proxy?.({} as never), { edges: [], errors: [] });
+      await replay.store.close();
+      assert.deepEqual(calls, [], 'the real store is never touched');
+      context.events.close();
+    });
+  });
+});

@@ -1,0 +1,251 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import {
+  originSignatureBytes,
+  signOriginQuery,
+  verifyOriginSignature,
+} from '../../../src/federation/index.js';
+import type {
+  OriginSignedQuery,
+  SignedQueryFields,
+  VerifyOriginOptions,
+} from '../../../src/federation/index.js';
+import { NETWORK, SERVICE_ID, testNetwork } from './pods.js';
+import type { TestMember, TestNetwork } from './pods.js';
+
+const NOW = Date.parse('2025-03-01T12:00:00.000Z');
+
+function fields(overrides: Partial<SignedQueryFields> = {}): SignedQueryFields {
+  return {
+    query_id: '0b7f1a9e-2c3d-4e5f-8a9b-0c1d2e3f4a5b',
+    timestamp: new Date(NOW - 5000).toISOString(),
+    service_id: SERVICE_ID,
+    class: 'network_assets',
+    filter: { title: { eq: 'holiday' }, created_timestamp: { after: '2024-01-01T00:00:00.000Z' } },
+    depth: 1,
+    relations: ['friend', 'family'],
+    ...overrides,
+  };
+}
+
+describe('origin signatures (spec §8)', () => {
+  let net: TestNetwork;
+  let alice: TestMember;
+  let bob: TestMember;
+  let chains: Map<string, string>;
+  let fetched: string[];
+
+  const options = (overrides: Partial<VerifyOriginOptions> = {}): VerifyOriginOptions => ({
+    fetchDataCertChain: async (memberId) => {
+      fetched.push(memberId);
+      const chain = chains.get(memberId);
+      if (chain === undefined) throw new Error('no such pod');
+      return chain;
+    },
+    rootCaPem: net.rootCaPem,
+    network: NETWORK,
+    serviceId: SERVICE_ID,
+    now: () => NOW,
+    ...overrides,
+  });
+
+  async function signed(
+    signer: TestMember,
+    overrides: Partial<SignedQueryFields> = {},
+  ): Promise<OriginSignedQuery> {
+    const f = fields(overrides);
+    return {
+      ...f,
+      origin_member_id: signer.memberId,
+      origin_signature: await signOriginQuery(f, signer.data),
+    };
+  }
+
+  before(async () => {
+    net = await testNetwork();
+    [alice, bob] = await Promise.all([net.member(), net.member()]);
+    chains = new Map([
+      [alice.memberId, alice.data.chainPem],
+      [bob.memberId, bob.data.chainPem],
+    ]);
+  });
+
+  it('verifies a query signed by the origin’s member data key, at distance 1', async () => {
+    fetched = [];
+    const query = await signed(alice);
+    assert.deepEqual(await verifyOriginSignature(query, options()), {
+      memberId: alice.memberId,
+      signedDepth: 1,
+      distance: 1,
+    });
+    assert.deepEqual(fetched, [alice.memberId]);
+    assert.match(query.origin_signature, /^[A-Za-z0-9+/]{86}==$/, 'base64 of a 64-byte P1363 signature');
+  });
+
+  it('signs canonical JSON: key order, relation order and case, and equal spellings do not matter', () => {
+    const a = originSignatureBytes(fields());
+    const b = originSignatureBytes({
+      relations: ['Family', 'friend', 'FRIEND'],
+      depth: 1,
+      filter: { created_timestamp: { after: '2024-01-01T00:00:00.000Z' }, title: { eq: 'holiday' } },
+      class: 'network_assets',
+      service_id: SERVICE_ID,
+      timestamp: new Date(NOW - 5000).toISOString().replace('.000Z', 'Z'),
+      query_id: '0B7F1A9E-2C3D-4E5F-8A9B-0C1D2E3F4A5B',
+    });
+    assert.equal(a.toString(), b.toString());
+    assert.equal(
+      a.toString(),
+      '{"class":"network_assets","depth":1,"filter":{"created_timestamp":{"after":"2024-01-01T00:00:00.000Z"},' +
+        '"title":{"eq":"holiday"}},"query_id":"0b7f1a9e-2c3d-4e5f-8a9b-0c1d2e3f4a5b",' +
+        '"relations":["family","friend"],"service_id":4294929430,"timestamp":"2025-03-01T11:59:55.000Z"}',
+    );
+    // Absent relations (every relation) and no relation at all are different queries.
+    assert.notEqual(
+      originSignatureBytes(fields({ relations: undefined })).toString(),
+      originSignatureBytes(fields({ relations: [] })).toString(),
+    );
+  });
+
+  it('gives the distance from the originating pod when the depth was lowered on the way', async () => {
+    const query = await signed(alice, { depth: 2 });
+    const twoHops = { ...query, depth: 1 };
+    assert.deepEqual(await verifyOriginSignature(twoHops, options({ maxSignedDepth: 3 })), {
+      memberId: alice.memberId,
+      signedDepth: 2,
+      distance: 2,
+    });
+    const threeHops = { ...query, depth: 0 };
+    assert.equal((await verifyOriginSignature(threeHops, options({ maxSignedDepth: 3 }))).distance, 3);
+    // Without room to search, a lowered depth is a changed query.
+    await assert.rejects(verifyOriginSignature(twoHops, options()), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message: /origin signature does not verify/,
+    });
+  });
+
+  it('refuses a forged signature', async () => {
+    const query = { ...(await signed(alice)), origin_signature: randomBytes(64).toString('base64') };
+    await assert.rejects(verifyOriginSignature(query, options()), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message: /origin signature does not verify/,
+    });
+  });
+
+  it('refuses a query signed with another member’s key in the origin’s name', async () => {
+    const byBob = await signed(bob);
+    await assert.rejects(verifyOriginSignature({ ...byBob, origin_member_id: alice.memberId }, options()), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message: /origin signature does not verify/,
+    });
+  });
+
+  it('refuses a query changed after signing, whichever field changed', async () => {
+    const query = await signed(alice);
+    const changes: Partial<OriginSignedQuery>[] = [
+      { class: 'person' },
+      { filter: { title: { eq: 'work' } } },
+      { filter: undefined },
+      { depth: 0 },
+      { relations: ['friend'] },
+      { relations: undefined },
+      { query_id: '1b7f1a9e-2c3d-4e5f-8a9b-0c1d2e3f4a5b' },
+      { timestamp: new Date(NOW - 4000).toISOString() },
+      { service_id: SERVICE_ID + 1 },
+    ];
+    for (const change of changes) {
+      await assert.rejects(
+        verifyOriginSignature({ ...query, ...change }, options()),
+        { code: 'BYODA_ERR_FORBIDDEN', message: /origin signature does not verify/ },
+        JSON.stringify(change),
+      );
+    }
+  });
+
+  it('refuses a stale query before fetching any certificate', async () => {
+    fetched = [];
+    const query = await signed(alice, { timestamp: new Date(NOW - 121_000).toISOString() });
+    await assert.rejects(verifyOriginSignature(query, options()), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message: /query timestamp too old/,
+    });
+    assert.deepEqual(fetched, []);
+    // The limit is configurable.
+    await verifyOriginSignature(query, options({ maxAgeSeconds: 300 }));
+  });
+
+  it('refuses a timestamp in the future beyond the clock skew', async () => {
+    const ahead = await signed(alice, { timestamp: new Date(NOW + 31_000).toISOString() });
+    await assert.rejects(verifyOriginSignature(ahead, options()), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message: /in the future/,
+    });
+    const slightlyAhead = await signed(alice, { timestamp: new Date(NOW + 20_000).toISOString() });
+    assert.equal((await verifyOriginSignature(slightlyAhead, options())).memberId, alice.memberId);
+  });
+
+  it('refuses a data cert of another network', async () => {
+    const other = await testNetwork('other.test');
+    const stranger = await other.member();
+    // A well-formed member data cert whose members CA chains to another network's root.
+    const query = await signed(stranger);
+    const fetch = async (): Promise<string> => stranger.data.chainPem;
+    await assert.rejects(verifyOriginSignature(query, options({ fetchDataCertChain: fetch })), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message: /not trusted/,
+    });
+  });
+
+  it('refuses a chain that is not the origin member’s data cert', async () => {
+    const query = await signed(alice);
+    const wrongMember = async (): Promise<string> => bob.data.chainPem;
+    await assert.rejects(verifyOriginSignature(query, options({ fetchDataCertChain: wrongMember })), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message: /not the member data certificate of the origin member/,
+    });
+    const tlsCert = async (): Promise<string> => alice.tls.chainPem;
+    await assert.rejects(verifyOriginSignature(query, options({ fetchDataCertChain: tlsCert })), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message: /not the member data certificate/,
+    });
+    await assert.rejects(verifyOriginSignature(query, options({ serviceId: SERVICE_ID + 1 })), {
+      code: 'BYODA_ERR_FORBIDDEN',
+    });
+  });
+
+  it('refuses when the origin’s data cert cannot be fetched', async () => {
+    const query = await signed(alice);
+    const unreachable = async (): Promise<string> => {
+      throw new Error('connection refused');
+    };
+    await assert.rejects(verifyOriginSignature(query, options({ fetchDataCertChain: unreachable })), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message: /cannot be checked/,
+    });
+  });
+
+  it('reports malformed input as a bad request', async () => {
+    const query = await signed(alice);
+    const malformed: [Partial<OriginSignedQuery>, RegExp][] = [
+      [{ origin_signature: 'not base64!' }, /not valid base64/],
+      [{ origin_signature: randomBytes(70).toString('base64') }, /64 bytes/],
+      [{ origin_member_id: 'alice' }, /origin_member_id must be a UUID/],
+      [{ timestamp: 'yesterday' }, /timestamp/],
+      [{ query_id: '42' }, /query_id must be a UUID/],
+    ];
+    for (const [change, message] of malformed) {
+      await assert.rejects(verifyOriginSignature({ ...query, ...change }, options()), {
+        code: 'BYODA_ERR_BAD_REQUEST',
+        message,
+      });
+    }
+  });
+
+  it('signs only with a member data credential of the query’s service', async () => {
+    await assert.rejects(signOriginQuery(fields(), alice.tls), { code: 'BYODA_ERR_CONFIG' });
+    await assert.rejects(signOriginQuery(fields({ service_id: 1 }), alice.data), {
+      code: 'BYODA_ERR_CONFIG',
+    });
+  });
+});
