@@ -8,6 +8,7 @@ import { registerDirectoryCommands } from './directory.js';
 import { registerNetworkCommands } from './network.js';
 import { registerPodCommands } from './pod.js';
 import { registerServiceCommands } from './service.js';
+import { registerUpCommand } from './up.js';
 
 export function registerCommands(program: Command): void {
   registerContractCommands(program);
@@ -15,4 +16,5 @@ export function registerCommands(program: Command): void {
   registerDirectoryCommands(program);
   registerServiceCommands(program);
   registerPodCommands(program);
+  registerUpCommand(program);
 }

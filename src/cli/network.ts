@@ -5,16 +5,17 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { directoryPaths, resolvePassphrase } from '../directory/index.js';
+import { directoryPaths } from '../directory/index.js';
 import type { PassphraseSource } from '../directory/index.js';
 import { ByodaError } from '../errors/index.js';
 import { certificateFingerprint } from '../network/index.js';
 import { createNetworkPki, isNetworkName, networkPkiExists, readRootCaCert } from '../pki/index.js';
+import { commandPassphrase } from './run-server.js';
+import type { PassphraseOption } from './run-server.js';
 
-interface InitOptions {
+interface InitOptions extends PassphraseOption {
   readonly network: string;
   readonly data: string;
-  readonly passphraseFile?: string;
   readonly json?: boolean;
 }
 
@@ -46,12 +47,7 @@ async function initCommand(options: InitOptions): Promise<void> {
     throw new ByodaError('BYODA_ERR_CONFIG', `a network (${network}) already exists in ${paths.dataDir}`);
   }
   await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
-  const { passphrase, source } = await resolvePassphrase({
-    ...(options.passphraseFile !== undefined ? { file: options.passphraseFile } : {}),
-    env: process.env,
-    localFile: paths.passphrase,
-    create: true,
-  });
+  const { passphrase, source } = await commandPassphrase(options, paths.passphrase, true);
   const pki = await createNetworkPki(paths.pkiDir, options.network, passphrase);
   const fingerprint = certificateFingerprint(pki.rootCaPem);
   if (options.json) {

@@ -13,22 +13,18 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { resolvePassphrase } from '../directory/index.js';
 import { ByodaError } from '../errors/index.js';
-import { createLogger } from '../http/index.js';
 import { DirectoryClient, certificateFingerprint } from '../network/index.js';
 import { accountFqdn, isServiceId, readRootCaCert } from '../pki/index.js';
 import type { PodAddress, PodPaths, PodRunInfo, PodServer } from '../pod/index.js';
+import { commandPassphrase, logFileHelp, parsePort, passphraseFileHelp, runServer } from './run-server.js';
+import type { PassphraseOption, ReadyAnnouncement, ServerCommandOptions } from './run-server.js';
 
 /**
  * The pod module is loaded when a pod command runs: its GraphQL and WebSocket stack is the heaviest
  * import of the CLI, and every other command (and `byoda --help`) would otherwise pay for it.
  */
 const loadPod = () => import('../pod/index.js');
-
-interface PassphraseOption {
-  readonly passphraseFile?: string;
-}
 
 interface InitOptions extends PassphraseOption {
   readonly data: string;
@@ -41,7 +37,7 @@ interface InitOptions extends PassphraseOption {
   readonly json?: boolean;
 }
 
-interface StartOptions extends PassphraseOption {
+interface StartOptions extends ServerCommandOptions {
   readonly data: string;
   readonly host: string;
   readonly webPort: number;
@@ -49,8 +45,6 @@ interface StartOptions extends PassphraseOption {
   readonly dns?: HostPort;
   readonly directory?: string;
   readonly publicAddress?: string;
-  readonly logFile?: string;
-  readonly json?: boolean;
 }
 
 interface JoinOptions {
@@ -87,10 +81,7 @@ export function registerPodCommands(program: Command): void {
       "file holding the owner's password (else generated into <data>/password)",
     )
     .option('--address <ip>', 'address the directory publishes for the account (default 127.0.0.1)')
-    .option(
-      '--passphrase-file <file>',
-      'file holding the key passphrase (else $BYODA_PASSPHRASE, else generated)',
-    )
+    .option('--passphrase-file <file>', passphraseFileHelp('generated'))
     .option('--json', 'print the result as one JSON line')
     .action((options: InitOptions) => initCommand(options));
   pod
@@ -112,11 +103,8 @@ export function registerPodCommands(program: Command): void {
     )
     .option('--directory <url>', 'directory URL (default: the one given at init)')
     .option('--public-address <ip>', 'address the directory publishes for the pod (default: --host)')
-    .option(
-      '--passphrase-file <file>',
-      'file holding the key passphrase (else $BYODA_PASSPHRASE, else <data>/passphrase)',
-    )
-    .option('--log-file <file>', 'where to write JSON log lines (default <data>/logs/pod.log)')
+    .option('--passphrase-file <file>', passphraseFileHelp('<data>/passphrase'))
+    .option('--log-file <file>', logFileHelp('pod'))
     .option('--json', 'announce readiness as one JSON line on stdout')
     .action((options: StartOptions) => startCommand(options));
   pod
@@ -142,7 +130,7 @@ async function initCommand(options: InitOptions): Promise<void> {
   const paths = podPaths(options.data);
   const rootCaPem = await rootCaFor(options);
   await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
-  const { passphrase } = await passphraseFor(paths, options, true);
+  const { passphrase } = await commandPassphrase(options, paths.passphrase, true);
   const password =
     options.passwordFile === undefined ? undefined : await firstLine(options.passwordFile, 'password file');
   const summary = await initPod({
@@ -186,38 +174,37 @@ async function startCommand(options: StartOptions): Promise<void> {
   const { PodServer, podPaths, readPodConfig } = await loadPod();
   const paths = podPaths(options.data);
   const config = await readPodConfig(paths); // a clear error for an uninitialised folder first
-  const { passphrase } = await passphraseFor(paths, options, false);
+  const { passphrase } = await commandPassphrase(options, paths.passphrase, false);
   const directoryUrl = options.directory ?? config.directoryUrl;
-  const logger = createLogger({ name: 'pod', file: options.logFile ?? paths.logFile });
   const server = new PodServer();
-  const address = await server.start({
-    dataDir: paths.dataDir,
-    passphrase,
-    host: options.host,
-    webPort: options.webPort,
-    memberPort: options.memberPort,
-    dnsServer: options.dns ?? { host: new URL(directoryUrl).hostname, port: DNS_PORT },
-    logger,
-    ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
-    ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
+  await runServer(options, {
+    name: 'pod',
+    logFile: paths.logFile,
+    server,
+    start: (logger) =>
+      server.start({
+        dataDir: paths.dataDir,
+        passphrase,
+        host: options.host,
+        webPort: options.webPort,
+        memberPort: options.memberPort,
+        dnsServer: options.dns ?? { host: new URL(directoryUrl).hostname, port: DNS_PORT },
+        logger,
+        ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
+        ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
+      }),
+    ready: (address) => ready(address, server),
   });
-  announce(address, server, options.json === true);
-  const signal = await nextStopSignal();
-  logger.info({ signal }, 'stopping');
-  await server.stop();
-  logger.flush();
-  if (options.json) printJson({ event: 'stopped', signal });
 }
 
-function announce(address: PodAddress, server: PodServer, json: boolean): void {
+function ready(address: PodAddress, server: PodServer): ReadyAnnouncement {
   const memberships = (server.context?.memberships.list() ?? []).map((m) => ({
     service_id: m.serviceId,
     member_id: m.memberId,
     fqdn: m.fqdn,
   }));
-  if (json) {
-    printJson({
-      event: 'ready',
+  return {
+    json: {
       account_id: address.accountId,
       fqdn: address.fqdn,
       network: address.network,
@@ -226,26 +213,12 @@ function announce(address: PodAddress, server: PodServer, json: boolean): void {
       web_port: address.webPort,
       member_port: address.memberPort,
       memberships,
-    });
-    return;
-  }
-  print(
-    `pod ${address.accountId} serving the owner at ${address.webUrl} and members at ${address.memberUrl}`,
-  );
-  print(`  as ${address.fqdn}, ${memberships.length} membership(s); Ctrl-C stops it`);
-}
-
-/** Resolves on the first SIGINT or SIGTERM, and removes both handlers so a second signal kills as usual. */
-function nextStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+    },
+    text: [
+      `pod ${address.accountId} serving the owner at ${address.webUrl} and members at ${address.memberUrl}`,
+      `  as ${address.fqdn}, ${memberships.length} membership(s); Ctrl-C stops it`,
+    ],
+  };
 }
 
 // ---- join --------------------------------------------------------------------------------------------
@@ -339,15 +312,6 @@ async function statusCommand(options: StatusOptions): Promise<void> {
 
 // ---- shared ------------------------------------------------------------------------------------------
 
-function passphraseFor(paths: PodPaths, options: PassphraseOption, create: boolean) {
-  return resolvePassphrase({
-    ...(options.passphraseFile !== undefined ? { file: options.passphraseFile } : {}),
-    env: process.env,
-    localFile: paths.passphrase,
-    create,
-  });
-}
-
 /** Whether a process with this id exists (signal 0 only checks). */
 function isAlive(pid: number): boolean {
   try {
@@ -356,13 +320,6 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function parsePort(text: string): number {
-  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
-  if (!(port >= 0 && port <= 65535))
-    throw new InvalidArgumentError('a port is a whole number from 0 to 65535.');
-  return port;
 }
 
 function parseHostPort(text: string): HostPort {

@@ -16,11 +16,8 @@
  */
 import { join, resolve } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
-import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { PASSPHRASE_ENV, resolvePassphrase } from '../directory/index.js';
 import { ByodaError } from '../errors/index.js';
-import { createLogger } from '../http/index.js';
 import { DirectoryClient, certificateFingerprint } from '../network/index.js';
 import {
   initService,
@@ -30,10 +27,8 @@ import {
   ServiceServer,
 } from '../service/index.js';
 import type { ServiceAddress, ServiceSummary } from '../service/index.js';
-
-interface PassphraseOption {
-  readonly passphraseFile?: string;
-}
+import { commandPassphrase, logFileHelp, parsePort, passphraseFileHelp, runServer } from './run-server.js';
+import type { PassphraseOption, ReadyAnnouncement, ServerCommandOptions } from './run-server.js';
 
 interface InitOptions extends PassphraseOption {
   readonly data: string;
@@ -45,14 +40,12 @@ interface InitOptions extends PassphraseOption {
   readonly json?: boolean;
 }
 
-interface StartOptions extends PassphraseOption {
+interface StartOptions extends ServerCommandOptions {
   readonly data: string;
   readonly host: string;
   readonly port: number;
   readonly directory?: string;
   readonly publicAddress?: string;
-  readonly logFile?: string;
-  readonly json?: boolean;
 }
 
 interface PublishOptions extends PassphraseOption {
@@ -72,10 +65,7 @@ export function registerServiceCommands(program: Command): void {
     .option('--root-ca <file>', 'network root CA (PEM); fetched from the directory when absent')
     .option('--root-ca-sha256 <hex>', 'refuse a fetched root CA without this SHA-256 fingerprint')
     .option('--network <name>', 'network domain; must match the root CA')
-    .option(
-      '--passphrase-file <file>',
-      `file holding the key passphrase (else $${PASSPHRASE_ENV}, else generated)`,
-    )
+    .option('--passphrase-file <file>', passphraseFileHelp('generated'))
     .option('--json', 'print the result as JSON')
     .action((options: InitOptions) => initCommand(options));
   service
@@ -86,11 +76,8 @@ export function registerServiceCommands(program: Command): void {
     .option('--port <port>', 'port to listen on (0: a free one)', parsePort, 0)
     .option('--directory <url>', 'directory URL (default: the one given at init)')
     .option('--public-address <ip>', 'address the directory publishes for the service (default: --host)')
-    .option(
-      '--passphrase-file <file>',
-      `file holding the key passphrase (else $${PASSPHRASE_ENV}, else <data>/passphrase)`,
-    )
-    .option('--log-file <file>', 'where to write JSON log lines (default <data>/logs/service.log)')
+    .option('--passphrase-file <file>', passphraseFileHelp('<data>/passphrase'))
+    .option('--log-file <file>', logFileHelp('service'))
     .option('--json', 'print a JSON "ready" event on stdout once serving')
     .action((options: StartOptions) => startCommand(options));
   service
@@ -99,10 +86,7 @@ export function registerServiceCommands(program: Command): void {
     .argument('<file>', 'contract JSON file with a greater version')
     .requiredOption('--data <dir>', 'data folder made by `byoda service init`')
     .option('--directory <url>', 'directory URL (default: the one given at init)')
-    .option(
-      '--passphrase-file <file>',
-      `file holding the key passphrase (else $${PASSPHRASE_ENV}, else <data>/passphrase)`,
-    )
+    .option('--passphrase-file <file>', passphraseFileHelp('<data>/passphrase'))
     .option('--json', 'print the result as JSON')
     .action((file: string, options: PublishOptions) => publishCommand(file, options));
 }
@@ -153,57 +137,33 @@ async function startCommand(options: StartOptions): Promise<void> {
   const dataDir = resolve(options.data);
   await readServiceConfig(dataDir); // a clear error for an uninitialised folder, before anything else
   const passphrase = await passphraseForRun(dataDir, options);
-  const logger = createLogger({
-    name: 'service',
-    file: options.logFile ?? join(dataDir, 'logs', 'service.log'),
-  });
   const server = new ServiceServer();
-  const address = await server.start({
-    dataDir,
-    passphrase,
-    host: options.host,
-    port: options.port,
-    logger,
-    ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
-    ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
-  });
-  announce(address, options.json === true);
-  const signal = await untilSignal();
-  logger.info({ signal }, 'stopping');
-  await server.stop();
-  logger.flush();
-  if (options.json) printJson({ event: 'stopped', signal });
-}
-
-function announce(address: ServiceAddress, json: boolean): void {
-  if (json) {
-    printJson({ event: 'ready', url: address.url, port: address.port, ...summaryJson(address) });
-    return;
-  }
-  print(
-    `service ${address.serviceId} (${address.name}) version ${address.version} serving at ${address.url}`,
-  );
-  print(`  as ${address.fqdn}; stop with Ctrl-C`);
-}
-
-/** Resolves with the first SIGINT or SIGTERM, after which the handlers are removed. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolveSignal) => {
-    const handler = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-      resolveSignal(signal);
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
+  await runServer(options, {
+    name: 'service',
+    logFile: join(dataDir, 'logs', 'service.log'),
+    server,
+    start: (logger) =>
+      server.start({
+        dataDir,
+        passphrase,
+        host: options.host,
+        port: options.port,
+        logger,
+        ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
+        ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
+      }),
+    ready,
   });
 }
 
-function parsePort(text: string): number {
-  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
-  if (!(port >= 0 && port <= 65535))
-    throw new InvalidArgumentError('a port is a whole number from 0 to 65535.');
-  return port;
+function ready(address: ServiceAddress): ReadyAnnouncement {
+  return {
+    json: { url: address.url, port: address.port, ...summaryJson(address) },
+    text: [
+      `service ${address.serviceId} (${address.name}) version ${address.version} serving at ${address.url}`,
+      `  as ${address.fqdn}; stop with Ctrl-C`,
+    ],
+  };
 }
 
 // ---- publish -----------------------------------------------------------------------------------------
@@ -235,12 +195,7 @@ function passphraseForRun(dataDir: string, options: PassphraseOption): Promise<s
 /** `--passphrase-file`, else $BYODA_PASSPHRASE, else `<data>/passphrase` (created by init if needed). */
 async function passphrase(dataDir: string, options: PassphraseOption, create: boolean): Promise<string> {
   if (create) await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const resolved = await resolvePassphrase({
-    ...(options.passphraseFile !== undefined ? { file: options.passphraseFile } : {}),
-    env: process.env,
-    localFile: join(dataDir, SERVICE_FILES.passphrase),
-    create,
-  });
+  const resolved = await commandPassphrase(options, join(dataDir, SERVICE_FILES.passphrase), create);
   return resolved.passphrase;
 }
 

@@ -15,7 +15,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { DnsServer, SqliteZoneStore, Zone } from '../dns/index.js';
 import { ByodaError } from '../errors/index.js';
-import { createHttpsServer, silentLogger, toByodaError } from '../http/index.js';
+import { createHttpsServer, httpsUrl, listeningPort, silentLogger, toByodaError } from '../http/index.js';
 import type { HttpsApp } from '../http/index.js';
 import { credentialTlsOptions, networkPkiExists, openNetworkPki } from '../pki/index.js';
 import type { NetworkPki } from '../pki/index.js';
@@ -120,7 +120,7 @@ async function launch(options: DirectoryStartOptions): Promise<Running> {
     const app = buildApp({ pki, store, zone, logger });
     const port = await listen(app, host, options.port ?? 0);
     const address: DirectoryAddress = {
-      url: `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`,
+      url: httpsUrl(host, port),
       host,
       port,
       dnsHost,
@@ -220,11 +220,7 @@ async function listen(app: HttpsApp, host: string, port: number): Promise<number
     await app.close();
     throw new ByodaError('BYODA_ERR_CONFIG', `cannot listen for HTTPS on ${host} port ${port}`, { cause });
   }
-  const bound = app.server.address();
-  if (bound === null || typeof bound === 'string') {
-    throw new ByodaError('BYODA_ERR_INTERNAL', 'the HTTPS server has no port');
-  }
-  return bound.port;
+  return listeningPort(app);
 }
 
 /** The same destination at warn level at least, so that fastify's own request lines are left out. */

@@ -25,6 +25,19 @@ export function codedError(code: ErrorCode, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });
 }
 
+/** `error` with `code` in its extensions, unless it has a code already. */
+export function withDefaultCode(error: GraphQLError, code: ErrorCode): GraphQLError {
+  if (error.extensions['code'] !== undefined) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
+}
+
 /**
  * The client-safe form of `err`. GraphQLErrors pass through (they are ours or graphql-js's, both
  * safe); ByodaErrors keep code and message; the rest become BYODA_ERR_INTERNAL after being logged.

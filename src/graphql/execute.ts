@@ -22,15 +22,15 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { MembershipContext } from './context.js';
-import { codedError, toGraphQLError } from './errors.js';
+import { codedError, toGraphQLError, withDefaultCode } from './errors.js';
 import { ownerOnlyIntrospectionRule } from './introspection-rule.js';
 import { DEFAULT_QUERY_LIMITS, queryLimitsRule, type QueryLimits } from './limits.js';
 import { schemaContractInfo } from './schema.js';
 
 export interface MembershipRequest {
   readonly query: string;
-  readonly variables?: Readonly<Record<string, unknown>> | null;
-  readonly operationName?: string | null;
+  readonly variables?: Readonly<Record<string, unknown>> | null | undefined;
+  readonly operationName?: string | null | undefined;
 }
 
 export interface ExecuteOptions {
@@ -42,12 +42,6 @@ export interface ExecuteOptions {
 export const DEFAULT_MAX_TOKENS = 20_000;
 const MAX_VALIDATION_ERRORS = 20;
 
-const ALL_OPERATIONS: readonly OperationTypeNode[] = [
-  OperationTypeNode.QUERY,
-  OperationTypeNode.MUTATION,
-  OperationTypeNode.SUBSCRIPTION,
-];
-
 /**
  * Errors graphql-js raises itself have no code. Before execution (syntax, validation, variables) they
  * are about the request (spec §4: 400). During execution (they have a path) they mean a stored or
@@ -55,16 +49,7 @@ const ALL_OPERATIONS: readonly OperationTypeNode[] = [
  * Their messages are graphql-js's own, naming at most a value the requester was allowed to read.
  */
 export function withErrorCode(error: GraphQLError): GraphQLError {
-  if (error.extensions['code'] !== undefined) return error;
-  const code = error.path === undefined ? 'BYODA_ERR_BAD_REQUEST' : 'BYODA_ERR_INTERNAL';
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: { ...error.extensions, code },
-  });
+  return withDefaultCode(error, error.path === undefined ? 'BYODA_ERR_BAD_REQUEST' : 'BYODA_ERR_INTERNAL');
 }
 
 /** `result` with a code on every error (see `withErrorCode`). */
@@ -121,19 +106,29 @@ function wrongOperation(
   );
 }
 
+/** Execution arguments with the membership's context, ready for graphql-js `execute` or `subscribe`. */
+export interface PreparedMembershipOperation extends Omit<ExecutionArgs, 'contextValue'> {
+  readonly contextValue: MembershipContext;
+}
+
 /**
  * Everything before execution, for any transport (the pod server's graphql-http and graphql-ws
- * handlers use it too): the contract check, bounded parsing, validation with our rules, and the
- * operation type (`allowed`, all by default). Returns the arguments for graphql-js `execute` or
- * `subscribe`, or the errors (each with a code) that stop the request.
+ * handlers use it too): the contract check, bounded parsing and validation with our rules. Returns the
+ * arguments for graphql-js `execute` or `subscribe`, or the errors (each with a code) that stop the
+ * request: an array of errors without `data`, which graphql-http answers as a refused request.
+ *
+ * `allowed` names the operation types the caller runs, and a document without a single operation is
+ * refused. Without it the transport picks the operation and judges its type itself: graphql-http
+ * refuses subscriptions, and mutations over GET with 405 (GraphQL over HTTP), which a refusal here
+ * would turn into a plain 400.
  */
 export function prepareMembershipOperation(
   schema: GraphQLSchema,
   context: MembershipContext,
   request: MembershipRequest,
   options: ExecuteOptions = {},
-  allowed: readonly OperationTypeNode[] = ALL_OPERATIONS,
-): ExecutionArgs | readonly GraphQLError[] {
+  allowed?: readonly OperationTypeNode[],
+): PreparedMembershipOperation | readonly GraphQLError[] {
   const mismatch = contextMismatch(schema, context);
   if (mismatch) return [mismatch];
   const document = parseRequest(request, options);
@@ -142,7 +137,7 @@ export function prepareMembershipOperation(
     maxErrors: MAX_VALIDATION_ERRORS,
   });
   if (errors.length > 0) return errors.map(withErrorCode);
-  const wrong = wrongOperation(document, request, allowed);
+  const wrong = allowed && wrongOperation(document, request, allowed);
   if (wrong) return [wrong];
   return {
     schema,

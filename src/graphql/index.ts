@@ -17,7 +17,7 @@ export type {
 } from './context.js';
 export { DEFAULT_MAX_QUEUE, MAX_EVENTS_PER_MUTATION, MembershipEvents, UPDATE_ACTIONS } from './events.js';
 export type { DataEvent, EventSubscriptionOptions, MembershipEventsOptions, UpdateAction } from './events.js';
-export { INTERNAL_ERROR_MESSAGE, toGraphQLError } from './errors.js';
+export { INTERNAL_ERROR_MESSAGE, toGraphQLError, withDefaultCode } from './errors.js';
 export {
   DEFAULT_MAX_TOKENS,
   executeMembershipQuery,
@@ -26,7 +26,7 @@ export {
   withErrorCode,
   withErrorCodes,
 } from './execute.js';
-export type { ExecuteOptions, MembershipRequest } from './execute.js';
+export type { ExecuteOptions, MembershipRequest, PreparedMembershipOperation } from './execute.js';
 export { DEFAULT_QUERY_LIMITS, queryLimitsRule } from './limits.js';
 export type { QueryLimits } from './limits.js';
 export { ownerOnlyIntrospectionRule } from './introspection-rule.js';

@@ -2,5 +2,8 @@
 export { createHttpsServer, toByodaError, DEFAULT_BODY_LIMIT } from './server.js';
 export type { HttpServerOptions, HttpsApp, TlsOptions } from './server.js';
 export { peerCertificateChain, peerCertificateChainOf } from './peer.js';
+export { createClientIdentityVerifier, DEFAULT_MAX_REMEMBERED_LEAVES } from './client-identity.js';
+export type { ClientIdentityOptions, ClientIdentityVerifier } from './client-identity.js';
+export { httpsUrl, listeningPort, publishableAddress } from './listen.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { LoggerOptions } from './logger.js';

@@ -19,7 +19,7 @@ export function peerCertificateChain(request: FastifyRequest): string[] {
  * The same for a TLS socket, e.g. at its `secureConnection` event. Beware: on a resumed TLS session the
  * peer's intermediates are not available (OpenSSL keeps only the leaf in the session), so the chain
  * is the leaf alone; verify full chains at the handshake that created the session (see
- * src/directory/requester.ts) or have clients not resume sessions.
+ * client-identity.ts) or have clients not resume sessions.
  */
 export function peerCertificateChainOf(socket: TLSSocket): string[] {
   if (typeof socket.getPeerCertificate !== 'function') return [];

@@ -11,11 +11,10 @@
  */
 import websocket from '@fastify/websocket';
 import type { Server as TlsServer } from 'node:tls';
-import { createHttpsServer, DEFAULT_BODY_LIMIT } from '../http/index.js';
+import { createClientIdentityVerifier, createHttpsServer, DEFAULT_BODY_LIMIT } from '../http/index.js';
 import type { HttpsApp } from '../http/index.js';
 import { credentialTlsOptions } from '../pki/index.js';
 import type { Credential } from '../pki/index.js';
-import { ClientVerifier } from './client-verifier.js';
 import type { PodContext } from './context.js';
 import { dataCertRoute } from './data-cert-route.js';
 import { graphqlRoutes } from './graphql-route.js';
@@ -58,15 +57,15 @@ export function buildMemberApp(pod: PodContext): HttpsApp {
   });
   addRequestLog(app, pod.logger, 'member');
   const server = app.server as unknown as TlsServer;
-  const verifier = new ClientVerifier(pod.rootCaPem);
-  verifier.watch(server);
+  const clients = createClientIdentityVerifier(pod.rootCaPem);
+  clients.watch(server);
   for (const membership of pod.memberships.list()) serveMemberCert(server, membership);
   pod.memberships.onAdd((membership) => {
     serveMemberCert(server, membership);
     if (pod.memberships.list().length === 1) useDefaultCert(server, membership.tls, pod.rootCaPem);
   });
   void app.register(websocket, { options: { maxPayload: POD_BODY_LIMIT } });
-  void app.register(async (routes) => memberRoutes(routes, pod, verifier));
+  void app.register(async (routes) => memberRoutes(routes, pod, clients));
   return app;
 }
 

@@ -13,10 +13,10 @@ import { createHandler } from 'graphql-http/lib/use/fastify';
 import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import type { Logger } from 'pino';
 import type { Requester } from '../firewall/index.js';
-import type { MembershipContext } from '../graphql/index.js';
+import { prepareMembershipOperation } from '../graphql/index.js';
+import type { MembershipContext, MembershipRequest } from '../graphql/index.js';
 import type { PodContext } from './context.js';
-import { errorCodes, prepareOperation, withErrorCode } from './graphql-operation.js';
-import type { OperationParams } from './graphql-operation.js';
+import { errorCodes, withErrorCode } from './graphql-errors.js';
 import type { Membership } from './membership.js';
 import { bearerToken } from './owner-token.js';
 import { OWNER } from './requester.js';
@@ -76,19 +76,25 @@ function membershipContext(membership: Membership, requester: Requester, logger:
   return { snapshot, context };
 }
 
-function prepareFor(request: FastifyRequest, params: OperationParams, logger: Logger, requester?: Requester) {
+function prepareFor(
+  request: FastifyRequest,
+  params: MembershipRequest,
+  logger: Logger,
+  requester?: Requester,
+) {
   const { membership, requester: settled } = requestState(request);
   // onRequest always sets both before a handler runs; a missing one is a wiring bug, refused safely.
   if (!membership || !settled) return [withErrorCode(new Error('request not authenticated'))];
   const { snapshot, context } = membershipContext(membership, requester ?? settled, logger);
-  return prepareOperation(snapshot, context, params);
+  // Any operation type: graphql-http refuses subscriptions and mutations over GET (405) itself.
+  return prepareMembershipOperation(snapshot.schema, context, params);
 }
 
 function createHttpHandler(logger: Logger) {
   return createHandler({
     onSubscribe: (req, params) => {
       const prepared = prepareFor(req.raw, params, logger);
-      if (Array.isArray(prepared)) {
+      if (!('document' in prepared)) {
         requestState(req.raw).graphqlErrors = errorCodes(prepared);
         return prepared;
       }
@@ -146,7 +152,7 @@ function logSubscription(
 ): void {
   const state = requestState(request);
   const kind = (requester ?? state.requester)?.kind ?? 'unidentified';
-  const errors = Array.isArray(prepared) ? errorCodes(prepared) : [];
+  const errors = 'document' in prepared ? [] : errorCodes(prepared);
   options.pod.logger.info(
     {
       port: options.port,

@@ -5,14 +5,17 @@
  *   anonymous; any other token (expired, forged, `alg: none`, another pod's) is refused with 401, so a
  *   client with a stale token learns to log in again instead of silently seeing less.
  * - member port: the client certificate chain, verified to the network root in the application
- *   (client-verifier.ts: the TLS layer accepts any certificate so that anonymous clients still reach
- *   the firewall). No certificate, or one that does not verify, is anonymous; a member TLS cert of
+ *   (src/http's client-identity.ts: the TLS layer accepts any certificate so that anonymous clients
+ *   still reach the firewall). No certificate, or one that does not verify, is anonymous; a member TLS cert of
  *   the endpoint's service is that member (or the owner, for the membership's own cert); the
  *   service's TLS cert is the service; a member or service cert of another service is refused (403);
  *   any other valid cert (account, data certs) names nobody this endpoint serves: anonymous.
  */
-import { ByodaError } from '../errors/index.js';
+import type { TLSSocket } from 'node:tls';
+import type { FastifyRequest } from 'fastify';
+import { ByodaError, isByodaError } from '../errors/index.js';
 import type { Requester } from '../firewall/index.js';
+import type { ClientIdentityVerifier } from '../http/index.js';
 import type { PkiIdentity } from '../pki/index.js';
 import type { Membership } from './membership.js';
 import { linkRelations } from './network-links.js';
@@ -34,6 +37,22 @@ export async function webRequester(
   }
   await tokens.verify(token);
   return OWNER;
+}
+
+/**
+ * The verified identity of a member-port client's certificate, or null: no certificate, or a chain
+ * that does not verify, is no identity (the request is then anonymous, spec §6), never a failure.
+ */
+export async function memberPortIdentity(
+  clients: ClientIdentityVerifier,
+  request: FastifyRequest,
+): Promise<PkiIdentity | null> {
+  try {
+    return (await clients.identityOf(request.raw.socket as TLSSocket)) ?? null;
+  } catch (err) {
+    if (isByodaError(err)) return null;
+    throw err;
+  }
 }
 
 /** The requester of a member-port request to `membership`'s endpoint (spec §3, §6). */

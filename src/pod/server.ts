@@ -12,11 +12,10 @@
  * on both ports, and then publishes where it is at the directory: the account's address and web port,
  * and each membership's address and member port (their ports change from run to run in local mode).
  */
-import { isIP } from 'node:net';
 import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ByodaError } from '../errors/index.js';
-import { silentLogger } from '../http/index.js';
+import { httpsUrl, listeningPort, publishableAddress, silentLogger } from '../http/index.js';
 import type { HttpsApp } from '../http/index.js';
 import { DirectoryClient } from '../network/index.js';
 import { buildMemberApp, buildWebApp } from './apps.js';
@@ -60,8 +59,6 @@ export interface PodAddress {
   readonly memberUrl: string;
 }
 
-const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
-
 export class PodServer {
   #context: PodContext | undefined;
   #apps: HttpsApp[] = [];
@@ -83,7 +80,7 @@ export class PodServer {
     this.#context = context;
     try {
       const address = await this.#listen(context, options);
-      const publicAddress = publishedAddress(options.publicAddress, address.host);
+      const publicAddress = options.publicAddress ?? publishableAddress(address.host);
       context.memberEndpoint = { address: publicAddress, port: address.memberPort };
       await register(context, address, publicAddress);
       await writeRunInfo(context.paths, {
@@ -166,21 +163,4 @@ async function register(
       await directory.close();
     }
   }
-}
-
-function publishedAddress(given: string | undefined, host: string): string | undefined {
-  if (given !== undefined) return given;
-  return isIP(host) && !WILDCARD_HOSTS.has(host) ? host : undefined;
-}
-
-function httpsUrl(host: string, port: number): string {
-  return `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
-}
-
-function listeningPort(app: HttpsApp): number {
-  const bound = app.server.address();
-  if (bound === null || typeof bound === 'string') {
-    throw new ByodaError('BYODA_ERR_INTERNAL', 'the server is not listening on a port');
-  }
-  return bound.port;
 }

@@ -5,10 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ByodaError } from '../errors/index.js';
+import { createClientIdentityVerifier } from '../http/index.js';
+import type { ClientIdentityVerifier } from '../http/index.js';
 import { DirectoryClient } from '../network/index.js';
 import { openServicePki, serviceFqdn } from '../pki/index.js';
 import type { ServicePki } from '../pki/index.js';
-import { ClientVerifier } from './client-auth.js';
 import { ContractStore } from './contract-store.js';
 import { readServiceConfig, dataPath } from './layout.js';
 import type { ServiceConfig } from './layout.js';
@@ -22,7 +23,7 @@ export interface ServiceContext {
   readonly contracts: ContractStore;
   readonly members: MemberStore;
   /** Verifies client certificates (to the network root) and remembers the verified ones. */
-  readonly clients: ClientVerifier;
+  readonly clients: ClientIdentityVerifier;
   /** A client of the directory that presents the service's TLS certificate. */
   readonly directory: DirectoryClient;
   /** The network data cert chain (leaf first), served to pods to verify contracts. */
@@ -60,7 +61,7 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
     fqdn: serviceFqdn(config.network, config.serviceId),
     contracts: new ContractStore(dataPath(dataDir, 'contracts')),
     members: new MemberStore(dataPath(dataDir, 'database')),
-    clients: new ClientVerifier(pki.rootCaPem),
+    clients: createClientIdentityVerifier(pki.rootCaPem),
     directory,
     networkDataChainPem: await readFile(dataPath(dataDir, 'networkData'), 'utf8'),
     logger: options.logger,

@@ -13,10 +13,9 @@
  * version of the contract file (if that file has one and it is compatible), listens, and then tells the
  * directory its address, port, name and contract version.
  */
-import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { ByodaError } from '../errors/index.js';
-import { silentLogger } from '../http/index.js';
+import { httpsUrl, listeningPort, publishableAddress, silentLogger } from '../http/index.js';
 import type { HttpsApp } from '../http/index.js';
 import { buildServiceApp } from './app.js';
 import { closeServiceContext, openServiceContext } from './context.js';
@@ -50,8 +49,6 @@ export interface ServiceAddress extends ServiceSummary {
   readonly host: string;
   readonly port: number;
 }
-
-const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 
 export class ServiceServer {
   #context: ServiceContext | undefined;
@@ -112,7 +109,7 @@ export class ServiceServer {
       version: latest.contract.version,
       host,
       port,
-      url: `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`,
+      url: httpsUrl(host, port),
     };
   }
 
@@ -122,9 +119,7 @@ export class ServiceServer {
     address: ServiceAddress,
     options: ServiceStartOptions,
   ): Promise<void> {
-    const publicAddress =
-      options.publicAddress ??
-      (isIP(address.host) && !WILDCARD_HOSTS.has(address.host) ? address.host : undefined);
+    const publicAddress = options.publicAddress ?? publishableAddress(address.host);
     await context.directory.updateService(address.serviceId, {
       name: address.name,
       version: address.version,
@@ -132,13 +127,6 @@ export class ServiceServer {
       ...(publicAddress !== undefined ? { address: publicAddress } : {}),
     });
   }
-}
-
-function listeningPort(app: HttpsApp): number {
-  const bound = app.server.address();
-  if (bound === null || typeof bound === 'string')
-    throw new ByodaError('BYODA_ERR_INTERNAL', 'the server is not listening on a port');
-  return bound.port;
 }
 
 /** The directory may have renewed the network data cert since init; keep what pods are served current. */

@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ByodaError, isByodaError } from '../../errors/index.js';
 import { parseIdentity, verifyCsr } from '../../pki/index.js';
 import type { PkiIdentity } from '../../pki/index.js';
+import { authenticateAccount } from '../client-auth.js';
 import type { ServiceContext } from '../context.js';
 import type { MemberClaim } from '../member-store.js';
 import { noteOnRequest } from '../request-log.js';
@@ -49,7 +50,7 @@ const accounts = new WeakMap<FastifyRequest, string>();
 export function memberRoutes(app: FastifyInstance, context: ServiceContext): void {
   // Authentication runs first (onRequest), so that nobody without an account cert gets a body parsed.
   const onRequest = async (request: FastifyRequest): Promise<void> => {
-    const account = await context.clients.authenticateAccount(request);
+    const account = await authenticateAccount(context.clients, request);
     accounts.set(request, account.accountId);
   };
   app.post<{ Body: MemberCsrBody }>(MEMBER_PATH, { onRequest, schema: { body: bodySchema } }, (request) => {

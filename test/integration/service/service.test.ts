@@ -307,7 +307,7 @@ describe('service server (real processes)', () => {
     });
 
     it('authenticates the account on every new connection, not only the first', async () => {
-      // New connections of one agent may resume the TLS session (see src/service/client-auth.ts).
+      // New connections of one agent may resume the TLS session (see src/http/client-identity.ts).
       const agent = serviceAgent(account);
       for (let attempt = 0; attempt < 4; attempt++) {
         const csr = await createCsr(memberDataCn(NETWORK, SERVICE_ID, memberId), await generateKeyPair());

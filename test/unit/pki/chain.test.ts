@@ -144,12 +144,14 @@ describe('pki chain verification', () => {
 
     it('a tampered certificate (changed content or signature)', async () => {
       const intermediates = chainIntermediates(member.chainPem);
-      // The member id sits in the subject; change one of its bytes (still a well-formed certificate).
+      // The member id sits in the subject; change its first character to another hex digit (still a
+      // well-formed certificate). Always a different one, or the "tampered" cert would be the original.
       const der = Buffer.from(new x509.X509Certificate(member.certPem).rawData);
       const idOffset = der.indexOf(Buffer.from(memberId));
       assert.ok(idOffset > 0);
+      const replacement = memberId.startsWith('f') ? 'e' : 'f';
       const changedId = x509.PemConverter.encode(
-        Buffer.concat([der.subarray(0, idOffset), Buffer.from('f'), der.subarray(idOffset + 1)]),
+        Buffer.concat([der.subarray(0, idOffset), Buffer.from(replacement), der.subarray(idOffset + 1)]),
         'CERTIFICATE',
       );
       await assert.rejects(

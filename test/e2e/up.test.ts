@@ -1,0 +1,358 @@
+/**
+ * `byoda up` as a user runs it (spec §11): a real child process over a temporary data folder. The
+ * first run is followed through network.json, TLS, DNS and the owner API; SIGINT must stop it with
+ * exit code 0 and remove network.json; the second run must bring back the same accounts, members and
+ * data.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { Resolver } from 'node:dns/promises';
+import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { connect } from 'node:tls';
+import { after, before, describe, it } from 'node:test';
+import { Agent, request } from 'undici';
+import { BYODA, runByoda } from '../fixtures/network-harness.js';
+
+const READY_TIMEOUT_MS = 90_000;
+const STOP_TIMEOUT_MS = 20_000;
+const SERVICE_ID = 4294929430;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
+const LOCAL_URL = /^https:\/\/127\.0\.0\.1:\d{1,5}$/;
+
+/** network.json as spec §11 writes it; `checkNetworkJson` proves a parsed file has this shape. */
+interface NetworkJson {
+  network: string;
+  dns: { host: string; port: number };
+  root_ca: string;
+  directory: { url: string; fqdn: string };
+  services: { service_id: number; name: string; version: number; url: string; fqdn: string }[];
+  pods: {
+    name: string;
+    account_id: string;
+    fqdn: string;
+    web_url: string;
+    member_url: string;
+    username: string;
+    password_file: string;
+    memberships: { service_id: number; member_id: string; fqdn: string }[];
+  }[];
+}
+
+/** A running `byoda up`, its output collected. */
+class UpProcess {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(args: readonly string[]) {
+    this.child = spawn(process.execPath, [BYODA, 'up', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
+    this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Polls for network.json (its presence means ready); fails when the process ends first. */
+  async waitForNetworkFile(path: string): Promise<NetworkJson> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      const text = await readFile(path, 'utf8').catch(() => undefined);
+      if (text !== undefined) return JSON.parse(text) as NetworkJson;
+      if (!this.running)
+        throw new Error(`byoda up ended before it was ready:\n${this.stdout}\n${this.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`no network.json within ${READY_TIMEOUT_MS} ms:\n${this.stdout}\n${this.stderr}`);
+  }
+
+  /** Sends `signal` and waits for the exit code (SIGKILL if it does not end in time). */
+  async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+    if (!this.running) return this.child.exitCode;
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function assertKeys(value: unknown, keys: readonly string[], where: string): asserts value is object {
+  assert.ok(typeof value === 'object' && value !== null && !Array.isArray(value), `${where} is an object`);
+  assert.deepEqual(Object.keys(value).sort(), [...keys].sort(), `${where} has exactly the keys of spec §11`);
+}
+
+async function assertAbsoluteFile(path: unknown, where: string): Promise<void> {
+  assert.ok(typeof path === 'string' && isAbsolute(path), `${where} is an absolute path`);
+  assert.ok((await stat(path)).isFile(), `${where} exists`);
+}
+
+/** Every field of spec §11, with its type and form. */
+async function checkNetworkJson(net: NetworkJson): Promise<void> {
+  assertKeys(net, ['network', 'dns', 'root_ca', 'directory', 'services', 'pods'], 'network.json');
+  assert.equal(net.network, 'byoda.test');
+  const n = net.network.replace(/\./g, '\\.');
+  assertKeys(net.dns, ['host', 'port'], 'dns');
+  assert.equal(net.dns.host, '127.0.0.1');
+  assert.ok(Number.isInteger(net.dns.port) && net.dns.port > 0 && net.dns.port < 65536);
+  await assertAbsoluteFile(net.root_ca, 'root_ca');
+  assertKeys(net.directory, ['url', 'fqdn'], 'directory');
+  assert.match(net.directory.url, LOCAL_URL);
+  assert.equal(net.directory.fqdn, `dir.${net.network}`);
+  assert.equal(net.services.length, 1);
+  for (const service of net.services) {
+    assertKeys(service, ['service_id', 'name', 'version', 'url', 'fqdn'], 'services[]');
+    assert.equal(service.service_id, SERVICE_ID);
+    assert.equal(service.name, 'addressbook');
+    assert.equal(service.version, 1);
+    assert.match(service.url, LOCAL_URL);
+    assert.equal(service.fqdn, `service.service-${SERVICE_ID}.${net.network}`);
+  }
+  assert.deepEqual(
+    net.pods.map((pod) => pod.name),
+    ['pod1', 'pod2'],
+  );
+  for (const pod of net.pods) {
+    const keys = ['name', 'account_id', 'fqdn', 'web_url', 'member_url', 'username', 'password_file'];
+    assertKeys(pod, [...keys, 'memberships'], `pods[${pod.name}]`);
+    assert.match(pod.account_id, new RegExp(`^${UUID}$`));
+    assert.equal(pod.fqdn, `${pod.account_id}.accounts.${net.network}`);
+    assert.match(pod.fqdn, new RegExp(`^${UUID}\\.accounts\\.${n}$`));
+    assert.match(pod.web_url, LOCAL_URL);
+    assert.match(pod.member_url, LOCAL_URL);
+    assert.notEqual(pod.web_url, pod.member_url);
+    assert.ok(typeof pod.username === 'string' && pod.username.length > 0);
+    await assertAbsoluteFile(pod.password_file, `${pod.name}.password_file`);
+    assert.equal((await stat(pod.password_file)).mode & 0o777, 0o600, 'the password file is 0600');
+    assert.equal(pod.memberships.length, 1);
+    for (const m of pod.memberships) {
+      assertKeys(m, ['service_id', 'member_id', 'fqdn'], `${pod.name}.memberships[]`);
+      assert.equal(m.service_id, SERVICE_ID);
+      assert.match(m.member_id, new RegExp(`^${UUID}$`));
+      assert.equal(m.fqdn, `${m.member_id}.members-${SERVICE_ID}.${net.network}`);
+      assert.match(m.fqdn, new RegExp(`^${UUID}\\.members-${SERVICE_ID}\\.${n}$`));
+    }
+  }
+}
+
+/** Every URL with the FQDN its certificate must name (a member port once per membership). */
+function namedUrls(net: NetworkJson): { url: string; fqdn: string }[] {
+  return [
+    net.directory,
+    ...net.services,
+    ...net.pods.flatMap((pod) => [
+      { url: pod.web_url, fqdn: pod.fqdn },
+      ...pod.memberships.map((m) => ({ url: pod.member_url, fqdn: m.fqdn })),
+    ]),
+  ];
+}
+
+/** A TLS handshake with only the root CA trusted and the FQDN as servername; resolves with the CN. */
+function verifiedCommonName(url: string, fqdn: string, ca: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port), ca, servername: fqdn }, () => {
+      const cn = socket.getPeerCertificate().subject?.CN;
+      const authorized = socket.authorized;
+      socket.end();
+      if (!authorized) reject(new Error(`${url} as ${fqdn}: not authorized`));
+      else resolve(String(cn));
+    });
+    socket.once('error', reject);
+  });
+}
+
+function agentFor(ca: string, servername: string): Agent {
+  return new Agent({ connect: { ca, servername } });
+}
+
+async function postJson(agent: Agent, url: string, body: unknown, token?: string) {
+  const response = await request(url, {
+    dispatcher: agent,
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: response.statusCode, json: (await response.body.json()) as Record<string, unknown> };
+}
+
+/** Logs in to a pod as its owner with the username and password file of network.json. */
+async function ownerSession(net: NetworkJson, podIndex: number) {
+  const pod = net.pods[podIndex]!;
+  const ca = await readFile(net.root_ca, 'utf8');
+  const agent = agentFor(ca, pod.fqdn);
+  const password = (await readFile(pod.password_file, 'utf8')).split('\n')[0];
+  const login = await postJson(agent, `${pod.web_url}/api/v1/pod/authtoken`, {
+    username: pod.username,
+    password,
+  });
+  assert.equal(login.status, 200, JSON.stringify(login.json));
+  const token = String(login.json['auth_token']);
+  return {
+    agent,
+    token,
+    graphql: async (query: string, variables: Record<string, unknown> = {}) => {
+      const answer = await postJson(
+        agent,
+        `${pod.web_url}/api/v1/data/service-${SERVICE_ID}`,
+        { query, variables },
+        token,
+      );
+      assert.equal(answer.status, 200, JSON.stringify(answer.json));
+      assert.equal(answer.json['errors'], undefined, JSON.stringify(answer.json));
+      return answer.json['data'] as Record<string, unknown>;
+    },
+  };
+}
+
+const SUZIE = {
+  given_name: 'Suzie',
+  family_name: 'Jansen',
+  email: 'suzie@example.test',
+  home_address: { street: 'Lindelaan 4', city: 'Utrecht', postal_code: '3511 AB', country: 'NL' },
+};
+
+describe('byoda up', () => {
+  let root = '';
+  let dataDir = '';
+  let networkFile = '';
+  let up: UpProcess | undefined;
+  let first: NetworkJson | undefined;
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'byoda-up-'));
+    dataDir = join(root, 'data');
+    networkFile = join(dataDir, 'network.json');
+    up = new UpProcess(['--data', dataDir, '--pods', '2', '--json']);
+    first = await up.waitForNetworkFile(networkFile);
+  });
+
+  after(async () => {
+    await up?.stop('SIGKILL');
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('writes network.json with every field of spec §11 once everything answers', async () => {
+    await checkNetworkJson(first!);
+    const ready = up!.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line['event'] === 'ready');
+    assert.equal(ready?.['network_file'], networkFile);
+  });
+
+  it('serves every URL with a certificate that chains to root_ca and names its FQDN', async () => {
+    const ca = await readFile(first!.root_ca, 'utf8');
+    for (const { url, fqdn } of namedUrls(first!)) {
+      assert.equal(await verifiedCommonName(url, fqdn, ca), fqdn);
+    }
+  });
+
+  it("resolves each pod's account and member names through the DNS server of network.json", async () => {
+    const resolver = new Resolver();
+    resolver.setServers([`${first!.dns.host}:${first!.dns.port}`]);
+    for (const pod of first!.pods) {
+      assert.deepEqual(await resolver.resolve4(pod.fqdn), ['127.0.0.1']);
+      for (const m of pod.memberships) assert.deepEqual(await resolver.resolve4(m.fqdn), ['127.0.0.1']);
+    }
+  });
+
+  it('lets the owner of pod1 log in and shows the membership in the account', async () => {
+    const session = await ownerSession(first!, 0);
+    try {
+      const response = await request(`${first!.pods[0]!.web_url}/api/v1/pod/account`, {
+        dispatcher: session.agent,
+        headers: { authorization: `Bearer ${session.token}` },
+      });
+      assert.equal(response.statusCode, 200);
+      const account = (await response.body.json()) as {
+        account_id: string;
+        memberships: { service_id: number; member_id: string }[];
+      };
+      assert.equal(account.account_id, first!.pods[0]!.account_id);
+      const [membership] = first!.pods[0]!.memberships;
+      assert.ok(
+        account.memberships.some((m) => m.service_id === SERVICE_ID && m.member_id === membership!.member_id),
+      );
+      const stored = await session.graphql(
+        'mutation ($input: person_input!) { mutate_person(input: $input) { given_name home_address { city } } }',
+        { input: SUZIE },
+      );
+      assert.deepEqual(stored['mutate_person'], { given_name: 'Suzie', home_address: { city: 'Utrecht' } });
+    } finally {
+      await session.agent.close();
+    }
+  });
+
+  it('stops everything on SIGINT with exit code 0 and removes network.json', async () => {
+    assert.equal(await up!.stop('SIGINT'), 0, up!.stderr);
+    assert.equal(await exists(networkFile), false);
+    assert.match(up!.stdout, /"event":"stopped","signal":"SIGINT"/);
+  });
+
+  it('reuses the accounts, memberships and data when started again with the same folder', async () => {
+    up = new UpProcess(['--data', dataDir, '--pods', '2']);
+    const second = await up.waitForNetworkFile(networkFile);
+    await checkNetworkJson(second);
+    const ids = (net: NetworkJson) =>
+      net.pods.map((pod) => ({ account: pod.account_id, members: pod.memberships.map((m) => m.member_id) }));
+    assert.deepEqual(ids(second), ids(first!));
+    assert.match(up.stdout, /BYODA network byoda\.test is up/);
+    const session = await ownerSession(second, 0);
+    try {
+      const data = await session.graphql(
+        '{ person { given_name family_name home_address { city country } } }',
+      );
+      assert.deepEqual(data['person'], {
+        given_name: 'Suzie',
+        family_name: 'Jansen',
+        home_address: { city: 'Utrecht', country: 'NL' },
+      });
+    } finally {
+      await session.agent.close();
+    }
+    assert.equal(await up.stop('SIGTERM'), 0, up.stderr);
+    assert.equal(await exists(networkFile), false);
+  });
+});
+
+// Each case is its own short-lived process: they run side by side.
+describe('byoda up with bad input', { concurrency: true }, () => {
+  let root = '';
+  before(async () => (root = await mkdtemp(join(tmpdir(), 'byoda-up-bad-'))));
+  after(() => rm(root, { recursive: true, force: true }));
+
+  for (const [what, args] of [
+    ['no pods', ['--pods', '0']],
+    ['a pod count that is not a number', ['--pods', 'abc']],
+    ['a contract file that does not exist', ['--contract', '/nonexistent']],
+  ] as const) {
+    it(`exits non-zero with a one-line error for ${what}`, async () => {
+      const data = join(root, what.replace(/ /g, '-'));
+      const result = await runByoda(['up', '--data', data, ...args]);
+      assert.notEqual(result.code, 0);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.equal(await exists(data), false, 'nothing is created');
+    });
+  }
+});
