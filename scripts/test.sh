@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 scope="${1:-}"
 echo "== type check"
 tsc --noEmit
+tsc -p web --noEmit
 echo "== lint"
 eslint .
 prettier --check . >/dev/null || { prettier --check .; exit 1; }

@@ -4,9 +4,13 @@
  */
 import type { Command } from 'commander';
 import { registerContractCommands } from './contract.js';
+import { registerDemoCommand } from './demo.js';
 import { registerDirectoryCommands } from './directory.js';
+import { registerLinkCommands } from './link.js';
+import { registerLoginCommand } from './login.js';
 import { registerNetworkCommands } from './network.js';
 import { registerPodCommands } from './pod.js';
+import { registerQueryCommand } from './query.js';
 import { registerServiceCommands } from './service.js';
 import { registerUpCommand } from './up.js';
 
@@ -17,4 +21,8 @@ export function registerCommands(program: Command): void {
   registerServiceCommands(program);
   registerPodCommands(program);
   registerUpCommand(program);
+  registerLoginCommand(program);
+  registerQueryCommand(program);
+  registerLinkCommands(program);
+  registerDemoCommand(program);
 }

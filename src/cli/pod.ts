@@ -260,7 +260,8 @@ async function joinCommand(serviceId: number, options: JoinOptions): Promise<voi
   }
 }
 
-async function runningPod(paths: PodPaths): Promise<PodRunInfo> {
+/** The run file of a pod whose process lives (`run.json` outlives a killed pod). */
+export async function runningPod(paths: PodPaths): Promise<PodRunInfo> {
   const { readRunInfo } = await loadPod();
   const run = await readRunInfo(paths);
   if (!run || !isAlive(run.pid)) {
@@ -331,14 +332,16 @@ function parseHostPort(text: string): HostPort {
   return { host: match[1] ?? match[2] ?? '', port };
 }
 
-function parseServiceId(text: string): number {
+/** Commander parser of a service id argument or option. */
+export function parseServiceId(text: string): number {
   const value = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
   if (!isServiceId(value))
     throw new InvalidArgumentError('a service id is a whole number from 0 to 4294967295.');
   return value;
 }
 
-async function firstLine(path: string, what: string): Promise<string> {
+/** The first line of a file holding a secret (password, passphrase); empty is an error. */
+export async function firstLine(path: string, what: string): Promise<string> {
   const line = (await readText(path, what)).split(/\r?\n/)[0] ?? '';
   if (line === '') throw new ByodaError('BYODA_ERR_CONFIG', `the ${what} ${path} is empty`);
   return line;

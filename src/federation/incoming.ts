@@ -8,9 +8,10 @@
  *
  * 1. every root field must be a forwarded `X_connection` (the signature covers what it names and
  *    nothing else, so it must not lend its weight to other fields of the same operation);
- * 2. each must carry `query_id`, `timestamp`, `origin_member_id` and `origin_signature`, and the
- *    signature must verify (origin-signature.ts: signer's data cert, age, fields); the signature is
- *    checked before the query id is remembered, so a forged query cannot burn the id of a real one;
+ * 2. each must carry `query_id`, `timestamp`, `origin_member_id` and `origin_signature`, ask at most
+ *    the contract's `max_query_depth`, and the signature must verify (origin-signature.ts: signer's
+ *    data cert, age, fields); both are checked before the query id is remembered, so a forged or
+ *    over-deep query cannot burn the id of a real one;
  * 3. the requester stays the member that connected (mutual TLS) with its own link relations, and gets
  *    `originSignatureVerified: true` and `distance` = hops from the originating pod (the greatest
  *    over the operation's fields): 1 when the originating pod itself connects, 2 for the peers of its
@@ -218,6 +219,7 @@ async function verifyConnection(
       'a forwarded query needs query_id, timestamp, origin_member_id and origin_signature (spec §8)',
     );
   }
+  checkDepth(connection.depth, deps.verify.maxSignedDepth);
   return verifyOriginSignature(
     {
       query_id: queryId,
@@ -231,6 +233,20 @@ async function verifyConnection(
       origin_signature: originSignature,
     },
     deps.verify,
+  );
+}
+
+/**
+ * spec §8: a depth beyond the contract's `max_query_depth` is refused. The resolver would refuse it
+ * too, but only after admission had remembered the query id and cost a signature check; refusing it
+ * here keeps such a query from using up the id, as for a forged one.
+ */
+function checkDepth(depth: number, maxDepth: number | undefined): void {
+  if (maxDepth === undefined || depth <= maxDepth) return;
+  throw new ByodaError(
+    'BYODA_ERR_BAD_REQUEST',
+    `depth ${depth} is more than the greatest depth this service allows, ${maxDepth} ` +
+      '(max_query_depth, spec §8)',
   );
 }
 

@@ -21,6 +21,9 @@ import { createQueryMemory } from './query-memory.js';
 import { createVerifiedChains } from './verified-chains.js';
 import type { QueryMemory } from './query-memory.js';
 
+/** How long fetching an origin's data cert chain may take (default; see `hopTimeoutMs`). */
+const DATA_CERT_FETCH_TIMEOUT_MS = 5000;
+
 export interface MembershipFederationOptions {
   /** The membership's member TLS credential (`<member_id>.members-<S>.<net>`): client cert to pods. */
   readonly tlsCredential: Credential;
@@ -84,7 +87,11 @@ export function createMembershipFederation(options: MembershipFederationOptions)
     ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
     now,
   });
-  const fetchRemote = peerDataCertFetcher(peers, serviceId, { timeoutMs: 5000 });
+  // The chain is fetched while the sender waits for this pod: a pod given more time per hop may
+  // take as much for the fetch.
+  const fetchRemote = peerDataCertFetcher(peers, serviceId, {
+    timeoutMs: options.hopTimeoutMs ?? DATA_CERT_FETCH_TIMEOUT_MS,
+  });
   // A query that comes back through a cycle is signed by this pod: its chain needs no fetching.
   const ownChain = options.dataCredential.chainPem;
   const dataCerts = createDataCertCache({

@@ -10,3 +10,5 @@ export type { MembershipJson, NetworkJson, PodJson, ServiceJson } from './networ
 export type { ProgressAction, ProgressEvent, ProgressListener } from './progress.js';
 export { createConsoleReporter, formatTable } from './console-reporter.js';
 export type { ConsoleReporter, ConsoleReporterOptions } from './console-reporter.js';
+export { runDemo, judge, DEMO_PEOPLE, DEMO_RELATION, FAMILY_QUERY } from './demo.js';
+export type { DemoListener, DemoOptions, DemoOutcome, DemoPerson } from './demo.js';

@@ -25,3 +25,11 @@ export type {
 } from './directory-api.js';
 export { createTlsAgent, requestJson, requestText } from './request-json.js';
 export type { JsonRequest, TlsAgentOptions } from './request-json.js';
+export { OWNER_API_PATHS, OwnerApi, tokenExpiry } from './pod-owner-client.js';
+export type {
+  GraphqlAnswer,
+  GraphqlError,
+  MembershipInfo,
+  OwnerToken,
+  PodEndpoint,
+} from './pod-owner-client.js';

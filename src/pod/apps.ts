@@ -23,6 +23,7 @@ import { memberRoutes } from './member-routes.js';
 import { webRequester } from './requester.js';
 import { addRequestLog, quietFastifyLogger } from './request-log.js';
 import { webRoutes } from './web-routes.js';
+import { webAppRoutes } from './web-app.js';
 
 /** GraphQL requests and JSON bodies are small; 1 MiB bounds what one client can make a pod parse. */
 export const POD_BODY_LIMIT = DEFAULT_BODY_LIMIT;
@@ -38,11 +39,13 @@ export function buildWebApp(pod: PodContext): HttpsApp {
   void app.register(async (routes) => {
     webRoutes(routes, pod);
     dataCertRoute(routes, pod);
+    webAppRoutes(routes); // the owner's web app (web/dist) at / on the web port only
     graphqlRoutes(routes, {
       pod,
       port: 'web',
       requesterOf: (request) => webRequester(request.headers.authorization, pod.tokens),
       tokenInConnectionInit: true,
+      admitForwarded: false,
     });
   });
   return app;

@@ -10,11 +10,13 @@ import { DirectoryClient } from '../network/index.js';
 import { accountFqdn, readCredential, readRootCaCert } from '../pki/index.js';
 import type { Credential } from '../pki/index.js';
 import { AccountStore } from './account-store.js';
+import type { FederationTimings } from './federation-timings.js';
 import type { AccountRecord } from './account-store.js';
 import { CREDENTIALS, podPaths, readPodConfig } from './layout.js';
 import type { PodConfig, PodPaths } from './layout.js';
 import { LoginLimiter } from './login-limiter.js';
 import { openMembership } from './membership.js';
+import type { MembershipFederationSettings } from './membership.js';
 import { MembershipRegistry } from './membership-registry.js';
 import { readOwnerSigningKey } from './owner-key.js';
 import { OwnerTokens } from './owner-token.js';
@@ -45,6 +47,8 @@ export interface PodContext {
   readonly directory: DirectoryClient;
   /** The directory's DNS server only (spec §2). */
   readonly resolver: DnsResolver;
+  /** How long each membership's federation waits for other pods (spec §8). */
+  readonly federation: FederationTimings;
   readonly logger: Logger;
   /** Set once the member port listens. */
   memberEndpoint: MemberEndpoint | undefined;
@@ -60,6 +64,7 @@ export interface OpenPodContextOptions {
   /** Owner token lifetime (at most an hour, spec §10). */
   readonly tokenLifetimeSeconds?: number;
   readonly loginLimiter?: LoginLimiter;
+  readonly federation?: FederationTimings;
 }
 
 export async function openPodContext(options: OpenPodContextOptions): Promise<PodContext> {
@@ -105,6 +110,7 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
       credential: accountTls,
     }),
     resolver: createResolver(options.dnsServer),
+    federation: options.federation ?? {},
     logger: options.logger,
     memberEndpoint: undefined,
   };
@@ -120,9 +126,20 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
 /** Reopens every membership recorded in account.db, in the order they were joined. */
 async function openMemberships(context: PodContext): Promise<void> {
   for (const record of context.accounts.listMemberships()) {
-    const membership = await openMembership(context.paths, record, context.passphrase, context.rootCaPem);
+    const membership = await openMembership(
+      context.paths,
+      record,
+      context.passphrase,
+      context.rootCaPem,
+      federationSettings(context),
+    );
     context.memberships.add(membership);
   }
+}
+
+/** What a membership's federation needs from the pod: the directory's DNS and the timings. */
+export function federationSettings(context: PodContext): MembershipFederationSettings {
+  return { resolver: context.resolver, ...context.federation };
 }
 
 export async function closePodContext(context: PodContext): Promise<void> {

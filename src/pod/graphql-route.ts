@@ -7,15 +7,23 @@
  * credentials are a JSON 401/403 (spec §4), everything else reaches GraphQL with a requester the
  * firewall judges field by field (spec §6). The membership's snapshot (contract + schema) is taken
  * once per operation.
+ *
+ * Federation (spec §8): every operation's context on both ports carries the membership's proxy hook,
+ * and on the member port a forwarded query is admitted (origin signature, query id) before it runs.
  */
+import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { GraphQLError } from 'graphql';
 import { createHandler } from 'graphql-http/lib/use/fastify';
+import type { Response as GraphqlHttpResponse } from 'graphql-http';
 import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import type { Logger } from 'pino';
 import type { Requester } from '../firewall/index.js';
 import { prepareMembershipOperation } from '../graphql/index.js';
-import type { MembershipContext, MembershipRequest } from '../graphql/index.js';
+import type { MembershipContext, MembershipRequest, PreparedMembershipOperation } from '../graphql/index.js';
 import type { PodContext } from './context.js';
+import { admitForwarded } from './federated-admission.js';
+import type { RefusedOperation } from './federated-admission.js';
 import { errorCodes, withErrorCode } from './graphql-errors.js';
 import type { Membership } from './membership.js';
 import { bearerToken } from './owner-token.js';
@@ -39,6 +47,12 @@ export interface GraphqlRouteOptions {
    * graphql-ws `connection_init` payload (`{authorization: "Bearer <token>"}`).
    */
   readonly tokenInConnectionInit: boolean;
+  /**
+   * Member port: forwarded queries (spec §8) are admitted before they run (src/federation's `admit`).
+   * The web port has no other members to admit: its owner originates queries, anonymous clients
+   * cannot sign.
+   */
+  readonly admitForwarded: boolean;
 }
 
 /** WebSocket keep-alive ping interval (graphql-ws default 12 s). */
@@ -51,7 +65,7 @@ export function graphqlRoutes(app: FastifyInstance, options: GraphqlRouteOptions
     state.membership = membership;
     state.requester = await options.requesterOf(request, membership);
   };
-  const httpHandler = createHttpHandler(options.pod.logger);
+  const httpHandler = createHttpHandler(options);
   app.route<{ Params: ServiceParams }>({
     method: 'GET',
     url: DATA_PATH,
@@ -62,7 +76,11 @@ export function graphqlRoutes(app: FastifyInstance, options: GraphqlRouteOptions
   app.route<{ Params: ServiceParams }>({ method: 'POST', url: DATA_PATH, onRequest, handler: httpHandler });
 }
 
-/** The operation's context: one snapshot of the membership, the requester as settled for the request. */
+/**
+ * The operation's context: one snapshot of the membership, the requester as settled for the request,
+ * and the membership's proxy hook (spec §8: it originates the owner's queries and passes on members'
+ * verified ones; it forwards nothing for anyone else).
+ */
 function membershipContext(membership: Membership, requester: Requester, logger: Logger) {
   const snapshot = membership.snapshot;
   const context: MembershipContext = {
@@ -72,32 +90,36 @@ function membershipContext(membership: Membership, requester: Requester, logger:
     memberId: membership.memberId,
     events: membership.events,
     logger,
+    ...(membership.federation ? { proxy: membership.federation.proxy } : {}),
   };
   return { snapshot, context };
 }
 
-function prepareFor(
+type Prepared = PreparedMembershipOperation | RefusedOperation;
+
+async function prepareFor(
   request: FastifyRequest,
   params: MembershipRequest,
-  logger: Logger,
+  options: GraphqlRouteOptions,
   requester?: Requester,
-) {
+): Promise<Prepared> {
+  const { logger } = options.pod;
   const { membership, requester: settled } = requestState(request);
   // onRequest always sets both before a handler runs; a missing one is a wiring bug, refused safely.
-  if (!membership || !settled) return [withErrorCode(new Error('request not authenticated'))];
+  if (!membership || !settled) return { errors: [withErrorCode(new Error('request not authenticated'))] };
   const { snapshot, context } = membershipContext(membership, requester ?? settled, logger);
   // Any operation type: graphql-http refuses subscriptions and mutations over GET (405) itself.
-  return prepareMembershipOperation(snapshot.schema, context, params);
+  const prepared = prepareMembershipOperation(snapshot.schema, context, params);
+  if (!('document' in prepared)) return { errors: prepared };
+  if (!options.admitForwarded) return prepared;
+  return admitForwarded(prepared, membership, { logger, requestId: request.id });
 }
 
-function createHttpHandler(logger: Logger) {
+function createHttpHandler(options: GraphqlRouteOptions) {
   return createHandler({
-    onSubscribe: (req, params) => {
-      const prepared = prepareFor(req.raw, params, logger);
-      if (!('document' in prepared)) {
-        requestState(req.raw).graphqlErrors = errorCodes(prepared);
-        return prepared;
-      }
+    onSubscribe: async (req, params) => {
+      const prepared = await prepareFor(req.raw, params, options);
+      if (!('document' in prepared)) return refusedOverHttp(req.raw, prepared);
       // graphql-http types its context as a plain record: pass a shallow copy with the same fields.
       const contextValue: Record<PropertyKey, unknown> = { ...prepared.contextValue };
       return { ...prepared, contextValue };
@@ -109,11 +131,42 @@ function createHttpHandler(logger: Logger) {
   });
 }
 
+/**
+ * The answer to an operation refused before it ran, noted for the request's log line. Without a
+ * status of its own, graphql-http answers the errors as GraphQL over HTTP says (400 or 200).
+ */
+function refusedOverHttp(
+  request: FastifyRequest,
+  refused: RefusedOperation,
+): readonly GraphQLError[] | GraphqlHttpResponse {
+  const state = requestState(request);
+  state.graphqlErrors = errorCodes(refused.errors);
+  if (refused.status === undefined) return refused.errors;
+  const [first] = refused.errors;
+  if (first) state.failure = { code: state.graphqlErrors[0] ?? '', reason: first.message };
+  return refusal(refused.errors, refused.status);
+}
+
+/**
+ * A refused forwarded query (spec §8) with the refusal's own status, 400 or 403 as for any refused
+ * request (spec §4), and a GraphQL body, so the pod that sent it reads the reason like any answer.
+ */
+function refusal(errors: readonly GraphQLError[], status: number): GraphqlHttpResponse {
+  const body = JSON.stringify({ errors: errors.map((error) => withErrorCode(error).toJSON()) });
+  return [
+    body,
+    {
+      status,
+      statusText: STATUS_CODES[status] ?? '',
+      headers: { 'content-type': 'application/graphql-response+json; charset=utf-8' },
+    },
+  ];
+}
+
 /** Owner requesters granted by a token in `connection_init`, per WebSocket connection. */
 const upgradedConnections = new WeakMap<object, Requester>();
 
 function createWsHandler(options: GraphqlRouteOptions) {
-  const { logger } = options.pod;
   return makeHandler<Record<string, unknown>>(
     {
       isProd: true,
@@ -131,11 +184,11 @@ function createWsHandler(options: GraphqlRouteOptions) {
         if (valid) upgradedConnections.set(ctx.extra.socket, OWNER);
         return valid;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
         const requester = upgradedConnections.get(ctx.extra.socket);
-        const prepared = prepareFor(ctx.extra.request, payload, logger, requester);
+        const prepared = await prepareFor(ctx.extra.request, payload, options, requester);
         logSubscription(options, ctx.extra.request, requester, prepared);
-        return prepared;
+        return 'document' in prepared ? prepared : prepared.errors;
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => withErrorCode(error).toJSON()),
     },
@@ -148,11 +201,11 @@ function logSubscription(
   options: GraphqlRouteOptions,
   request: FastifyRequest,
   requester: Requester | undefined,
-  prepared: ReturnType<typeof prepareFor>,
+  prepared: Prepared,
 ): void {
   const state = requestState(request);
   const kind = (requester ?? state.requester)?.kind ?? 'unidentified';
-  const errors = 'document' in prepared ? [] : errorCodes(prepared);
+  const errors = 'document' in prepared ? [] : errorCodes(prepared.errors);
   options.pod.logger.info(
     {
       port: options.port,

@@ -5,6 +5,8 @@
 export { initPod, DEFAULT_USERNAME, DEFAULT_ADDRESS } from './init.js';
 export type { InitPodOptions, PodSummary } from './init.js';
 export { PodServer } from './server.js';
+export { DEADLINE_ENV, HOP_TIMEOUT_ENV, federationTimingsFromEnv } from './federation-timings.js';
+export type { FederationTimings } from './federation-timings.js';
 export type { PodAddress, PodStartOptions } from './server.js';
 export { podPaths, readPodConfig, readRunInfo, CREDENTIALS } from './layout.js';
 export type { PodConfig, PodPaths, PodRunInfo } from './layout.js';

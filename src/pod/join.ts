@@ -13,6 +13,7 @@ import { ByodaError } from '../errors/index.js';
 import { memberDataCn, memberFqdn, requestCredential, writeCredential } from '../pki/index.js';
 import { openSqliteStore } from '../storage/index.js';
 import type { DataStore } from '../storage/index.js';
+import { federationSettings } from './context.js';
 import type { PodContext } from './context.js';
 import { CREDENTIALS, membershipDbPath } from './layout.js';
 import { assembleMembership } from './membership.js';
@@ -77,7 +78,14 @@ async function createMembership(
     await removeNamespace(location);
     store = await openSqliteStore(location, contract);
     await recordMembershipObject(store, contract, memberId);
-    return await assembleMembership({ memberId, tls, data, store, rootCaPem: context.rootCaPem });
+    return await assembleMembership({
+      memberId,
+      tls,
+      data,
+      store,
+      rootCaPem: context.rootCaPem,
+      federation: federationSettings(context),
+    });
   } catch (err) {
     await store?.close().catch(() => undefined);
     await removeNamespace(location);

@@ -1,6 +1,7 @@
 /**
  * The member port's routes (spec §4): the public data cert and each membership's GraphQL endpoint,
- * where the requester comes from the client certificate (mutual TLS), never from a token.
+ * where the requester comes from the client certificate (mutual TLS), never from a token, and where
+ * other pods' forwarded queries arrive (spec §8).
  */
 import type { FastifyInstance } from 'fastify';
 import type { ClientIdentityVerifier } from '../http/index.js';
@@ -17,5 +18,7 @@ export function memberRoutes(app: FastifyInstance, pod: PodContext, clients: Cli
     requesterOf: async (request, membership) =>
       memberPortRequester(await memberPortIdentity(clients, request), membership),
     tokenInConnectionInit: false,
+    // spec §8: other pods' forwarded queries are checked (origin signature, query id) before they run.
+    admitForwarded: true,
   });
 }

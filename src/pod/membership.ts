@@ -3,6 +3,11 @@
  * namespace store, its event bus and the GraphQL schema of its contract. The schema is built once per
  * contract version (at join, at start and at upgrade), never per request; requests take a snapshot of
  * `{contract, schema}` so that an upgrade in between cannot mix two versions in one request.
+ *
+ * A membership of a running pod also has its federation (spec §8, src/federation/index.ts): made once
+ * with the membership (at start and at join) and closed with it. An upgrade keeps it, because it reads
+ * the contract and the links per query, and because its query-id memory must outlive the upgrade: a
+ * query id seen just before an upgrade is still a replay after it.
  */
 import { createSecureContext } from 'node:tls';
 import type { SecureContext } from 'node:tls';
@@ -10,13 +15,17 @@ import type { GraphQLSchema } from 'graphql';
 import { parseContract } from '../contract/index.js';
 import type { Contract } from '../contract/index.js';
 import { ByodaError } from '../errors/index.js';
+import { createMembershipFederation } from '../federation/index.js';
+import type { MembershipFederation, PeerResolver } from '../federation/index.js';
 import { MembershipEvents, buildMembershipSchema } from '../graphql/index.js';
 import { credentialTlsOptions, memberFqdn, readCredential } from '../pki/index.js';
 import type { Credential } from '../pki/index.js';
 import { openSqliteStore, readSqliteStoreInfo } from '../storage/index.js';
 import type { DataStore, MigrationReport } from '../storage/index.js';
 import type { MembershipRecord } from './account-store.js';
+import type { FederationTimings } from './federation-timings.js';
 import { CREDENTIALS, membershipDbPath } from './layout.js';
+import { linkTargets } from './network-links.js';
 import type { PodPaths } from './layout.js';
 
 /** What one request works with: a contract version and the schema built for it. */
@@ -31,6 +40,16 @@ export interface MembershipParts {
   readonly data: Credential;
   readonly store: DataStore;
   readonly rootCaPem: string;
+  /**
+   * How to reach other members' pods (spec §8). Without it the membership has no federation:
+   * `remote_member_id` and `depth >= 1` are refused (e.g. in unit tests without a network).
+   */
+  readonly federation?: MembershipFederationSettings;
+}
+
+export interface MembershipFederationSettings extends FederationTimings {
+  /** The directory's DNS (spec §2), through which other members' pods are found. */
+  readonly resolver: PeerResolver;
 }
 
 export class Membership {
@@ -44,6 +63,8 @@ export class Membership {
   readonly events = new MembershipEvents();
   /** The member TLS cert as a TLS context, served on the member port to clients asking for `fqdn`. */
   readonly secureContext: SecureContext;
+  /** Proxied and recursive queries (spec §8); absent without federation settings. */
+  readonly federation: MembershipFederation | undefined;
   #snapshot: MembershipSnapshot;
 
   constructor(parts: MembershipParts) {
@@ -56,6 +77,23 @@ export class Membership {
     this.store = parts.store;
     this.secureContext = createSecureContext({ ...credentialTlsOptions(parts.tls), ca: parts.rootCaPem });
     this.#snapshot = { contract, schema: buildMembershipSchema(contract) };
+    this.federation = parts.federation
+      ? this.#createFederation(parts.federation, parts.rootCaPem)
+      : undefined;
+  }
+
+  /** Wired as src/federation/index.ts says: this membership's credentials, contract and links. */
+  #createFederation(settings: MembershipFederationSettings, rootCaPem: string): MembershipFederation {
+    return createMembershipFederation({
+      tlsCredential: this.tls,
+      dataCredential: this.data,
+      rootCaPem,
+      resolver: settings.resolver,
+      contract: () => this.contract,
+      links: () => linkTargets(this.store, this.contract),
+      hopTimeoutMs: settings.hopTimeoutMs,
+      deadlineMs: settings.deadlineMs,
+    });
   }
 
   get snapshot(): MembershipSnapshot {
@@ -79,6 +117,8 @@ export class Membership {
 
   async close(): Promise<void> {
     this.events.close();
+    // Connections to other pods first: nothing may forward once the store is closed.
+    await this.federation?.close();
     await this.store.close();
   }
 }
@@ -89,6 +129,7 @@ export async function openMembership(
   record: MembershipRecord,
   passphrase: string,
   rootCaPem: string,
+  federation?: MembershipFederationSettings,
 ): Promise<Membership> {
   const { serviceId, memberId } = record;
   const [tls, data] = await Promise.all([
@@ -111,7 +152,7 @@ export async function openMembership(
   // The document was verified (both signatures) when it was fetched; the file is the pod's own.
   const contract = parseContract(info.contractDocument);
   const store = await openSqliteStore(location, contract);
-  return assembleMembership({ memberId, tls, data, store, rootCaPem });
+  return assembleMembership({ memberId, tls, data, store, rootCaPem, federation });
 }
 
 /** A Membership over an open store; the store is closed again when the schema cannot be built. */

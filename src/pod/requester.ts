@@ -71,7 +71,8 @@ export async function memberPortRequester(
       memberId: identity.memberId,
       relations: await linkRelations(membership.store, contract, identity.memberId),
       distance: 1,
-      // Direct requests carry no origin signature; proxied queries (spec §8) will set this.
+      // Direct requests carry no origin signature; for a forwarded query (spec §8) admission sets it
+      // and the distance from the origin (federated-admission.ts).
       originSignatureVerified: false,
     };
   }

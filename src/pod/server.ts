@@ -21,6 +21,8 @@ import { DirectoryClient } from '../network/index.js';
 import { buildMemberApp, buildWebApp } from './apps.js';
 import { closePodContext, openPodContext } from './context.js';
 import type { PodContext } from './context.js';
+import { federationTimingsFromEnv } from './federation-timings.js';
+import type { FederationTimings } from './federation-timings.js';
 import { writeRunInfo } from './layout.js';
 import type { LoginLimiter } from './login-limiter.js';
 
@@ -45,6 +47,11 @@ export interface PodStartOptions {
   readonly logger?: Logger;
   readonly tokenLifetimeSeconds?: number;
   readonly loginLimiter?: LoginLimiter;
+  /**
+   * How long proxied and recursive queries wait for other pods (spec §8). Default: the environment's
+   * `BYODA_FEDERATION_HOP_TIMEOUT_MS` / `BYODA_FEDERATION_DEADLINE_MS`, else src/federation's.
+   */
+  readonly federation?: FederationTimings;
 }
 
 export interface PodAddress {
@@ -76,7 +83,8 @@ export class PodServer {
   async start(options: PodStartOptions): Promise<PodAddress> {
     if (this.#context) throw new ByodaError('BYODA_ERR_CONFIG', 'the pod server is already running');
     const logger = options.logger ?? silentLogger();
-    const context = await openPodContext({ ...options, logger });
+    const federation = { ...federationTimingsFromEnv(process.env), ...options.federation };
+    const context = await openPodContext({ ...options, logger, federation });
     this.#context = context;
     try {
       const address = await this.#listen(context, options);

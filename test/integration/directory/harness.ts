@@ -49,7 +49,7 @@ export async function startDirectoryProcess(dataDir: string): Promise<DirectoryP
   const lines = createInterface({ input: child.stdout! });
   const laterLines: string[] = [];
   const ready = await new Promise<ReadyLine>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within 15 s; stderr: ${stderr}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`no ready line within 90 s; stderr: ${stderr}`)), 90_000);
     void exited.then((code) => reject(new Error(`directory exited with ${code}: ${stderr}`)));
     lines.on('line', (line) => {
       const parsed = JSON.parse(line) as { event: string };

@@ -157,6 +157,32 @@ describe('incoming forwarded queries (spec §6, §8)', () => {
       assert.equal((await admitIncomingQuery(good, SENDER, deps(memory))).replay, false);
     });
 
+    it('refuses a depth over max_query_depth before any check, without remembering the query id', async () => {
+      const memory = createQueryMemory();
+      const tooDeep = await forwarded(contract.maxQueryDepth + 1);
+      let fetched = false;
+      const watched = deps(memory);
+      const counting: AdmissionDeps = {
+        ...watched,
+        verify: {
+          ...watched.verify,
+          fetchDataCertChain: async () => {
+            fetched = true;
+            return origin.data.chainPem;
+          },
+        },
+      };
+      await assert.rejects(admitIncomingQuery(tooDeep, SENDER, counting), {
+        code: 'BYODA_ERR_BAD_REQUEST',
+        message: new RegExp(
+          `depth ${contract.maxQueryDepth + 1} is more than the greatest depth this service allows, ` +
+            `${contract.maxQueryDepth}`,
+        ),
+      });
+      assert.equal(fetched, false, 'no certificate is fetched for it');
+      assert.equal(memory.has(QUERY_ID), false);
+    });
+
     it('refuses forwarded queries from requesters that cannot sign, incomplete ones and mixed operations', async () => {
       const signed = await forwarded(1);
       for (const requester of [{ kind: 'anonymous' }, { kind: 'service', serviceId: SERVICE_ID }] as const) {

@@ -5,7 +5,7 @@ import { parseContract } from '../../../src/contract/index.js';
 import type { Contract } from '../../../src/contract/index.js';
 import { ByodaError } from '../../../src/errors/index.js';
 import type { PkiIdentity } from '../../../src/pki/index.js';
-import { linkRelations } from '../../../src/pod/network-links.js';
+import { linkRelations, linkTargets } from '../../../src/pod/network-links.js';
 import { OwnerTokens } from '../../../src/pod/owner-token.js';
 import { memberPortRequester, webRequester } from '../../../src/pod/requester.js';
 import type { Membership } from '../../../src/pod/membership.js';
@@ -125,13 +125,39 @@ describe('pod: requesters on the member port (spec §3, §6)', () => {
     }
   });
 
-  it('finds no relations in a contract without a network_links class', async () => {
+  it('finds no relations or link targets in a contract without a network_links class', async () => {
     const small = parseContract(smallContractDocument());
     const plain = await makeMembership(net, small);
     try {
       assert.deepEqual(await linkRelations(plain.store, small, other), []);
+      assert.deepEqual(await linkTargets(plain.store, small), []);
     } finally {
       await plain.close();
+    }
+  });
+
+  it('gives the fan-out every link, relations lower-cased (spec §8)', async () => {
+    const linked = await makeMembership(net, addressbook);
+    const [a, b] = [randomUUID(), randomUUID()];
+    try {
+      for (const [memberId, relation] of [
+        [a, 'Family'],
+        [b, 'friend'],
+        [a, 'colleague'],
+      ] as const) {
+        await linked.store.append('network_links', {
+          member_id: memberId,
+          relation,
+          created_timestamp: new Date().toISOString(),
+        });
+      }
+      assert.deepEqual(await linkTargets(linked.store, addressbook), [
+        { memberId: a, relation: 'family' },
+        { memberId: b, relation: 'friend' },
+        { memberId: a, relation: 'colleague' },
+      ]);
+    } finally {
+      await linked.close();
     }
   });
 });

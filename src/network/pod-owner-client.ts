@@ -1,0 +1,164 @@
+/**
+ * What a pod's owner does through the web port (spec §4, §7, §10): log in with the password, read the
+ * account's memberships, and send GraphQL to a membership's endpoint with the owner token. `byoda
+ * login|query|link` and `byoda demo` use it; `OwnerClient` (src/pod) covers joining services.
+ *
+ * GraphQL answers are returned as they came (data and errors): what counts as a failure is the
+ * caller's choice. Errors before GraphQL (a wrong token, an unknown membership) are the pod's JSON
+ * errors, thrown as ByodaErrors by `requestJson`.
+ *
+ * This file imports no server: the CLI's owner commands load it on its own (not through index.ts,
+ * which brings every server of `byoda up`), so that each command starts in a fraction of the time.
+ */
+import type { Agent } from 'undici';
+import { ByodaError } from '../errors/index.js';
+import { createTlsAgent, requestJson } from './request-json.js';
+
+/**
+ * The pod's owner endpoints (spec §4), written out rather than imported from src/pod for the reason
+ * above; a unit test checks that they are the paths the pod serves.
+ */
+export const OWNER_API_PATHS = {
+  authToken: '/api/v1/pod/authtoken',
+  account: '/api/v1/pod/account',
+  data: (serviceId: number): string => `/api/v1/data/service-${serviceId}`,
+} as const;
+
+/** Where a pod's web port is and how its certificate is checked. */
+export interface PodEndpoint {
+  /** `https://host:port` */
+  readonly webUrl: string;
+  /** `<account_id>.accounts.<net>`: the name the pod's certificate must carry. */
+  readonly fqdn: string;
+  readonly rootCaPem: string;
+}
+
+export interface OwnerToken {
+  readonly token: string;
+  readonly expiresAt: Date;
+}
+
+export interface MembershipInfo {
+  readonly serviceId: number;
+  readonly memberId: string;
+}
+
+export interface GraphqlError {
+  readonly message: string;
+  /** The response path of the field that failed, e.g. `person_connection.edges.0.node.email`. */
+  readonly path?: string;
+  readonly code?: string;
+}
+
+export interface GraphqlAnswer {
+  readonly data: Readonly<Record<string, unknown>> | null;
+  readonly errors: readonly GraphqlError[];
+}
+
+export class OwnerApi {
+  readonly #agent: Agent;
+  readonly #webUrl: string;
+  #token: string | undefined;
+
+  constructor(endpoint: PodEndpoint, token?: string) {
+    this.#webUrl = endpoint.webUrl;
+    this.#agent = createTlsAgent({ rootCaPem: endpoint.rootCaPem, servername: endpoint.fqdn });
+    this.#token = token;
+  }
+
+  get token(): string | undefined {
+    return this.#token;
+  }
+
+  /** `POST /api/v1/pod/authtoken`; later calls carry the token. */
+  async login(username: string, password: string): Promise<OwnerToken> {
+    const reply = await this.#call('POST', OWNER_API_PATHS.authToken, { username, password });
+    const token = isRecord(reply) ? reply['auth_token'] : undefined;
+    const expires = isRecord(reply) && typeof reply['expires_at'] === 'string' ? reply['expires_at'] : '';
+    if (typeof token !== 'string') throw unexpected('a token');
+    this.#token = token;
+    return { token, expiresAt: tokenExpiry(token) ?? new Date(expires) };
+  }
+
+  /** The account's memberships (`GET /api/v1/pod/account`). */
+  async memberships(): Promise<MembershipInfo[]> {
+    const reply = await this.#call('GET', OWNER_API_PATHS.account);
+    const list = isRecord(reply) ? reply['memberships'] : undefined;
+    if (!Array.isArray(list)) throw unexpected('its account');
+    return list.filter(isRecord).flatMap((m) => {
+      const serviceId = m['service_id'];
+      const memberId = m['member_id'];
+      return typeof serviceId === 'number' && typeof memberId === 'string' ? [{ serviceId, memberId }] : [];
+    });
+  }
+
+  /** One GraphQL operation on the membership of `serviceId`. */
+  async graphql(
+    serviceId: number,
+    query: string,
+    variables?: Readonly<Record<string, unknown>>,
+  ): Promise<GraphqlAnswer> {
+    const reply = await this.#call('POST', OWNER_API_PATHS.data(serviceId), {
+      query,
+      ...(variables ? { variables } : {}),
+    });
+    if (!isRecord(reply)) throw unexpected('a GraphQL response');
+    const data = reply['data'];
+    return {
+      data: isRecord(data) ? data : null,
+      errors: Array.isArray(reply['errors']) ? reply['errors'].map(graphqlError) : [],
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  #call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    const headers: Record<string, string> = this.#token ? { authorization: `Bearer ${this.#token}` } : {};
+    return requestJson(this.#agent, new URL(path, this.#webUrl), {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
+  }
+}
+
+/**
+ * The `exp` of a JWT, read without verifying it: only the pod can verify its tokens, and a client
+ * only needs to know whether a cached one is still worth sending.
+ */
+export function tokenExpiry(token: string): Date | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    const exp = isRecord(claims) ? claims['exp'] : undefined;
+    return typeof exp === 'number' ? new Date(exp * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each error as one line's worth: a message that spans lines would break one-line error output. */
+function graphqlError(raw: unknown): GraphqlError {
+  if (!isRecord(raw)) return { message: 'an error the pod did not describe' };
+  const message = typeof raw['message'] === 'string' ? raw['message'].replace(/\s+/g, ' ').trim() : '';
+  const path = Array.isArray(raw['path']) ? raw['path'].map(String).join('.') : undefined;
+  const extensions = raw['extensions'];
+  const code =
+    isRecord(extensions) && typeof extensions['code'] === 'string' ? extensions['code'] : undefined;
+  return {
+    message: message || 'an error the pod did not describe',
+    ...(path ? { path } : {}),
+    ...(code ? { code } : {}),
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function unexpected(what: string): ByodaError {
+  return new ByodaError('BYODA_ERR_UNREACHABLE', `the pod did not answer with ${what}`);
+}

@@ -1,0 +1,363 @@
+/**
+ * The owner's web app in a real browser: headless Debian Chromium driven by playwright-core, against a
+ * network started as a user starts it (`byoda up --pods 2` as a child process). The page is loaded at
+ * the pod's own name (`https://<account fqdn>:<port>/`), resolved to 127.0.0.1 by Chromium's host
+ * rules. Chromium trusts exactly the pod's TLS key (its SPKI hash), and only after this test has
+ * checked with Node's TLS that the pod's certificate chains to the network's root and names the FQDN.
+ *
+ * Screenshots of every page go to test-results/web-app/ (gitignored); their paths are printed.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createHash, X509Certificate } from 'node:crypto';
+import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { TestContext } from 'node:test';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { Agent, request } from 'undici';
+import { BYODA } from '../fixtures/network-harness.js';
+import { LOADED_MACHINE_ENV } from '../fixtures/test-env.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const SCREENSHOTS = join(REPO, 'test-results', 'web-app');
+const SERVICE_ID = 4294929430;
+const READY_TIMEOUT_MS = 90_000;
+/** The flags of design/stack.md; playwright adds its own (headless, a temporary profile). */
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+interface PodInfo {
+  name: string;
+  fqdn: string;
+  web_url: string;
+  username: string;
+  password_file: string;
+  memberships: { service_id: number; member_id: string }[];
+}
+
+interface NetworkJson {
+  root_ca: string;
+  pods: PodInfo[];
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/** Builds web/dist when it is missing (a fresh clone's `npm ci` has built it already). */
+async function ensureWebBuild(): Promise<void> {
+  if (await exists(join(REPO, 'web', 'dist', 'index.html'))) return;
+  const vite = join(REPO, 'node_modules', 'vite', 'bin', 'vite.js');
+  await new Promise<void>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      [vite, 'build', 'web', '--logLevel', 'error'],
+      { cwd: REPO },
+      (err, _o, stderr) => (err ? reject(new Error(`vite build failed: ${stderr}`)) : resolve()),
+    ),
+  );
+}
+
+/** `byoda up` as a child process; ready when network.json appears. */
+class UpProcess {
+  readonly child: ChildProcess;
+  output = '';
+  readonly exited: Promise<void>;
+
+  constructor(dataDir: string) {
+    this.child = spawn(process.execPath, [BYODA, 'up', '--data', dataDir, '--pods', '2'], {
+      env: LOADED_MACHINE_ENV,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async waitForNetwork(file: string): Promise<NetworkJson> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      const text = await readFile(file, 'utf8').catch(() => undefined);
+      if (text !== undefined) return JSON.parse(text) as NetworkJson;
+      if (!this.running) throw new Error(`byoda up ended before it was ready:\n${this.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`no network.json within ${READY_TIMEOUT_MS} ms:\n${this.output}`);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGINT');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Connects to the pod's web port with Node's TLS, trusting only the network root and naming the pod's
+ * FQDN; returns the base64 SHA-256 of the verified leaf's SubjectPublicKeyInfo for Chromium.
+ */
+async function verifiedSpkiHash(pod: PodInfo, rootCaPem: string): Promise<string> {
+  const port = Number(new URL(pod.web_url).port);
+  const raw = await new Promise<Buffer>((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, servername: pod.fqdn, ca: rootCaPem }, () => {
+      const leaf = socket.getPeerCertificate();
+      socket.end();
+      resolve(leaf.raw);
+    });
+    socket.once('error', reject);
+  });
+  const cert = new X509Certificate(raw);
+  assert.ok(cert.checkHost(pod.fqdn), `the pod's certificate names ${pod.fqdn}`);
+  const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
+}
+
+/** The owner API of a pod from Node (to prepare pod2), over TLS verified against the root. */
+class OwnerApi {
+  readonly #agent: Agent;
+  #token = '';
+
+  constructor(
+    readonly pod: PodInfo,
+    rootCaPem: string,
+  ) {
+    this.#agent = new Agent({ connect: { ca: rootCaPem, servername: pod.fqdn } });
+  }
+
+  async login(): Promise<void> {
+    const password = (await readFile(this.pod.password_file, 'utf8')).split('\n')[0] ?? '';
+    const body = await this.#post('/api/v1/pod/authtoken', { username: this.pod.username, password });
+    this.#token = (body as { auth_token: string }).auth_token;
+  }
+
+  async graphql(query: string, variables: Record<string, unknown>): Promise<unknown> {
+    const body = (await this.#post(`/api/v1/data/service-${SERVICE_ID}`, { query, variables })) as {
+      data?: unknown;
+      errors?: unknown[];
+    };
+    assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+    return body.data;
+  }
+
+  async #post(path: string, json: unknown): Promise<unknown> {
+    const response = await request(`${this.pod.web_url}${path}`, {
+      method: 'POST',
+      dispatcher: this.#agent,
+      headers: {
+        'content-type': 'application/json',
+        ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
+      },
+      body: JSON.stringify(json),
+    });
+    const body = (await response.body.json()) as unknown;
+    assert.equal(response.statusCode, 200, JSON.stringify(body));
+    return body;
+  }
+
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+}
+
+const chromiumMissing = !(await exists(CHROMIUM));
+
+describe(
+  'the owner web app in headless Chromium',
+  // CI installs chromium (.ci/run); elsewhere the test says what is missing instead of failing.
+  {
+    skip:
+      chromiumMissing && !process.env['CI']
+        ? `${CHROMIUM} is not installed (apt-get install chromium)`
+        : false,
+  },
+  () => {
+    let dataDir: string;
+    let up: UpProcess | undefined;
+    let browser: Browser | undefined;
+    let page: Page;
+    let pod1: PodInfo;
+    let pod2: PodInfo;
+    let base: string;
+    let password1: string;
+    const problems: string[] = [];
+
+    const member = (pod: PodInfo) => pod.memberships[0]?.member_id ?? '';
+
+    async function screenshot(t: TestContext, name: string): Promise<void> {
+      const path = join(SCREENSHOTS, `${name}.png`);
+      await page.screenshot({ path, fullPage: true });
+      t.diagnostic(`screenshot: ${path}`);
+    }
+
+    before(
+      async () => {
+        await mkdir(SCREENSHOTS, { recursive: true });
+        dataDir = await mkdtemp(join(tmpdir(), 'byoda-web-app-'));
+        up = new UpProcess(dataDir);
+        const [network] = await Promise.all([
+          up.waitForNetwork(join(dataDir, 'network.json')),
+          ensureWebBuild(),
+        ]);
+        const rootCaPem = await readFile(network.root_ca, 'utf8');
+        [pod1, pod2] = network.pods as [PodInfo, PodInfo];
+        password1 = (await readFile(pod1.password_file, 'utf8')).split('\n')[0] ?? '';
+
+        // pod2 has a card and links pod1 as family, so pod1's network query may read it (spec §6).
+        const owner2 = new OwnerApi(pod2, rootCaPem);
+        try {
+          await owner2.login();
+          await owner2.graphql('mutation ($i: person_input!) { mutate_person(input: $i) { given_name } }', {
+            i: { given_name: 'Bea', family_name: 'Two', email: 'bea@pod2.example' },
+          });
+          await owner2.graphql(
+            'mutation ($i: network_link_input!) { append_network_links(input: $i) { member_id } }',
+            {
+              i: { member_id: member(pod1), relation: 'family', created_timestamp: new Date().toISOString() },
+            },
+          );
+        } finally {
+          await owner2.close();
+        }
+
+        const spki = await verifiedSpkiHash(pod1, rootCaPem);
+        browser = await chromium.launch({
+          executablePath: CHROMIUM,
+          args: [
+            ...CHROMIUM_FLAGS,
+            `--host-resolver-rules=MAP ${pod1.fqdn} 127.0.0.1`,
+            `--ignore-certificate-errors-spki-list=${spki}`,
+          ],
+        });
+        page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+        // Generous: CI runs this file next to others that start whole networks on two cores.
+        page.setDefaultTimeout(30_000);
+        page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+        page.on('console', (message) => {
+          // A Content-Security-Policy violation is reported on the console.
+          if (/Content Security Policy/i.test(message.text())) problems.push(`CSP: ${message.text()}`);
+        });
+        base = `https://${pod1.fqdn}:${new URL(pod1.web_url).port}`;
+      },
+      { timeout: 150_000 },
+    );
+
+    after(async () => {
+      await browser?.close();
+      await up?.stop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    });
+
+    it("shows the pod's error for a wrong password", async (t) => {
+      const response = await page.goto(`${base}/`);
+      assert.equal(response?.status(), 200);
+      const csp = response?.headers()['content-security-policy'] ?? '';
+      assert.match(csp, /default-src 'none'/);
+      assert.match(csp, /script-src 'self'/);
+      await page.getByLabel('Username').fill(pod1.username);
+      await page.getByLabel('Password').fill(`${password1}-wrong`);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('alert').filter({ hasText: 'wrong username or password' }).waitFor();
+      await screenshot(t, '1-login-error');
+    });
+
+    it('logs in and lists the memberships', async (t) => {
+      await page.getByLabel('Password').fill(password1);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('heading', { name: 'Memberships' }).waitFor();
+      const row = page.getByRole('row').filter({ hasText: member(pod1) });
+      await row.getByRole('link', { name: `Service ${SERVICE_ID}` }).waitFor();
+      await screenshot(t, '2-memberships');
+    });
+
+    it('edits the person record with the form generated from the contract and keeps it', async (t) => {
+      await page.getByRole('link', { name: `Service ${SERVICE_ID}` }).click();
+      await page.getByRole('navigation', { name: 'Classes' }).getByRole('link', { name: 'person' }).click();
+      await page.getByLabel(/^given_name/).fill('Ada');
+      await page.getByLabel(/^family_name/).fill('One');
+      await page.getByLabel(/^email/).fill('ada@pod1.example');
+      await page.getByLabel(/^city/).fill('Leiden');
+      await page.getByRole('button', { name: 'Save person' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved person.' }).waitFor();
+      // A reload reads the record back from the pod.
+      await page.reload();
+      await page.getByLabel(/^given_name/).waitFor();
+      assert.equal(await page.getByLabel(/^given_name/).inputValue(), 'Ada');
+      assert.equal(await page.getByLabel(/^city/).inputValue(), 'Leiden');
+      await screenshot(t, '3-data-person');
+    });
+
+    it("adds a network link to pod2's member as family", async (t) => {
+      await page.getByRole('link', { name: 'Network links' }).click();
+      await page.getByLabel('Member id').fill(member(pod2));
+      await page.getByLabel('Relation').fill('family');
+      await page.getByRole('button', { name: 'Add link' }).click();
+      const row = page.getByRole('row').filter({ hasText: member(pod2) });
+      await row.getByRole('cell', { name: 'family', exact: true }).waitFor();
+      await screenshot(t, '4-links');
+    });
+
+    it('draws the network: the owner and the link by relation', async (t) => {
+      await page.getByRole('link', { name: 'Network picture' }).click();
+      await page.getByRole('img', { name: /1 member link/ }).waitFor();
+      await page.locator('.network-graph canvas').first().waitFor();
+      await page
+        .getByRole('row')
+        .filter({ hasText: member(pod2) })
+        .waitFor();
+      await screenshot(t, '5-network');
+    });
+
+    it("runs a depth-1 query and shows the other pod's record with its origin", async (t) => {
+      await page.getByRole('link', { name: 'Network query' }).click();
+      await page.getByLabel('Class').selectOption('person');
+      await page.getByLabel('Depth').fill('1');
+      await page.getByLabel('Relations').fill('family');
+      await page.getByRole('button', { name: 'Run query' }).click();
+      const remote = page.getByRole('row').filter({ hasText: 'Bea' });
+      await remote.waitFor();
+      const cells = await remote.getByRole('cell').allTextContents();
+      assert.equal(cells[0], member(pod2), 'the origin is the member whose pod holds the record');
+      assert.equal(cells[1], 'n/a', 'no signature status until signed data lands');
+      const local = page.getByRole('row').filter({ hasText: 'Ada' });
+      assert.match((await local.getByRole('cell').first().textContent()) ?? '', new RegExp(member(pod1)));
+      await screenshot(t, '6-query');
+    });
+
+    it("opens GraphiQL with the owner's token", async (t) => {
+      await page.getByRole('link', { name: 'GraphQL explorer' }).click();
+      await page.locator('.graphiql-container').waitFor();
+      // The editors load their CodeMirror modes lazily: run the query once it is in the editor.
+      await page.locator('.graphiql-query-editor .CodeMirror').filter({ hasText: 'given_name' }).waitFor();
+      await page.locator('.graphiql-execute-button').click();
+      await page.locator('.graphiql-response').filter({ hasText: '"given_name": "Ada"' }).waitFor();
+      await screenshot(t, '7-graphiql');
+    });
+
+    it('ran under its Content-Security-Policy without a violation or a page error', () => {
+      assert.deepEqual(problems, []);
+    });
+  },
+);

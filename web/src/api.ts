@@ -1,0 +1,187 @@
+/**
+ * The pod's owner API as the web app uses it (spec §4, §10): log in for a JWT, read the account, and
+ * GraphQL on a membership's endpoint with `Authorization: Bearer`. Every request goes to the origin the
+ * app was loaded from: the pod's web port.
+ *
+ * The token lives in sessionStorage: it is gone when the tab closes, and it expires within an hour
+ * anyway (spec §10: refresh by logging in again).
+ */
+
+const TOKEN_KEY = 'byoda.owner_token';
+
+export interface Session {
+  readonly token: string;
+  readonly expiresAt: string;
+}
+
+export interface Membership {
+  readonly service_id: number;
+  readonly member_id: string;
+  readonly fqdn: string;
+  readonly contract_version: number;
+  readonly joined_at: string | null;
+}
+
+export interface Account {
+  readonly account_id: string;
+  readonly network: string;
+  readonly fqdn: string;
+  readonly username: string;
+  readonly memberships: readonly Membership[];
+}
+
+/** An error to show the owner: the server's own message (spec §4 `{error: {code, message}}`). */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type SessionListener = (session: Session | undefined) => void;
+const listeners = new Set<SessionListener>();
+
+export function currentSession(): Session | undefined {
+  const raw = sessionStorage.getItem(TOKEN_KEY);
+  if (!raw) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as Partial<Session>;
+    if (typeof parsed.token !== 'string' || typeof parsed.expiresAt !== 'string') return undefined;
+    if (Date.parse(parsed.expiresAt) <= Date.now()) return undefined;
+    return { token: parsed.token, expiresAt: parsed.expiresAt };
+  } catch {
+    return undefined;
+  }
+}
+
+export function onSessionChange(listener: SessionListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function setSession(session: Session | undefined): void {
+  if (session) sessionStorage.setItem(TOKEN_KEY, JSON.stringify(session));
+  else sessionStorage.removeItem(TOKEN_KEY);
+  for (const listener of listeners) listener(session);
+}
+
+export function logout(): void {
+  setSession(undefined);
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The spec §4 error body, or a generic message with the HTTP status. */
+function errorOf(response: Response, body: unknown): ApiError {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const message =
+    typeof error?.message === 'string' ? error.message : `${response.status} ${response.statusText}`;
+  const code = typeof error?.code === 'string' ? error.code : undefined;
+  return new ApiError(message, response.status, code);
+}
+
+export async function login(username: string, password: string): Promise<Session> {
+  const response = await fetch('/api/v1/pod/authtoken', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  const body = await readJson(response);
+  if (!response.ok) {
+    const error = errorOf(response, body);
+    const retry = response.headers.get('retry-after');
+    if (response.status === 429 && retry) error.message = `${error.message} (retry after ${retry} s)`;
+    throw error;
+  }
+  const { auth_token, expires_at } = body as { auth_token: string; expires_at: string };
+  const session = { token: auth_token, expiresAt: expires_at };
+  setSession(session);
+  return session;
+}
+
+function authHeaders(): Record<string, string> {
+  const session = currentSession();
+  if (!session) throw new ApiError('you are not logged in', 401);
+  return { authorization: `Bearer ${session.token}` };
+}
+
+/** A 401 means the token expired or the pod's key changed: back to the login page. */
+function checkAuth(response: Response, body: unknown): void {
+  if (response.status === 401) {
+    setSession(undefined);
+    throw errorOf(response, body);
+  }
+}
+
+export async function fetchAccount(): Promise<Account> {
+  const response = await fetch('/api/v1/pod/account', { headers: authHeaders() });
+  const body = await readJson(response);
+  checkAuth(response, body);
+  if (!response.ok) throw errorOf(response, body);
+  return body as Account;
+}
+
+export function graphqlUrl(serviceId: number): string {
+  return `/api/v1/data/service-${serviceId}`;
+}
+
+export interface GraphQLErrorJson {
+  readonly message: string;
+  readonly path?: readonly (string | number)[];
+  readonly extensions?: { readonly code?: string };
+}
+
+export interface GraphQLResult<T> {
+  readonly data?: T | null;
+  readonly errors?: readonly GraphQLErrorJson[];
+}
+
+/** Posts a GraphQL request with the owner's token; returns data and errors as the pod sent them. */
+export async function graphqlRaw<T>(
+  serviceId: number,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResult<T>> {
+  const response = await fetch(graphqlUrl(serviceId), {
+    method: 'POST',
+    headers: { ...authHeaders(), 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await readJson(response);
+  checkAuth(response, body);
+  if (body && typeof body === 'object' && ('data' in body || 'errors' in body)) {
+    return body as GraphQLResult<T>;
+  }
+  throw errorOf(response, body);
+}
+
+/** Like `graphqlRaw`, but any GraphQL error fails the whole request with the pod's messages. */
+export async function graphql<T>(
+  serviceId: number,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<T> {
+  const result = await graphqlRaw<T>(serviceId, query, variables);
+  if (result.errors && result.errors.length > 0) {
+    const code = result.errors[0]?.extensions?.code;
+    throw new ApiError(result.errors.map((e) => e.message).join('; '), 200, code);
+  }
+  if (result.data === undefined || result.data === null) throw new ApiError('the pod sent no data', 200);
+  return result.data;
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

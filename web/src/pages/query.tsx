@@ -1,0 +1,199 @@
+/**
+ * A network query (spec §8): `X_connection` with `depth` and `relations`. The pod answers from its
+ * own data and forwards the query to the linked pods; every edge says which member's pod it came from
+ * (`origin`), and pods that failed are listed with their error.
+ */
+import { getNamedType, isObjectType } from 'graphql';
+import { useState } from 'preact/hooks';
+import { graphqlRaw, messageOf } from '../api.js';
+import type { Membership } from '../api.js';
+import { RecordTable } from '../records.js';
+import type { Edge } from '../records.js';
+import { selectionOf } from '../schema.js';
+import type { MembershipSchema } from '../schema.js';
+
+interface QueryResult {
+  readonly className: string;
+  readonly total: number;
+  readonly edges: Edge[];
+  readonly remoteErrors: { origin: string | null; message: string }[];
+  readonly errors: string[];
+}
+
+interface QueryPageProps {
+  readonly membership: Membership;
+  readonly schema: MembershipSchema;
+}
+
+export function QueryPage({ membership, schema }: QueryPageProps) {
+  const serviceId = membership.service_id;
+  const [className, setClassName] = useState(
+    schema.classes.find((c) => c.name === 'person')?.name ?? schema.classes[0]?.name ?? '',
+  );
+  const [depth, setDepth] = useState('1');
+  const [relations, setRelations] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<QueryResult | undefined>();
+  const [error, setError] = useState<string | undefined>();
+
+  const dataClass = schema.classes.find((c) => c.name === className);
+  const resultClass = schema.classes.find((c) => c.name === result?.className);
+
+  const run = async (event: Event) => {
+    event.preventDefault();
+    if (!dataClass) return;
+    setBusy(true);
+    setError(undefined);
+    setResult(undefined);
+    const relationList = relations
+      .split(',')
+      .map((r) => r.trim().toLowerCase())
+      .filter((r) => r !== '');
+    const field = `${dataClass.name}_connection`;
+    const hasRemoteErrors = connectionHasRemoteErrors(schema, field);
+    try {
+      const answer = await graphqlRaw<Record<string, RawConnection | null>>(
+        serviceId,
+        `query ($depth: Int, $relations: [String!]) {
+          ${field}(depth: $depth, relations: $relations, first: 100) {
+            total_count
+            edges { origin node { ${selectionOf(dataClass.type)} } }
+            ${hasRemoteErrors ? 'remote_errors { origin message }' : ''}
+          }
+        }`,
+        { depth: Number(depth), relations: relationList.length > 0 ? relationList : null },
+      );
+      const connection = answer.data?.[field];
+      const errors = (answer.errors ?? []).map((e) => e.message);
+      if (!connection && errors.length > 0) {
+        setError(errors.join('; '));
+      } else {
+        setResult({
+          className: dataClass.name,
+          total: connection?.total_count ?? 0,
+          edges: connection?.edges ?? [],
+          remoteErrors: connection?.remote_errors ?? [],
+          errors,
+        });
+      }
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="query-heading">
+      <h2 id="query-heading">Network query</h2>
+      <p class="hint">
+        Reads a class from your pod and, with a depth of 1 or more, from the pods of the members you are
+        linked to (only the links whose relation you list, or all of them).
+      </p>
+      <form class="inline-form" onSubmit={run} aria-busy={busy}>
+        <div class="field">
+          <label for="query-class">Class</label>
+          <select id="query-class" value={className} onChange={(e) => setClassName(e.currentTarget.value)}>
+            {schema.classes.map((c) => (
+              <option key={c.name} value={c.name}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="query-depth">Depth</label>
+          <input
+            id="query-depth"
+            type="number"
+            min={0}
+            step={1}
+            required
+            value={depth}
+            onInput={(e) => setDepth(e.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="query-relations">Relations</label>
+          <input
+            id="query-relations"
+            placeholder="all; or e.g. family, friend"
+            aria-describedby="query-relations-hint"
+            value={relations}
+            onInput={(e) => setRelations(e.currentTarget.value)}
+          />
+          <small id="query-relations-hint" class="hint">
+            Comma-separated; empty for every link.
+          </small>
+        </div>
+        <div class="actions">
+          <button type="submit" disabled={busy || !dataClass}>
+            Run query
+          </button>
+        </div>
+      </form>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      {result && resultClass && (
+        <div class="query-result" aria-live="polite">
+          {result.errors.length > 0 && (
+            <ul role="alert" class="error">
+              {result.errors.map((message, i) => (
+                <li key={i}>{message}</li>
+              ))}
+            </ul>
+          )}
+          {result.remoteErrors.length > 0 && (
+            <ul class="error remote-errors" aria-label="Pods that did not answer">
+              {result.remoteErrors.map((e, i) => (
+                <li key={i}>
+                  <code>{e.origin ?? 'unknown'}</code>: {e.message}
+                </li>
+              ))}
+            </ul>
+          )}
+          {result.edges.length === 0 ? (
+            <p role="status">No records ({result.total} in total).</p>
+          ) : (
+            <RecordTable
+              caption={`${result.edges.length} record(s) of ${result.className}, ${result.total} in total`}
+              type={resultClass.type}
+              edges={result.edges}
+              lead={[
+                [
+                  'Origin',
+                  (edge) =>
+                    edge.origin ? (
+                      <>
+                        <code>{edge.origin}</code>
+                        {edge.origin === membership.member_id && <small> (this pod)</small>}
+                      </>
+                    ) : (
+                      <span>anonymous</span>
+                    ),
+                ],
+                // spec §9: signed data is not served yet; the column is where its status will show.
+                ['Signature', () => <span class="muted">n/a</span>],
+              ]}
+            />
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+interface RawConnection {
+  readonly total_count: number;
+  readonly edges: Edge[];
+  readonly remote_errors?: { origin: string | null; message: string }[];
+}
+
+function connectionHasRemoteErrors(schema: MembershipSchema, field: string): boolean {
+  const type = schema.schema.getQueryType()?.getFields()[field]?.type;
+  const connection = type ? getNamedType(type) : undefined;
+  return isObjectType(connection) && connection.getFields()['remote_errors'] !== undefined;
+}
