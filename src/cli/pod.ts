@@ -14,7 +14,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { ByodaError } from '../errors/index.js';
-import { DirectoryClient, certificateFingerprint } from '../network/index.js';
+import { DirectoryClient, OwnerApi, certificateFingerprint } from '../network/index.js';
 import { accountFqdn, isServiceId, readRootCaCert } from '../pki/index.js';
 import type { PodAddress, PodPaths, PodRunInfo, PodServer } from '../pod/index.js';
 import { commandPassphrase, logFileHelp, parsePort, passphraseFileHelp, runServer } from './run-server.js';
@@ -224,7 +224,7 @@ function ready(address: PodAddress, server: PodServer): ReadyAnnouncement {
 // ---- join --------------------------------------------------------------------------------------------
 
 async function joinCommand(serviceId: number, options: JoinOptions): Promise<void> {
-  const { AccountStore, OwnerClient, podPaths, readPodConfig } = await loadPod();
+  const { AccountStore, podPaths, readPodConfig } = await loadPod();
   const paths = podPaths(options.data);
   const config = await readPodConfig(paths);
   const run = await runningPod(paths);
@@ -234,7 +234,7 @@ async function joinCommand(serviceId: number, options: JoinOptions): Promise<voi
   const username = accounts.getAccount()?.username;
   accounts.close();
   if (username === undefined) throw new ByodaError('BYODA_ERR_CONFIG', `${paths.dataDir} holds no account`);
-  const client = new OwnerClient({
+  const client = new OwnerApi({
     webUrl: run.webUrl,
     fqdn: accountFqdn(config.network, config.accountId),
     rootCaPem: rootPem,

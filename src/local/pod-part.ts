@@ -8,7 +8,8 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ByodaError } from '../errors/index.js';
 import { createTlsAgent, requestJson } from '../network/index.js';
-import { OwnerClient, POD_PATHS, PodServer, initPod, podPaths } from '../pod/index.js';
+import { OwnerApi } from '../network/index.js';
+import { POD_PATHS, PodServer, initPod, podPaths } from '../pod/index.js';
 import type { PodAddress, PodPaths } from '../pod/index.js';
 import type { ServiceAddress } from '../service/index.js';
 import type { StartedDirectory } from './directory-part.js';
@@ -115,13 +116,13 @@ export async function ensureMembership(
     });
     return;
   }
-  const client = new OwnerClient({
+  const client = new OwnerApi({
     webUrl: pod.address.webUrl,
     fqdn: pod.address.fqdn,
     rootCaPem: pod.rootCaPem,
   });
   try {
-    const token = await client.login(pod.username, await readPassword(pod.passwordFile));
+    const { token } = await client.login(pod.username, await readPassword(pod.passwordFile));
     if (current) {
       await upgrade(pod, service.serviceId, token);
       ctx.progress.step({

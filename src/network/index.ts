@@ -29,6 +29,7 @@ export { OWNER_API_PATHS, OwnerApi, tokenExpiry } from './pod-owner-client.js';
 export type {
   GraphqlAnswer,
   GraphqlError,
+  JoinedMembership,
   MembershipInfo,
   OwnerToken,
   PodEndpoint,

@@ -1,7 +1,7 @@
 /**
  * What a pod's owner does through the web port (spec §4, §7, §10): log in with the password, read the
  * account's memberships, and send GraphQL to a membership's endpoint with the owner token. `byoda
- * login|query|link` and `byoda demo` use it; `OwnerClient` (src/pod) covers joining services.
+ * login|query|link`, `byoda pod join`, `byoda up` and `byoda demo` use it.
  *
  * GraphQL answers are returned as they came (data and errors): what counts as a failure is the
  * caller's choice. Errors before GraphQL (a wrong token, an unknown membership) are the pod's JSON
@@ -21,6 +21,7 @@ import { createTlsAgent, requestJson } from './request-json.js';
 export const OWNER_API_PATHS = {
   authToken: '/api/v1/pod/authtoken',
   account: '/api/v1/pod/account',
+  join: (serviceId: number): string => `/api/v1/pod/member/service-${serviceId}`,
   data: (serviceId: number): string => `/api/v1/data/service-${serviceId}`,
 } as const;
 
@@ -41,6 +42,13 @@ export interface OwnerToken {
 export interface MembershipInfo {
   readonly serviceId: number;
   readonly memberId: string;
+}
+
+export interface JoinedMembership {
+  readonly serviceId: number;
+  readonly memberId: string;
+  readonly fqdn: string;
+  readonly contractVersion: number;
 }
 
 export interface GraphqlError {
@@ -90,6 +98,23 @@ export class OwnerApi {
       const memberId = m['member_id'];
       return typeof serviceId === 'number' && typeof memberId === 'string' ? [{ serviceId, memberId }] : [];
     });
+  }
+
+  /** `GET /api/v1/pod/account` as the pod answers it. */
+  account(): Promise<unknown> {
+    return this.#call('GET', OWNER_API_PATHS.account);
+  }
+
+  /** Joins the service (`POST /api/v1/pod/member/service-<id>`). */
+  async join(serviceId: number): Promise<JoinedMembership> {
+    const reply = await this.#call('POST', OWNER_API_PATHS.join(serviceId));
+    const memberId = isRecord(reply) ? reply['member_id'] : undefined;
+    const fqdn = isRecord(reply) ? reply['fqdn'] : undefined;
+    const version = isRecord(reply) ? reply['contract_version'] : undefined;
+    if (typeof memberId !== 'string' || typeof fqdn !== 'string' || typeof version !== 'number') {
+      throw unexpected('a membership');
+    }
+    return { serviceId, memberId, fqdn, contractVersion: version };
   }
 
   /** One GraphQL operation on the membership of `serviceId`. */

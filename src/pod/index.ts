@@ -20,5 +20,3 @@ export { LoginLimiter } from './login-limiter.js';
 export type { LoginLimiterOptions } from './login-limiter.js';
 export { OwnerTokens, bearerToken, MAX_TOKEN_LIFETIME_SECONDS } from './owner-token.js';
 export { generatePassword, hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './password.js';
-export { OwnerClient } from './owner-client.js';
-export type { JoinedMembership, OwnerClientOptions } from './owner-client.js';

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Agent } from 'undici';
-import { OwnerClient, podPaths } from '../../../src/pod/index.js';
+import { OwnerApi } from '../../../src/network/index.js';
+import { podPaths } from '../../../src/pod/index.js';
 import { graphql, tlsAgent } from '../pod/pod-clients.js';
 import type { GraphqlAnswer } from '../pod/pod-clients.js';
 
@@ -61,9 +62,9 @@ export class OwnerSession {
 
   /** Logs in on the pod's web port and joins the service through the owner API. */
   static async join(pod: OwnedPod, rootCaPem: string, serviceId: number): Promise<OwnerSession> {
-    const client = new OwnerClient({ webUrl: pod.webUrl, fqdn: pod.fqdn, rootCaPem });
+    const client = new OwnerApi({ webUrl: pod.webUrl, fqdn: pod.fqdn, rootCaPem });
     try {
-      const token = await client.login(pod.username, pod.password);
+      const { token } = await client.login(pod.username, pod.password);
       const joined = await client.join(serviceId);
       return new OwnerSession(pod, serviceId, joined.memberId, tlsAgent(rootCaPem, pod.fqdn), token);
     } finally {

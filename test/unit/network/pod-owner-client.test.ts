@@ -8,6 +8,7 @@ describe('owner API client', () => {
     assert.equal(OWNER_API_PATHS.authToken, POD_PATHS.authToken);
     assert.equal(OWNER_API_PATHS.account, POD_PATHS.account);
     assert.equal(OWNER_API_PATHS.data(4294929430), DATA_PATH.replace(':serviceId', '4294929430'));
+    assert.equal(OWNER_API_PATHS.join(4294929430), POD_PATHS.join.replace(':serviceId', '4294929430'));
   });
 
   it("reads a token's expiry without verifying it, and nothing from a malformed one", () => {
