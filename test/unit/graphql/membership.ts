@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ExecutionResult, GraphQLSchema } from 'graphql';
-import type { Contract, DataClass, Field, FieldType, ScalarFieldType } from '../../../src/contract/index.js';
+import type { Contract, DataClass, Field } from '../../../src/contract/index.js';
 import type { Requester } from '../../../src/firewall/index.js';
 import {
   MembershipEvents,
@@ -16,13 +16,9 @@ import {
   type MembershipContext,
   type ProxyHook,
 } from '../../../src/graphql/index.js';
-import {
-  openSqliteStore,
-  type DataStore,
-  type JsonObject,
-  type JsonValue,
-} from '../../../src/storage/index.js';
+import { openSqliteStore, type DataStore, type JsonObject } from '../../../src/storage/index.js';
 import { loadSharedContract, type SharedContractName } from '../../fixtures/contracts.js';
+import { sampleRecord } from '../../fixtures/sample-values.js';
 
 export const POD_MEMBER_ID = '11111111-1111-4111-8111-111111111111';
 export const OTHER_MEMBER_ID = '22222222-2222-4222-8222-222222222222';
@@ -134,46 +130,9 @@ export function codes(result: ExecutionResult): unknown[] {
 
 const served = (fields: readonly Field[]): readonly Field[] => fields.filter((f) => !f.obsolete);
 
-function uuidFrom(seed: number): string {
-  return `00000000-0000-4000-8000-${seed.toString(16).padStart(12, '0')}`;
-}
-
-function scalarSample(type: ScalarFieldType, seed: number, name: string): JsonValue {
-  if (type.enum && type.enum.length > 0) return type.enum[seed % type.enum.length] ?? null;
-  switch (type.scalar) {
-    case 'string':
-      return `${name} #${seed} ünïcödé 😀`;
-    case 'integer':
-      return 1000 + seed;
-    case 'number':
-      return seed + 0.25;
-    case 'boolean':
-      return seed % 2 === 0;
-    case 'uuid':
-      return uuidFrom(seed);
-    case 'date-time':
-      return new Date(Date.UTC(2024, 0, 1) + seed * 1000).toISOString();
-  }
-}
-
-function sample(type: FieldType, seed: number, name: string): JsonValue {
-  switch (type.kind) {
-    case 'scalar':
-      return scalarSample(type, seed, name);
-    case 'object':
-      return sampleObject(type.fields, seed);
-    case 'array':
-      return [sample(type.items, seed, name), sample(type.items, seed + 1, name)];
-  }
-}
-
-function sampleObject(fields: readonly Field[], seed: number): JsonObject {
-  return Object.fromEntries(served(fields).map((f) => [f.name, sample(f.type, seed, f.name)]));
-}
-
 /** An input with every served field of `cls` set; values canonical, so they read back equal. */
 export function sampleInput(cls: DataClass, seed: number): JsonObject {
-  return sampleObject(cls.fields, seed);
+  return sampleRecord(cls, seed, { servedOnly: true });
 }
 
 /** `{ a b c { d } }` selecting every served field. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadContractFile, parseContract, type Contract } from '../../../src/contract/index.js';
 import { openSqliteStore, type FilterInput } from '../../../src/storage/index.js';
 import { tempDir } from './factory.js';
-import { sampleRecord } from './sample-values.js';
+import { sampleRecord } from '../../fixtures/sample-values.js';
 
 const CONTRACTS = new URL('../../../../shared/contracts/', import.meta.url);
 
