@@ -4,7 +4,7 @@
  * that exists may only be re-registered by its own certificate holder, so this table is what makes
  * "first come, first served" hold across restarts. DNS records live in the zone's own store.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
@@ -200,6 +200,9 @@ function openDatabase(file: string): SqliteDatabase {
   try {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     const db = new Database(file);
+    // Who holds which account and member names: readable by the directory's user only (SQLite gives
+    // its WAL and shared-memory files the same mode).
+    if (file !== ':memory:') chmodSync(file, 0o600);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
