@@ -12,11 +12,13 @@
  * `start --json` prints one line once serving, for the programs (tests, `byoda up`) that start it:
  * `{"event":"ready","url":...,"port":...,"service_id":...,"fqdn":...,"version":...,"name":...,
  * "network":...}`, and `{"event":"stopped","signal":...}` at the end. Logs go to
- * `<data>/logs/service.log` (or `--log-file`), never to stdout.
+ * `<data>/logs/service.log` (or `--log-file`), never to stdout. `--dns host:port` names the directory's
+ * DNS server, through which the service finds its members' pods to collect their search data.
  */
 import { join, resolve } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { ByodaError } from '../errors/index.js';
 import { DirectoryClient, certificateFingerprint } from '../network/index.js';
 import {
@@ -46,7 +48,16 @@ interface StartOptions extends ServerCommandOptions {
   readonly port: number;
   readonly directory?: string;
   readonly publicAddress?: string;
+  readonly dns?: HostPort;
 }
+
+interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** DNS port when `--dns` is not given: the standard one, on the directory's host (as `byoda pod start`). */
+const DNS_PORT = 53;
 
 interface PublishOptions extends PassphraseOption {
   readonly data: string;
@@ -76,6 +87,11 @@ export function registerServiceCommands(program: Command): void {
     .option('--port <port>', 'port to listen on (0: a free one)', parsePort, 0)
     .option('--directory <url>', 'directory URL (default: the one given at init)')
     .option('--public-address <ip>', 'address the directory publishes for the service (default: --host)')
+    .option(
+      '--dns <host:port>',
+      "the directory's DNS server, to find members' pods for the search (default: the directory's host, port 53)",
+      parseHostPort,
+    )
     .option('--passphrase-file <file>', passphraseFileHelp('<data>/passphrase'))
     .option('--log-file <file>', logFileHelp('service'))
     .option('--json', 'print a JSON "ready" event on stdout once serving')
@@ -135,8 +151,10 @@ function passphraseForInit(dataDir: string, options: PassphraseOption): Promise<
 
 async function startCommand(options: StartOptions): Promise<void> {
   const dataDir = resolve(options.data);
-  await readServiceConfig(dataDir); // a clear error for an uninitialised folder, before anything else
+  // A clear error for an uninitialised folder, before anything else.
+  const config = await readServiceConfig(dataDir);
   const passphrase = await passphraseForRun(dataDir, options);
+  const directoryUrl = options.directory ?? config.directoryUrl;
   const server = new ServiceServer();
   await runServer(options, {
     name: 'service',
@@ -148,6 +166,7 @@ async function startCommand(options: StartOptions): Promise<void> {
         passphrase,
         host: options.host,
         port: options.port,
+        dnsServer: options.dns ?? { host: new URL(directoryUrl).hostname, port: DNS_PORT },
         logger,
         ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
         ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
@@ -164,6 +183,16 @@ function ready(address: ServiceAddress): ReadyAnnouncement {
       `  as ${address.fqdn}; stop with Ctrl-C`,
     ],
   };
+}
+
+/** `HOST:PORT` or `[IPv6]:PORT`, as `byoda pod start --dns` takes it. */
+function parseHostPort(text: string): HostPort {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || !(port >= 1 && port <= 65535)) {
+    throw new InvalidArgumentError('give the DNS server as HOST:PORT, e.g. 127.0.0.1:5353.');
+  }
+  return { host: match[1] ?? match[2] ?? '', port };
 }
 
 // ---- publish -----------------------------------------------------------------------------------------

@@ -304,6 +304,12 @@ function withoutData(store: DataStore): DataStore {
     update: refuse,
     delete: refuse,
     deleteExpired: async () => 0,
+    nextExpiry: async () => null,
+    // Nothing changes through this view, so nobody is ever told of a change.
+    onChange: () => () => undefined,
+    get closed() {
+      return store.closed;
+    },
     migrate: refuse,
     // The real store belongs to the membership; this view has nothing to close.
     close: async () => undefined,

@@ -51,10 +51,20 @@ export {
   peerDataCertFetcher,
 } from './data-cert-cache.js';
 export type { DataCertCache, DataCertCacheOptions } from './data-cert-cache.js';
-export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MEMBER_PORT, createPeerPool, dataPath } from './peer-pool.js';
+export {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MEMBER_PORT,
+  createPeerPool,
+  dataPath,
+  resolvePeer,
+  verifyPeer,
+} from './peer-pool.js';
 export type {
   GraphQLRequestBody,
+  PeerAddress,
   PeerClient,
+  PeerIdentityOptions,
+  PeerLookupOptions,
   PeerPool,
   PeerPoolOptions,
   PeerRequestOptions,
@@ -68,7 +78,9 @@ export {
   validateRemoteEdges,
 } from './remote-query.js';
 export type { RemoteAnswer, RemoteQueryArgs } from './remote-query.js';
-export { checkRemoteRecord } from './remote-records.js';
+export { checkRemoteRecord, servedFields } from './remote-records.js';
+export { buildRemoteAppend, createRemoteAppend, readRemoteAppend } from './remote-append.js';
+export type { RemoteAppendDeps } from './remote-append.js';
 export {
   DEFAULT_CONCURRENCY,
   DEFAULT_DEADLINE_MS,

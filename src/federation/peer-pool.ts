@@ -214,10 +214,18 @@ function verifyingConnector(
   };
 }
 
-async function verifyPeer(
+/** What names the pods of one service: all that checking a pod's TLS chain needs to know. */
+export type PeerIdentityOptions = Pick<PeerPoolOptions, 'rootCaPem' | 'network' | 'serviceId'>;
+
+/**
+ * Checks a TLS connection to a pod (spec §3): `servername` must name a member of this service, and the
+ * server's chain must verify as that member's member TLS cert. Also used by the feed listener, whose
+ * WebSocket connections to pods need the same check as the pool's. Throws BYODA_ERR_UNREACHABLE.
+ */
+export async function verifyPeer(
   socket: TLSSocket,
   servername: string | undefined,
-  options: PeerPoolOptions,
+  options: PeerIdentityOptions,
   chains: VerifiedChains,
 ): Promise<void> {
   const expected = servername === undefined ? null : parseIdentity(servername, options.network);
@@ -248,6 +256,31 @@ function peerChain(socket: TLSSocket): string[] {
 }
 
 async function resolveTarget(memberId: string, options: PeerPoolOptions, at: number): Promise<PeerTarget> {
+  const { fqdn, address, port } = await resolvePeer(memberId, options);
+  return {
+    origin: `https://${address}:${port}`,
+    host: `${fqdn}:${port}`,
+    expires: at + (options.addressTtlMs ?? DEFAULT_ADDRESS_TTL_MS),
+  };
+}
+
+/** What finding a member's pod needs: its service and network, and the directory's DNS. */
+export type PeerLookupOptions = Pick<PeerPoolOptions, 'network' | 'serviceId' | 'resolver' | 'defaultPort'>;
+
+/** Where a member's pod listens, found as the pool finds it. */
+export interface PeerAddress {
+  /** `<member_id>.members-<S>.<net>`: the TLS server name. */
+  readonly fqdn: string;
+  readonly address: string;
+  readonly port: number;
+}
+
+/**
+ * `A <fqdn>` for the address, `SRV _byoda._tcp.<fqdn>` for the port (the member port when there is
+ * none). Throws BYODA_ERR_BAD_REQUEST for a malformed member id, BYODA_ERR_UNREACHABLE when the member
+ * has no address.
+ */
+export async function resolvePeer(memberId: string, options: PeerLookupOptions): Promise<PeerAddress> {
   let fqdn: string;
   try {
     fqdn = memberFqdn(options.network, options.serviceId, memberId);
@@ -260,11 +293,7 @@ async function resolveTarget(memberId: string, options: PeerPoolOptions, at: num
   ]);
   const address = addresses[0];
   if (address === undefined) throw unreachable('the member has no address in DNS');
-  return {
-    origin: `https://${address}:${port}`,
-    host: `${fqdn}:${port}`,
-    expires: at + (options.addressTtlMs ?? DEFAULT_ADDRESS_TTL_MS),
-  };
+  return { fqdn, address, port };
 }
 
 async function lookupAddresses(resolver: PeerResolver, fqdn: string): Promise<readonly string[]> {

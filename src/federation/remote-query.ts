@@ -3,7 +3,8 @@
  * answer. The document asks `X_connection` with the forwarded arguments as variables and selects every
  * field of the class's type that the contract serves (nested objects expanded from the contract
  * model), so that the whole record comes back and can be checked against the contract here; plus each
- * edge's `origin` and `cursor` and the remote pod's own `remote_errors` (from its further hops).
+ * edge's `origin`, `cursor` and data signature's `jws` (spec §9: verified here, by the asking pod) and
+ * the remote pod's own `remote_errors` (from its further hops).
  *
  * `after` is never forwarded: paging belongs to the pod that answers the client (the graphql layer
  * merges remote edges after its own page), and each remote pod answers with its first page.
@@ -12,6 +13,7 @@ import type { DataClass, Field } from '../contract/index.js';
 import { rootFieldNames, typeNames } from '../graphql/index.js';
 import type { ProxyEdge, ProxyError } from '../graphql/index.js';
 import { ByodaError, isByodaError } from '../errors/index.js';
+import { MAX_DATA_SIGNATURE_LENGTH } from '../signing/index.js';
 import { canonicalUuid } from '../storage/index.js';
 import type { FilterInput } from '../storage/index.js';
 import type { GraphQLRequestBody, PeerResponse } from './peer-pool.js';
@@ -108,13 +110,13 @@ function remoteDocument(cls: DataClass): string {
   return (
     `query byoda_forwarded_${cls.name}(${variableDefinitions.join(', ')}) { ` +
     `${REMOTE_RESULT_ALIAS}: ${rootFieldNames(cls.name).connection}(${args.join(', ')}) { ` +
-    `edges { cursor origin node { ${selection(cls.fields)} } } ` +
+    `edges { cursor origin node { ${selection(cls.fields)} } signature { jws } } ` +
     'remote_errors { origin message } } }'
   );
 }
 
 /** Every served field; nested objects (also in arrays) with their own fields. */
-function selection(fields: readonly Field[]): string {
+export function selection(fields: readonly Field[]): string {
   return servedFields(fields)
     .map((field) => {
       const type = field.type.kind === 'array' ? field.type.items : field.type;
@@ -207,11 +209,26 @@ export function validateRemoteEdges(cls: DataClass, edges: unknown, from: string
 function checkEdge(cls: DataClass, edge: unknown): RemoteEdge {
   const bad = (problem: string): ByodaError => new ByodaError('BYODA_ERR_VALUE', problem);
   if (!isRecord(edge)) throw bad('an edge is not an object');
-  const { cursor, origin, node } = edge;
+  const { cursor, origin, node, signature } = edge;
   if (typeof cursor !== 'string' || cursor.length > MAX_REMOTE_CURSOR_LENGTH) {
     throw bad('an edge has no valid cursor');
   }
   const checkedOrigin = origin === null || origin === undefined ? null : canonicalUuid(origin);
   if (checkedOrigin === undefined) throw bad('an edge has an origin that is not a member id');
-  return { cursor, origin: checkedOrigin, node: checkRemoteRecord(cls.fields, node, cls.typeName) };
+  const jws = checkSignature(signature);
+  const record = checkRemoteRecord(cls.fields, node, cls.typeName);
+  return { cursor, origin: checkedOrigin, node: record, ...(jws === undefined ? {} : { signature: jws }) };
+}
+
+/**
+ * An edge's `signature { jws }` (spec §9): the JWS only, never the remote pod's `verified` (this pod
+ * verifies for itself when its client asks). Its form is left to that check, which explains a bad one.
+ */
+function checkSignature(signature: unknown): string | undefined {
+  if (signature === null || signature === undefined) return undefined;
+  const jws = isRecord(signature) ? signature['jws'] : undefined;
+  if (typeof jws !== 'string' || jws.length > MAX_DATA_SIGNATURE_LENGTH) {
+    throw new ByodaError('BYODA_ERR_VALUE', 'an edge has a signature that is not a data signature');
+  }
+  return jws;
 }

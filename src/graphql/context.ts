@@ -4,7 +4,8 @@
  */
 import type { Contract } from '../contract/index.js';
 import type { Requester } from '../firewall/index.js';
-import type { DataStore, FilterInput, JsonObject } from '../storage/index.js';
+import type { RecordSignatures } from '../signing/index.js';
+import type { DataStore, FilterInput, JsonObject, RecordInput } from '../storage/index.js';
 import type { MembershipEvents } from './events.js';
 
 /** The subset of a pino logger the GraphQL layer needs (structural, so tests can pass a stub). */
@@ -28,7 +29,32 @@ export interface MembershipContext {
   readonly proxy?: ProxyHook;
   /** Where unexpected errors go; they reach clients only as "internal error". Default: stderr. */
   readonly logger?: ErrorLogger;
+  /**
+   * Signed data (spec §9): signs for `sign: true` with the membership's member data credential, and
+   * verifies the `signature` of edges when a client selects it. Without it, `sign: true` is refused
+   * and every signature reads as not verified.
+   */
+  readonly signatures?: RecordSignatures;
+  /** `append_X(remote_member_id)`: the owner's append sent to another member's pod. Absent: refused. */
+  readonly remoteAppend?: RemoteAppendHook;
 }
+
+/** An append the owner asks this pod to make in another member's pod (sent over mTLS, spec §8 peers). */
+export interface RemoteAppendRequest {
+  readonly className: string;
+  /** The input as the client gave it, as plain JSON. */
+  readonly input: RecordInput;
+  /** A data signature to store with the record (made here for `sign: true`, or given by the client). */
+  readonly signature: string | undefined;
+  readonly remoteMemberId: string;
+}
+
+/**
+ * Sends the append and returns the record the remote pod answered with (checked against this pod's
+ * contract). A refusal by the remote pod is a ByodaError with the remote's code and message; a pod
+ * that cannot be reached is BYODA_ERR_UNREACHABLE.
+ */
+export type RemoteAppendHook = (request: RemoteAppendRequest) => Promise<JsonObject>;
 
 /**
  * A query to forward (spec §8), with the arguments as the client gave them. For `remote_member_id`
@@ -59,6 +85,8 @@ export interface ProxyEdge {
   readonly origin: string;
   readonly node: JsonObject;
   readonly cursor: string;
+  /** The record's data signature as the remote pod holds it (spec §9); this pod verifies it itself. */
+  readonly signature?: string;
 }
 
 /** A pod that failed or timed out: the query still answers, with this in `remote_errors` (spec §8). */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Contract } from '../contract/index.js';
 import { ByodaError } from '../errors/index.js';
 import type { Requester } from '../firewall/index.js';
-import type { FilterInput } from '../storage/index.js';
+import type { FilterInput, JsonObject, RecordInput } from '../storage/index.js';
 import type { MembershipContext, ProxyRequest, ProxyResult } from './context.js';
 
 /** `X_connection`'s arguments as graphql-js hands them over (null = given as null). */
@@ -136,4 +136,48 @@ export function routeQuery(
 export async function forward(request: ProxyRequest, context: MembershipContext): Promise<ProxyResult> {
   if (!context.proxy) throw noFederation();
   return context.proxy(request);
+}
+
+// ---- appends in another member's pod ---------------------------------------------------------------
+
+/** `append_X`'s federation argument. */
+export interface RemoteAppendArgs {
+  readonly remote_member_id?: string | null;
+}
+
+/**
+ * The member whose pod an append goes to, or undefined to append here. Only the owner may send one
+ * (spec §10: a pod acts for its owner; for anyone else it would be an open relay), and only through a
+ * pod that has the hook.
+ */
+export function appendRoute(
+  args: RemoteAppendArgs,
+  context: Pick<MembershipContext, 'requester' | 'memberId' | 'remoteAppend'>,
+): string | undefined {
+  const remote = given(args.remote_member_id);
+  if (remote === undefined || remote === context.memberId) return undefined;
+  if (context.requester.kind !== 'owner') {
+    throw new ByodaError(
+      'BYODA_ERR_FORBIDDEN',
+      "only the pod's owner can have it append in another member's pod",
+    );
+  }
+  if (!context.remoteAppend) {
+    throw badRequest('this pod does not send appends to other pods: remote_member_id is not available');
+  }
+  return remote;
+}
+
+/** Sends the append through the pod's hook (present: `appendRoute` only routes away when it is). */
+export async function forwardAppend(
+  className: string,
+  input: RecordInput,
+  signature: string | undefined,
+  remoteMemberId: string,
+  context: MembershipContext,
+): Promise<JsonObject> {
+  if (!context.remoteAppend) throw badRequest('this pod does not send appends to other pods');
+  // graphql-js builds input objects without a prototype; the hook serializes plain JSON.
+  const plain = JSON.parse(JSON.stringify(input)) as RecordInput;
+  return context.remoteAppend({ className, input: plain, signature, remoteMemberId });
 }

@@ -14,6 +14,8 @@ export type {
   ProxyHook,
   ProxyRequest,
   ProxyResult,
+  RemoteAppendHook,
+  RemoteAppendRequest,
 } from './context.js';
 export { DEFAULT_MAX_QUEUE, MAX_EVENTS_PER_MUTATION, MembershipEvents, UPDATE_ACTIONS } from './events.js';
 export type { DataEvent, EventSubscriptionOptions, MembershipEventsOptions, UpdateAction } from './events.js';
@@ -30,5 +32,5 @@ export type { ExecuteOptions, MembershipRequest, PreparedMembershipOperation } f
 export { DEFAULT_QUERY_LIMITS, queryLimitsRule } from './limits.js';
 export type { QueryLimits } from './limits.js';
 export { ownerOnlyIntrospectionRule } from './introspection-rule.js';
-export { rootFieldNames, typeNames } from './names.js';
+export { DATA_SIGNATURE_TYPE, rootFieldNames, typeNames } from './names.js';
 export { DateTimeScalar, UUIDScalar } from './scalars.js';

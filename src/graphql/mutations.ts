@@ -19,11 +19,18 @@ import {
 import { readableFilter } from './access.js';
 import { guarded, type Resolver } from './errors.js';
 import { MAX_EVENTS_PER_MUTATION, type MembershipEvents, type UpdateAction } from './events.js';
+import { appendRoute, forwardAppend, type RemoteAppendArgs } from './federation.js';
 import { nodeSource, type NodeSource } from './node.js';
+import { checkSigningArgs, signatureFor, type SigningArgs } from './signatures.js';
 
 export interface InputArgs {
   readonly input: RecordInput;
 }
+
+/** `mutate_X`'s arguments: the input and how it is signed (spec §9). */
+export type MutateArgs = SigningArgs;
+/** `append_X`'s arguments: the input, how it is signed, and whose pod it goes to. */
+export type AppendArgs = SigningArgs & RemoteAppendArgs;
 
 export interface FilterInputArgs {
   readonly filter?: FilterInput | null;
@@ -39,21 +46,45 @@ export interface DeleteArgs {
  * `update` too: spec §6 maps `mutate_X` to `update` whatever the record's state, and a separate
  * "create" right would be one the contracts cannot express.
  */
-export function mutateResolver(cls: DataClass): Resolver<unknown, InputArgs, Promise<NodeSource>> {
+export function mutateResolver(cls: DataClass): Resolver<unknown, MutateArgs, Promise<NodeSource>> {
   return guarded(async (_source, args, context) => {
+    checkSigningArgs(args);
     assertWriteAllowed(cls, 'update', args.input, context.requester);
-    const record = await context.store.putObject(cls.name, args.input);
+    const signature = await signatureFor(cls, args, context);
+    const record = await context.store.putObject(cls.name, args.input, signature ? { signature } : {});
     return nodeSource(cls.fields, record.data);
   });
 }
 
-/** `append_X(input)`: add a record; returns it (its fields then read under the requester's rights). */
-export function appendResolver(cls: DataClass): Resolver<unknown, InputArgs, Promise<NodeSource>> {
+/**
+ * `append_X(input)`: add a record; returns it (its fields then read under the requester's rights).
+ * With `remote_member_id` (owner only) the record is appended in that member's pod instead, signed
+ * here first for `sign: true`, and the remote pod's answer is returned.
+ */
+export function appendResolver(cls: DataClass): Resolver<unknown, AppendArgs, Promise<NodeSource>> {
   return guarded(async (_source, args, context) => {
+    checkSigningArgs(args);
+    const remote = appendRoute(args, context);
+    if (remote !== undefined) {
+      const signature = await signatureFor(cls, args, context);
+      return nodeSource(cls.fields, await forwardAppend(cls.name, args.input, signature, remote, context));
+    }
     assertWriteAllowed(cls, 'append', args.input, context.requester);
-    const record = await context.store.append(cls.name, args.input);
+    const signature = await signatureFor(cls, args, context);
+    const record = await context.store.append(cls.name, args.input, signature ? { signature } : {});
     context.events.publish({ className: cls.name, action: 'append', node: record.data });
     return nodeSource(cls.fields, record.data);
+  });
+}
+
+/**
+ * `delete_X` for an object class (ours: spec §7 lists no delete for object classes, but contracts grant
+ * `delete` on them, e.g. the owner's `person`); needs `delete` on the class. True when a record went.
+ */
+export function deleteObjectResolver(cls: DataClass): Resolver<unknown, unknown, Promise<boolean>> {
+  return guarded(async (_source, _args, context) => {
+    assertWriteAllowed(cls, 'delete', undefined, context.requester);
+    return context.store.deleteObject(cls.name);
   });
 }
 

@@ -12,6 +12,8 @@ export const rootFieldNames = (className: string) =>
     counter: `${className}_counter`,
     updates: `${className}_updates`,
     mutate: `mutate_${className}`,
+    /** Ours (object classes): spec §7 names no delete for them, yet contracts grant `delete` on them. */
+    deleteObject: `delete_${className}`,
     append: `append_${className}`,
     update: `update_${className}`,
     deleteFrom: `delete_from_${className}`,
@@ -32,3 +34,5 @@ export const typeNames = (typeName: string) =>
 /** Shared types that do not depend on the contract. */
 export const PAGE_INFO_TYPE = 'page_info';
 export const REMOTE_ERROR_TYPE = 'remote_error';
+/** An edge's data signature (spec §9; docs/protocol.md, "Signed data"). */
+export const DATA_SIGNATURE_TYPE = 'DataSignature';

@@ -10,6 +10,7 @@ import type { ProxyEdge, ProxyError, ProxyResult } from './context.js';
 import { guarded, type Resolver } from './errors.js';
 import { forward, routeQuery, type ConnectionArgs } from './federation.js';
 import { nodeSource, type NodeSource } from './node.js';
+import { edgeSignature, type EdgeSignature } from './signatures.js';
 
 /** The source of a `T_connection` (field names as in the schema, so default resolvers apply). */
 export interface ConnectionSource {
@@ -23,6 +24,8 @@ export interface EdgeSource {
   readonly cursor: string;
   readonly origin: string | null;
   readonly node: NodeSource;
+  /** The record's data signature (spec §9), verified only if the client selects it; null: none. */
+  readonly signature: EdgeSignature | null;
 }
 
 export interface FilterArgs {
@@ -84,6 +87,8 @@ function localConnection(cls: DataClass, page: Page, memberId: string | null): C
       // spec §7: the member whose pod holds the record; a cached copy of remote data names its source.
       origin: memberId === null ? null : (record.meta.origin ?? memberId),
       node: nodeSource(cls.fields, record.data),
+      // The signature names its signer: withheld with the origin, for the same reason.
+      signature: memberId === null ? null : edgeSignature(record.meta.signature, cls.name, record.data),
     })),
     page_info: { end_cursor: page.endCursor, has_next_page: page.hasNextPage },
     remote_errors: [],
@@ -94,7 +99,12 @@ function localConnection(cls: DataClass, page: Page, memberId: string | null): C
 function remoteEdges(cls: DataClass, filter: ValidFilter, edges: readonly ProxyEdge[]): EdgeSource[] {
   return edges
     .filter((edge) => evaluateFilter(filter, edge.node))
-    .map((edge) => ({ cursor: edge.cursor, origin: edge.origin, node: nodeSource(cls.fields, edge.node) }));
+    .map((edge) => ({
+      cursor: edge.cursor,
+      origin: edge.origin,
+      node: nodeSource(cls.fields, edge.node),
+      signature: edgeSignature(edge.signature, cls.name, edge.node),
+    }));
 }
 
 function remoteConnection(cls: DataClass, filter: ValidFilter, result: ProxyResult): ConnectionSource {

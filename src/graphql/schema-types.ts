@@ -27,9 +27,10 @@ import type { Field, FieldType, ScalarFieldType, ScalarType } from '../contract/
 import { ByodaError } from '../errors/index.js';
 import { OPERATORS_BY_SCALAR } from '../storage/index.js';
 import type { MembershipContext } from './context.js';
-import { PAGE_INFO_TYPE, REMOTE_ERROR_TYPE, typeNames } from './names.js';
+import { DATA_SIGNATURE_TYPE, PAGE_INFO_TYPE, REMOTE_ERROR_TYPE, typeNames } from './names.js';
 import { resolveNodeField, type NodeSource } from './node.js';
 import { DateTimeScalar, UUIDScalar } from './scalars.js';
+import { dataSignatureType, resolveEdgeSignature } from './signatures.js';
 
 const SCALARS: Readonly<Record<ScalarType, GraphQLScalarType>> = {
   string: GraphQLString,
@@ -89,10 +90,14 @@ export class SchemaTypes {
   private readonly registered = new Map<string, { role: string; type: GraphQLNamedType }>();
   private readonly pageInfo: GraphQLObjectType;
   private readonly remoteError: GraphQLObjectType;
+  private readonly dataSignature: GraphQLObjectType;
 
   constructor() {
     this.pageInfo = this.register(PAGE_INFO_TYPE, 'page info', undefined, () => pageInfoType());
     this.remoteError = this.register(REMOTE_ERROR_TYPE, 'remote error', undefined, () => remoteErrorType());
+    this.dataSignature = this.register(DATA_SIGNATURE_TYPE, 'data signature', undefined, () =>
+      dataSignatureType(),
+    );
   }
 
   /** Every type of object type `typeName`, built on first use. `path` names it in errors. */
@@ -209,7 +214,7 @@ export class SchemaTypes {
   private connectionType(object: GraphQLObjectType, path: string): GraphQLObjectType {
     const names = typeNames(object.name);
     const edge = this.register(names.edge, `edge of ${object.name}`, path, () =>
-      edgeType(names.edge, object),
+      edgeType(names.edge, object, this.dataSignature),
     );
     return this.register(names.connection, `connection of ${object.name}`, path, () =>
       connectionType(names.connection, edge, this.pageInfo, this.remoteError),
@@ -272,13 +277,18 @@ function remoteErrorType(): GraphQLObjectType {
   });
 }
 
-function edgeType(name: string, node: GraphQLObjectType): GraphQLObjectType {
+function edgeType(name: string, node: GraphQLObjectType, signature: GraphQLObjectType): GraphQLObjectType {
   return new GraphQLObjectType({
     name,
     fields: {
       cursor: { type: new GraphQLNonNull(GraphQLString) },
       origin: { type: UUIDScalar, description: 'Member id of the pod that holds the record (spec §7).' },
       node: { type: node },
+      signature: {
+        type: signature,
+        description: 'A member’s signature over the record (spec §9); null when it has none.',
+        resolve: resolveEdgeSignature,
+      },
     },
   });
 }

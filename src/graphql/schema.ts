@@ -4,6 +4,7 @@
  * by every request; per-request state comes in through the `MembershipContext`.
  */
 import {
+  GraphQLBoolean,
   GraphQLInt,
   GraphQLList,
   GraphQLNonNull,
@@ -19,7 +20,13 @@ import {
 import type { Contract, DataClass } from '../contract/index.js';
 import { ByodaError } from '../errors/index.js';
 import type { MembershipContext } from './context.js';
-import { appendResolver, deleteResolver, mutateResolver, updateResolver } from './mutations.js';
+import {
+  appendResolver,
+  deleteObjectResolver,
+  deleteResolver,
+  mutateResolver,
+  updateResolver,
+} from './mutations.js';
 import { rootFieldNames } from './names.js';
 import { connectionResolver, counterResolver, objectResolver } from './queries.js';
 import { DateTimeScalar, UUIDScalar } from './scalars.js';
@@ -77,69 +84,108 @@ function connectionArgs(types: ObjectTypeSet): GraphQLFieldConfigArgumentMap {
   };
 }
 
+/**
+ * Puts a root field, refusing a name that another class already generated (e.g. an object class
+ * `from_x`'s `delete_from_x` against array class `x`'s): silently replacing one would hide a class.
+ */
+function addRoot(fields: RootFields, name: string, cls: DataClass, field: RootField): void {
+  if (Object.hasOwn(fields, name)) {
+    throw new ByodaError(
+      'BYODA_ERR_CONTRACT_PATH',
+      `class "${cls.name}" generates the GraphQL field "${name}", which another class already has`,
+      { path: cls.path },
+    );
+  }
+  fields[name] = field;
+}
+
 function addQueries(cls: DataClass, contract: Contract, types: ObjectTypeSet, roots: Roots): void {
   const names = rootFieldNames(cls.name);
   if (cls.kind === 'object') {
-    roots.query[names.object] = {
+    addRoot(roots.query, names.object, cls, {
       type: types.object,
       description: cls.description,
       resolve: objectResolver(cls),
-    };
+    });
   }
-  roots.query[names.connection] = {
+  addRoot(roots.query, names.connection, cls, {
     type: types.connection,
     description: cls.description,
     args: connectionArgs(types),
     resolve: connectionResolver(cls, contract),
-  };
+  });
   // Every array class gets a counter, not only those with `counter` fields: counting needs no index, and a
   // client should not have to read the contract's `#properties` to know whether it may count.
   if (cls.kind === 'array') {
-    roots.query[names.counter] = {
+    addRoot(roots.query, names.counter, cls, {
       type: GraphQLInt,
       args: filterArg(types.filter, false),
       resolve: counterResolver(cls),
-    };
+    });
   }
 }
 
+/** spec §9: how a written record is signed (ours; docs/protocol.md, "Signed data"). */
+const SIGNING_ARGS: GraphQLFieldConfigArgumentMap = {
+  signature: {
+    type: GraphQLString,
+    description: 'A data signature made elsewhere (compact JWS, detached payload) to keep with the record.',
+  },
+  sign: {
+    type: GraphQLBoolean,
+    description: 'This pod signs the record as its owner’s membership (owner only).',
+  },
+};
+
 function addObjectMutations(cls: DataClass, types: ObjectTypeSet, roots: Roots): void {
-  roots.mutation[rootFieldNames(cls.name).mutate] = {
+  addRoot(roots.mutation, rootFieldNames(cls.name).mutate, cls, {
     type: types.object,
     description: `Creates or replaces the ${cls.name} record.`,
-    args: { input: { type: new GraphQLNonNull(types.input) } },
+    args: { input: { type: new GraphQLNonNull(types.input) }, ...SIGNING_ARGS },
     resolve: mutateResolver(cls),
-  };
+  });
+  addRoot(roots.mutation, rootFieldNames(cls.name).deleteObject, cls, {
+    type: new GraphQLNonNull(GraphQLBoolean),
+    description: `Removes the ${cls.name} record; false when there was none.`,
+    resolve: deleteObjectResolver(cls),
+  });
 }
 
 function addArrayMutations(cls: DataClass, types: ObjectTypeSet, roots: Roots): void {
   const names = rootFieldNames(cls.name);
-  roots.mutation[names.append] = {
+  addRoot(roots.mutation, names.append, cls, {
     type: types.object,
-    args: { input: { type: new GraphQLNonNull(types.input) } },
+    args: {
+      input: { type: new GraphQLNonNull(types.input) },
+      ...SIGNING_ARGS,
+      remote_member_id: {
+        type: UUIDScalar,
+        description: 'Append in this member’s pod instead; returns its answer (owner only).',
+      },
+    },
     resolve: appendResolver(cls),
-  };
-  roots.mutation[names.update] = {
+  });
+  addRoot(roots.mutation, names.update, cls, {
     type: GraphQLInt,
     description: 'Sets the given fields (null clears one) on every matching record; returns how many.',
     args: { ...filterArg(types.filter, true), input: { type: new GraphQLNonNull(types.updateInput) } },
     resolve: updateResolver(cls),
-  };
-  roots.mutation[names.deleteFrom] = {
+  });
+  addRoot(roots.mutation, names.deleteFrom, cls, {
     type: GraphQLInt,
     description: 'Removes every matching record (an empty filter matches all); returns how many.',
     args: filterArg(types.filter, true),
     resolve: deleteResolver(cls),
-  };
+  });
 }
 
 function addSubscription(cls: DataClass, types: ObjectTypeSet, roots: Roots): void {
-  roots.subscription[rootFieldNames(cls.name).updates] = {
+  addRoot(roots.subscription, rootFieldNames(cls.name).updates, cls, {
     type: types.updateEvent,
     args: filterArg(types.filter, false),
     subscribe: updatesSubscriber(cls),
     resolve: updateEventResolver(cls),
-  };
+  });
 }
 
 function rootType(name: string, fields: RootFields): GraphQLObjectType | undefined {

@@ -47,6 +47,8 @@ export async function startLocalService(
     host: LOCAL_HOST,
     publicAddress: LOCAL_HOST,
     directoryUrl: directory.address.url,
+    // The service finds its members' pods through the directory's DNS, for the search (spec §2, §4).
+    dnsServer: { host: directory.address.dnsHost, port: directory.address.dnsPort },
     logger,
   });
   ctx.progress.step({

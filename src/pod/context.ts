@@ -132,6 +132,7 @@ async function openMemberships(context: PodContext): Promise<void> {
       context.passphrase,
       context.rootCaPem,
       federationSettings(context),
+      context.logger,
     );
     context.memberships.add(membership);
   }

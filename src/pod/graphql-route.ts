@@ -18,9 +18,18 @@ import { createHandler } from 'graphql-http/lib/use/fastify';
 import type { Response as GraphqlHttpResponse } from 'graphql-http';
 import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import type { Logger } from 'pino';
+import { ByodaError } from '../errors/index.js';
+import { createRemoteAppend } from '../federation/index.js';
 import type { Requester } from '../firewall/index.js';
 import { prepareMembershipOperation } from '../graphql/index.js';
-import type { MembershipContext, MembershipRequest, PreparedMembershipOperation } from '../graphql/index.js';
+import type {
+  MembershipContext,
+  MembershipRequest,
+  PreparedMembershipOperation,
+  RemoteAppendHook,
+} from '../graphql/index.js';
+import { createRecordSignatures } from '../signing/index.js';
+import type { RecordSignatures } from '../signing/index.js';
 import type { PodContext } from './context.js';
 import { admitForwarded } from './federated-admission.js';
 import type { RefusedOperation } from './federated-admission.js';
@@ -76,13 +85,50 @@ export function graphqlRoutes(app: FastifyInstance, options: GraphqlRouteOptions
   app.route<{ Params: ServiceParams }>({ method: 'POST', url: DATA_PATH, onRequest, handler: httpHandler });
 }
 
+interface SigningParts {
+  readonly signatures: RecordSignatures;
+  readonly remoteAppend: RemoteAppendHook | undefined;
+}
+
+const signingParts = new WeakMap<Membership, SigningParts>();
+
+/**
+ * Signed data (spec §9), made once per membership: signing with its member data credential, checking
+ * with its federation's data cert cache (chains verified to the network root as the signer's member
+ * data cert of this service), and appends in other members' pods through its peer pool.
+ */
+function signingPartsOf(membership: Membership): SigningParts {
+  let parts = signingParts.get(membership);
+  if (!parts) {
+    const { federation } = membership;
+    parts = {
+      signatures: createRecordSignatures({
+        serviceId: membership.contract.serviceId,
+        credential: membership.data,
+        fetchChain: federation
+          ? (memberId) => federation.dataCerts.get(memberId)
+          : () =>
+              Promise.reject(
+                new ByodaError('BYODA_ERR_CONFIG', 'this pod cannot reach other pods to fetch certificates'),
+              ),
+      }),
+      remoteAppend: federation
+        ? createRemoteAppend({ peers: federation.peers, contract: () => membership.contract })
+        : undefined,
+    };
+    signingParts.set(membership, parts);
+  }
+  return parts;
+}
+
 /**
  * The operation's context: one snapshot of the membership, the requester as settled for the request,
- * and the membership's proxy hook (spec §8: it originates the owner's queries and passes on members'
- * verified ones; it forwards nothing for anyone else).
+ * the membership's proxy hook (spec §8: it originates the owner's queries and passes on members'
+ * verified ones; it forwards nothing for anyone else) and its signed-data parts (spec §9).
  */
 function membershipContext(membership: Membership, requester: Requester, logger: Logger) {
   const snapshot = membership.snapshot;
+  const { signatures, remoteAppend } = signingPartsOf(membership);
   const context: MembershipContext = {
     contract: snapshot.contract,
     store: membership.store,
@@ -90,7 +136,9 @@ function membershipContext(membership: Membership, requester: Requester, logger:
     memberId: membership.memberId,
     events: membership.events,
     logger,
+    signatures,
     ...(membership.federation ? { proxy: membership.federation.proxy } : {}),
+    ...(remoteAppend ? { remoteAppend } : {}),
   };
   return { snapshot, context };
 }

@@ -15,6 +15,7 @@ export type { AccountRecord, MembershipRecord } from './account-store.js';
 export { POD_PATHS } from './web-routes.js';
 export { DATA_PATH } from './graphql-route.js';
 export { DATA_CERT_PATH } from './data-cert-route.js';
+export { SEARCH_DATA_PATH } from './search-data-route.js';
 export { NETWORK_LINKS_CLASS, linkRelations } from './network-links.js';
 export { LoginLimiter } from './login-limiter.js';
 export type { LoginLimiterOptions } from './login-limiter.js';

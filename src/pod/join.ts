@@ -85,6 +85,7 @@ async function createMembership(
       store,
       rootCaPem: context.rootCaPem,
       federation: federationSettings(context),
+      logger: context.logger,
     });
   } catch (err) {
     await store?.close().catch(() => undefined);

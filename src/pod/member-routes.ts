@@ -9,9 +9,11 @@ import type { PodContext } from './context.js';
 import { dataCertRoute } from './data-cert-route.js';
 import { graphqlRoutes } from './graphql-route.js';
 import { memberPortIdentity, memberPortRequester } from './requester.js';
+import { searchDataRoute } from './search-data-route.js';
 
 export function memberRoutes(app: FastifyInstance, pod: PodContext, clients: ClientIdentityVerifier): void {
   dataCertRoute(app, pod);
+  searchDataRoute(app, pod, clients); // what the service may collect for its search (spec §4, §6)
   graphqlRoutes(app, {
     pod,
     port: 'member',

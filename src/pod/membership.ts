@@ -8,24 +8,32 @@
  * with the membership (at start and at join) and closed with it. An upgrade keeps it, because it reads
  * the contract and the links per query, and because its query-id memory must outlive the upgrade: a
  * query id seen just before an upgrade is still a replay after it.
+ *
+ * Two more helpers live as long as the membership: the expiry sweeper (cached remote data leaves the
+ * disk within a second of its expiry, spec §8) and, with federation, the feed listener that follows
+ * the classes of linked pods the contract's `listen_relations` name (src/feeds). Both read the
+ * contract when they need it, so an upgrade keeps them working; both stop before the store closes.
  */
 import { createSecureContext } from 'node:tls';
 import type { SecureContext } from 'node:tls';
 import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
 import { parseContract } from '../contract/index.js';
 import type { Contract } from '../contract/index.js';
 import { ByodaError } from '../errors/index.js';
+import { createFeedListener } from '../feeds/index.js';
+import type { FeedListener } from '../feeds/index.js';
 import { createMembershipFederation } from '../federation/index.js';
 import type { MembershipFederation, PeerResolver } from '../federation/index.js';
 import { MembershipEvents, buildMembershipSchema } from '../graphql/index.js';
 import { credentialTlsOptions, memberFqdn, readCredential } from '../pki/index.js';
 import type { Credential } from '../pki/index.js';
-import { openSqliteStore, readSqliteStoreInfo } from '../storage/index.js';
-import type { DataStore, MigrationReport } from '../storage/index.js';
+import { openSqliteStore, readSqliteStoreInfo, startExpirySweeper } from '../storage/index.js';
+import type { DataStore, ExpirySweeper, MigrationReport } from '../storage/index.js';
 import type { MembershipRecord } from './account-store.js';
 import type { FederationTimings } from './federation-timings.js';
 import { CREDENTIALS, membershipDbPath } from './layout.js';
-import { linkTargets } from './network-links.js';
+import { NETWORK_LINKS_CLASS, linkTargets } from './network-links.js';
 import type { PodPaths } from './layout.js';
 
 /** What one request works with: a contract version and the schema built for it. */
@@ -45,6 +53,8 @@ export interface MembershipParts {
    * `remote_member_id` and `depth >= 1` are refused (e.g. in unit tests without a network).
    */
   readonly federation?: MembershipFederationSettings;
+  /** Where the sweeper and the feed listener report (nothing is logged without one). */
+  readonly logger?: Logger;
 }
 
 export interface MembershipFederationSettings extends FederationTimings {
@@ -65,6 +75,9 @@ export class Membership {
   readonly secureContext: SecureContext;
   /** Proxied and recursive queries (spec §8); absent without federation settings. */
   readonly federation: MembershipFederation | undefined;
+  /** Follows linked pods' classes (`listen_relations`); absent without federation settings. */
+  readonly feeds: FeedListener | undefined;
+  readonly #sweeper: ExpirySweeper;
   #snapshot: MembershipSnapshot;
 
   constructor(parts: MembershipParts) {
@@ -80,6 +93,33 @@ export class Membership {
     this.federation = parts.federation
       ? this.#createFederation(parts.federation, parts.rootCaPem)
       : undefined;
+    const logger = parts.logger?.child({ service_id: this.serviceId, member_id: this.memberId });
+    this.feeds = parts.federation ? this.#createFeeds(parts.federation, parts.rootCaPem, logger) : undefined;
+    this.#sweeper = startExpirySweeper(this.store, {
+      onSwept: (count) => logger?.info({ count }, 'expired records swept'),
+      onError: (err) => logger?.warn({ reason: String(err) }, 'expiry sweep failed'),
+    });
+  }
+
+  /** src/feeds/index.ts: this membership's TLS credential, store, contract and links. */
+  #createFeeds(
+    settings: MembershipFederationSettings,
+    rootCaPem: string,
+    logger: Logger | undefined,
+  ): FeedListener {
+    return createFeedListener({
+      tlsCredential: this.tls,
+      rootCaPem,
+      resolver: settings.resolver,
+      store: this.store,
+      contract: () => this.contract,
+      links: () => linkTargets(this.store, this.contract),
+      linksClassName: NETWORK_LINKS_CLASS,
+      ...(logger ? { logger } : {}),
+      // Copies reach the owner's subscriptions to the feed classes like any append.
+      onCopied: (className, record) =>
+        this.events.publish({ className, action: 'append', node: record.data }),
+    });
   }
 
   /** Wired as src/federation/index.ts says: this membership's credentials, contract and links. */
@@ -112,12 +152,16 @@ export class Membership {
     const schema = buildMembershipSchema(next);
     const report = await this.store.migrate(next);
     this.#snapshot = { contract: this.store.contract, schema };
+    // Listen relations may have changed: follow what the new version asks for now, not in 30 s.
+    void this.feeds?.reconcile();
     return report;
   }
 
   async close(): Promise<void> {
     this.events.close();
-    // Connections to other pods first: nothing may forward once the store is closed.
+    // Connections to other pods first: nothing may forward or copy once the store is closed.
+    await this.feeds?.close();
+    this.#sweeper.stop();
     await this.federation?.close();
     await this.store.close();
   }
@@ -130,6 +174,7 @@ export async function openMembership(
   passphrase: string,
   rootCaPem: string,
   federation?: MembershipFederationSettings,
+  logger?: Logger,
 ): Promise<Membership> {
   const { serviceId, memberId } = record;
   const [tls, data] = await Promise.all([
@@ -152,7 +197,7 @@ export async function openMembership(
   // The document was verified (both signatures) when it was fetched; the file is the pod's own.
   const contract = parseContract(info.contractDocument);
   const store = await openSqliteStore(location, contract);
-  return assembleMembership({ memberId, tls, data, store, rootCaPem, federation });
+  return assembleMembership({ memberId, tls, data, store, rootCaPem, federation, logger });
 }
 
 /** A Membership over an open store; the store is closed again when the schema cannot be built. */

@@ -25,6 +25,7 @@ import { federationTimingsFromEnv } from './federation-timings.js';
 import type { FederationTimings } from './federation-timings.js';
 import { writeRunInfo } from './layout.js';
 import type { LoginLimiter } from './login-limiter.js';
+import { SearchNudges } from './search-refresh.js';
 
 export interface PodStartOptions {
   readonly dataDir: string;
@@ -70,6 +71,7 @@ export class PodServer {
   #context: PodContext | undefined;
   #apps: HttpsApp[] = [];
   #address: PodAddress | undefined;
+  #searchNudges: SearchNudges | undefined;
 
   get address(): PodAddress | undefined {
     return this.#address;
@@ -91,6 +93,9 @@ export class PodServer {
       const publicAddress = options.publicAddress ?? publishableAddress(address.host);
       context.memberEndpoint = { address: publicAddress, port: address.memberPort };
       await register(context, address, publicAddress);
+      // Registered: the service can now reach this pod to collect its search data (spec §4).
+      this.#searchNudges = new SearchNudges(context);
+      this.#searchNudges.start();
       await writeRunInfo(context.paths, {
         pid: process.pid,
         webUrl: address.webUrl,
@@ -112,9 +117,12 @@ export class PodServer {
     const context = this.#context;
     const apps = this.#apps;
     const running = this.#address !== undefined;
+    const nudges = this.#searchNudges;
+    this.#searchNudges = undefined;
     this.#context = undefined;
     this.#apps = [];
     this.#address = undefined;
+    await nudges?.stop();
     await Promise.all(apps.map((app) => app.close()));
     if (context) {
       if (running) await rm(context.paths.runFile, { force: true });

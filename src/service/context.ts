@@ -4,7 +4,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { createResolver } from '../dns/index.js';
 import { ByodaError } from '../errors/index.js';
+import { createPeerPool } from '../federation/index.js';
+import type { PeerPool } from '../federation/index.js';
 import { createClientIdentityVerifier } from '../http/index.js';
 import type { ClientIdentityVerifier } from '../http/index.js';
 import { DirectoryClient } from '../network/index.js';
@@ -14,6 +17,8 @@ import { ContractStore } from './contract-store.js';
 import { readServiceConfig, dataPath } from './layout.js';
 import type { ServiceConfig } from './layout.js';
 import { MemberStore } from './member-store.js';
+import { SearchCollector } from './search-collector.js';
+import { SearchIndex } from './search-index.js';
 
 export interface ServiceContext {
   readonly config: ServiceConfig;
@@ -22,6 +27,12 @@ export interface ServiceContext {
   readonly fqdn: string;
   readonly contracts: ContractStore;
   readonly members: MemberStore;
+  /** The search index (`search.db`), a copy of what members' pods expose with `search`. */
+  readonly search: SearchIndex;
+  /** Fills `search` from the pods; absent when the service was started without the directory's DNS. */
+  readonly searchCollector: SearchCollector | undefined;
+  /** The collector's connections to pods (service TLS cert as client certificate). */
+  readonly pods: PeerPool | undefined;
   /** Verifies client certificates (to the network root) and remembers the verified ones. */
   readonly clients: ClientIdentityVerifier;
   /** A client of the directory that presents the service's TLS certificate. */
@@ -36,6 +47,8 @@ export interface OpenContextOptions {
   readonly passphrase: string;
   /** Overrides the directory URL stored at init (e.g. the directory moved to another port). */
   readonly directoryUrl?: string;
+  /** The directory's DNS server, through which members' pods are found (spec §2); none: no collection. */
+  readonly dnsServer?: { readonly host: string; readonly port: number } | undefined;
   readonly logger: Logger;
 }
 
@@ -55,12 +68,35 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
     rootCaPem: pki.rootCaPem,
     credential: pki.tls,
   });
+  const contracts = new ContractStore(dataPath(dataDir, 'contracts'));
+  const search = new SearchIndex(dataPath(dataDir, 'searchIndex'));
+  const pods = options.dnsServer
+    ? createPeerPool({
+        credential: pki.tls,
+        rootCaPem: pki.rootCaPem,
+        network: config.network,
+        serviceId: config.serviceId,
+        resolver: createResolver(options.dnsServer),
+      })
+    : undefined;
+  const searchCollector = pods
+    ? new SearchCollector({
+        peers: pods,
+        index: search,
+        serviceId: config.serviceId,
+        contract: async () => (await contracts.latest())?.contract,
+        logger: options.logger,
+      })
+    : undefined;
   return {
     config: options.directoryUrl ? { ...config, directoryUrl: options.directoryUrl } : config,
     pki,
     fqdn: serviceFqdn(config.network, config.serviceId),
-    contracts: new ContractStore(dataPath(dataDir, 'contracts')),
+    contracts,
     members: new MemberStore(dataPath(dataDir, 'database')),
+    search,
+    searchCollector,
+    pods,
     clients: createClientIdentityVerifier(pki.rootCaPem),
     directory,
     networkDataChainPem: await readFile(dataPath(dataDir, 'networkData'), 'utf8'),
@@ -69,6 +105,10 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
 }
 
 export async function closeServiceContext(context: ServiceContext): Promise<void> {
+  // The collector first: nothing may write to the index once it is closed.
+  await context.searchCollector?.stop();
+  await context.pods?.close();
+  context.search.close();
   context.members.close();
   await context.directory.close();
 }

@@ -15,4 +15,5 @@ export { SERVICE_BODY_LIMIT } from './app.js';
 export { CONTRACT_PATH } from './routes/contract-routes.js';
 export { DATA_CERT_PATH, NETWORK_DATA_CERT_PATH } from './routes/cert-routes.js';
 export { MEMBER_PATH } from './routes/member-routes.js';
-export { SEARCH_PATH } from './routes/search-routes.js';
+export { MAX_SEARCH_RESULTS, SEARCH_PATH, SEARCH_REFRESH_PATH } from './routes/search-routes.js';
+export { DEFAULT_SEARCH_REFRESH_MS, SEARCH_REFRESH_ENV } from './search-collector.js';

@@ -9,6 +9,7 @@
  * | `network-data.pem`          | the network data cert chain from the directory (verifies contracts) |
  * | `contracts/<version>.json`  | each published contract version, signed by service and network      |
  * | `service.db`                | SQLite: which account holds which member id                         |
+ * | `search.db`                 | SQLite: the search index, a copy collected from the pods            |
  * | `passphrase`                | only when the CLI generated one (local networks; mode 0600)          |
  */
 import { access, readFile, rename, writeFile } from 'node:fs/promises';
@@ -22,6 +23,7 @@ export const SERVICE_FILES = {
   networkData: 'network-data.pem',
   contracts: 'contracts',
   database: 'service.db',
+  searchIndex: 'search.db',
   passphrase: 'passphrase',
 } as const;
 

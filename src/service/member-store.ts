@@ -30,6 +30,7 @@ export class MemberStore {
   private readonly insertMember: Statement<[string, string, string, string]>;
   private readonly touchMember: Statement<[string, string]>;
   private readonly countMembers: Statement<[], { count: number }>;
+  private readonly selectMemberIds: Statement<[], { member_id: string }>;
 
   /** Opens (creating if needed) the database at `file`; `:memory:` works for tests. */
   constructor(file: string) {
@@ -40,6 +41,7 @@ export class MemberStore {
     );
     this.touchMember = this.db.prepare('UPDATE members SET updated_at = ? WHERE member_id = ?');
     this.countMembers = this.db.prepare('SELECT count(*) AS count FROM members');
+    this.selectMemberIds = this.db.prepare('SELECT member_id FROM members ORDER BY member_id');
   }
 
   /** The account that holds `memberId`, if any. */
@@ -65,6 +67,11 @@ export class MemberStore {
         return outcome;
       })
       .immediate();
+  }
+
+  /** Every member id held by an account (the members the search collector visits). */
+  memberIds(): string[] {
+    return this.selectMemberIds.all().map((row) => row.member_id);
   }
 
   count(): number {

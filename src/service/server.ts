@@ -11,7 +11,9 @@
  *
  * On start it opens the folder `initService` made, refreshes the network data cert, publishes a newer
  * version of the contract file (if that file has one and it is compatible), listens, and then tells the
- * directory its address, port, name and contract version.
+ * directory its address, port, name and contract version. With the directory's DNS server
+ * (`dnsServer`) it then collects its members' search data: every member now and every
+ * `searchRefreshMs`, and a member whenever its pod says its searchable data changed (search-collector.ts).
  */
 import type { Logger } from 'pino';
 import { ByodaError } from '../errors/index.js';
@@ -24,6 +26,7 @@ import { dataPath, writeFileAtomic } from './layout.js';
 import { publishContractFile } from './publish-file.js';
 import type { ServiceSummary } from './init.js';
 import { verifiedNetworkDataChain } from './publish.js';
+import { DEFAULT_SEARCH_REFRESH_MS, SEARCH_REFRESH_ENV } from './search-collector.js';
 
 export interface ServiceStartOptions {
   readonly dataDir: string;
@@ -39,6 +42,16 @@ export interface ServiceStartOptions {
    * IP address; otherwise the directory uses the address the service's request came from.
    */
   readonly publicAddress?: string;
+  /**
+   * The directory's DNS server, through which the service finds its members' pods to collect their
+   * search data (spec §2, §4). Without it the search index is not filled (searches find nothing).
+   */
+  readonly dnsServer?: { readonly host: string; readonly port: number };
+  /**
+   * How often every member's search data is collected again, in milliseconds (a missed nudge is made
+   * up for then). Default: the environment's `BYODA_SEARCH_REFRESH_MS`, else 5 minutes.
+   */
+  readonly searchRefreshMs?: number;
   readonly logger?: Logger;
 }
 
@@ -63,6 +76,7 @@ export class ServiceServer {
   async start(options: ServiceStartOptions): Promise<ServiceAddress> {
     if (this.#context) throw new ByodaError('BYODA_ERR_CONFIG', 'the service server is already running');
     const logger = options.logger ?? silentLogger();
+    const refreshMs = searchRefreshMs(options);
     const context = await openServiceContext({ ...options, logger });
     this.#context = context;
     try {
@@ -70,6 +84,7 @@ export class ServiceServer {
       await syncContractFile(context);
       this.#address = await this.#listen(context, options);
       await this.#register(context, this.#address, options);
+      context.searchCollector?.start(() => context.members.memberIds(), refreshMs);
       logger.info(
         { url: this.#address.url, fqdn: context.fqdn, version: this.#address.version },
         'service ready',
@@ -127,6 +142,20 @@ export class ServiceServer {
       ...(publicAddress !== undefined ? { address: publicAddress } : {}),
     });
   }
+}
+
+/** `searchRefreshMs`, else the environment's, else the default; a bad value stops the start. */
+function searchRefreshMs(options: ServiceStartOptions): number {
+  const fromEnv = process.env[SEARCH_REFRESH_ENV];
+  const value =
+    options.searchRefreshMs ?? (fromEnv === undefined ? DEFAULT_SEARCH_REFRESH_MS : Number(fromEnv));
+  if (!Number.isSafeInteger(value) || value < 100) {
+    throw new ByodaError(
+      'BYODA_ERR_CONFIG',
+      `the search refresh interval must be a whole number of milliseconds, at least 100 (${SEARCH_REFRESH_ENV})`,
+    );
+  }
+  return value;
 }
 
 /** The directory may have renewed the network data cert since init; keep what pods are served current. */

@@ -13,11 +13,15 @@ export type {
   QueryOptions,
   RecordInput,
   RecordMeta,
+  StoreChange,
+  StoreChangeListener,
   StoreInfo,
   StoreOptions,
   StoredRecord,
   WriteMeta,
 } from './types.js';
+export { canonicalRecord } from './values.js';
+export { startExpirySweeper, type ExpirySweeper, type ExpirySweeperOptions } from './expiry-sweeper.js';
 export {
   FILTER_OPERATORS,
   OPERATORS_BY_SCALAR,
@@ -34,5 +38,11 @@ export {
 export { globMatch } from './glob.js';
 export { canonicalDateTime, canonicalScalar, canonicalUuid, type ScalarValue } from './scalars.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
-export { DEFAULT_PAGE_SIZE, MAX_FILTER_LIST_LENGTH, MAX_PAGE_SIZE, MAX_PATTERN_LENGTH } from './limits.js';
+export {
+  DEFAULT_PAGE_SIZE,
+  MAX_FILTER_LIST_LENGTH,
+  MAX_PAGE_SIZE,
+  MAX_PATTERN_LENGTH,
+  MAX_SIGNATURE_LENGTH,
+} from './limits.js';
 export { openSqliteStore, readSqliteStoreInfo } from './sqlite/sqlite-store.js';

@@ -17,3 +17,10 @@ export const MAX_PATTERN_LENGTH = 256;
 
 /** Most values in one `in` / `nin` list (SQLite binds each as a parameter). */
 export const MAX_FILTER_LIST_LENGTH = 1000;
+
+/**
+ * Longest signature (a compact JWS) stored with a record. A record's JWS carries a header, the payload
+ * and the signature, each base64url; 8192 characters is far above what an ES256/RS256 JWS over a
+ * record needs while bounding what a remote pod can make us keep.
+ */
+export const MAX_SIGNATURE_LENGTH = 8192;

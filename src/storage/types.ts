@@ -23,7 +23,7 @@ export type RecordInput = Readonly<Record<string, unknown>>;
 
 /**
  * Bookkeeping the store keeps beside each record (columns `_id`, `_created_at`, `_updated_at`,
- * `_origin`, `_expires_at`). Timestamps are ISO 8601 UTC with milliseconds.
+ * `_origin`, `_expires_at`, `_signature`). Timestamps are ISO 8601 UTC with milliseconds.
  */
 export interface RecordMeta {
   /** Internal id, increasing in insertion order and never reused; the order of paging. */
@@ -32,8 +32,17 @@ export interface RecordMeta {
   readonly updatedAt: string;
   /** Member id of the pod the record came from, when it is remote data (spec §7 `origin`, §8). */
   readonly origin?: string;
-  /** When a cached copy of remote data must be gone (spec §8 cache rules, `cache_only`). */
+  /**
+   * When a cached copy of remote data must be gone (spec §8 cache rules, `cache_only`). A record is
+   * never served at or after this time, whether or not the sweeper has deleted it yet.
+   */
   readonly expiresAt?: string;
+  /**
+   * The compact JWS the data came with, as it was written. The store never checks nor re-signs it:
+   * `update` keeps it unchanged, so a record changed after signing carries a signature that no longer
+   * verifies, which is what readers must see.
+   */
+  readonly signature?: string;
 }
 
 export interface StoredRecord {
@@ -45,14 +54,40 @@ export interface StoredRecord {
 
 /** Optional bookkeeping given with a write. */
 export interface WriteMeta {
-  /** Member id (UUID) the data came from. */
+  /**
+   * Member id (UUID) the data came from. Setting it marks the write as remote data fetched from that
+   * member's pod, which the store keeps only as the contract allows (spec §8 `persist`, `cache_only`,
+   * `cache`); otherwise BYODA_ERR_PERSIST_DENIED and nothing is written.
+   */
   readonly origin?: string;
   /**
+   * Lower-case relations of this pod's network links to `origin` (empty or absent: no link). They decide
+   * whether a `network` persist rule covers the data.
+   */
+  readonly originRelations?: readonly string[];
+  /**
    * When the record must be deleted. Default: now + the class's `cache_only` duration if it has one,
-   * else never.
+   * else never. For remote data (`origin` set) the class's cache duration is also the upper bound:
+   * a later time is clamped down to it.
    */
   readonly expiresAt?: string | Date;
+  /** Compact JWS over the record's canonical data (`canonicalRecord`), stored as given; at most 8192 chars. */
+  readonly signature?: string;
 }
+
+/** What a committed write changed, for `DataStore.onChange` listeners. */
+export interface StoreChange {
+  readonly className: string;
+  /** The operation: `expire` is rows deleted because their time was up (sweeps and writes purge them). */
+  readonly kind: 'put' | 'delete-object' | 'append' | 'update' | 'delete' | 'expire';
+  /** Records written or removed (always at least 1: writes that change nothing are not reported). */
+  readonly count: number;
+  /** The earliest expiry this write set, if it set one (lets a sweeper wake up earlier). */
+  readonly expiresAt?: Date;
+}
+
+/** Called synchronously after a committed write; see `DataStore.onChange`. */
+export type StoreChangeListener = (change: StoreChange) => void;
 
 /** Null is accepted for each option and means "not given", as GraphQL passes it. */
 export interface QueryOptions {
@@ -88,11 +123,18 @@ export interface MigrationReport {
  * A membership's namespace. Class names and field names are those of the contract; an unknown class is
  * BYODA_ERR_STORAGE_NOT_FOUND, an operation that does not fit the class's kind BYODA_ERR_BAD_REQUEST,
  * an invalid value BYODA_ERR_VALUE, an invalid filter BYODA_ERR_FILTER, a bad cursor BYODA_ERR_CURSOR,
- * a second record with the same `primary_key` value BYODA_ERR_CONFLICT.
+ * a second record with the same `primary_key` value BYODA_ERR_CONFLICT, remote data the contract does not
+ * let this pod keep BYODA_ERR_PERSIST_DENIED.
+ *
+ * Expired records (`expiresAt` at or before the store's clock) do not exist for any method: they are
+ * neither returned, counted, updated nor deleted, and they do not hold their primary key (a write
+ * purges them first), even before `deleteExpired` has removed them.
  */
 export interface DataStore {
   /** The contract the namespace currently follows (changes with `migrate`). */
   readonly contract: Contract;
+  /** True once `close` was called: every method but `close` then fails with BYODA_ERR_STORAGE. */
+  readonly closed: boolean;
 
   /** Object class: its one record, or null. */
   getObject(className: string): Promise<StoredRecord | null>;
@@ -113,8 +155,21 @@ export interface DataStore {
   /** Array class: remove every matching record (`{}` matches all); returns how many. */
   delete(className: string, filter: FilterInput): Promise<number>;
 
-  /** Remove records whose `expiresAt` is at or before `now` in every class; returns how many. */
+  /**
+   * Remove records whose `expiresAt` is at or before `now` in every class; returns how many. Reports one
+   * `expire` change per class that lost records.
+   */
   deleteExpired(now?: Date): Promise<number>;
+
+  /** The earliest `expiresAt` of any record, expired or not, over all classes; null if none expires. */
+  nextExpiry(): Promise<Date | null>;
+
+  /**
+   * Calls `listener` synchronously after every committed write that changed something (one call per
+   * class and operation). A listener that throws is ignored: the write has already happened and must
+   * not look failed to its caller. Returns a function that unsubscribes.
+   */
+  onChange(listener: StoreChangeListener): () => void;
 
   /**
    * Move the namespace to a newer, compatible contract version (spec §5: add only). Incompatible

@@ -6,7 +6,7 @@
 import type { DataClass, Field, FieldType, ScalarFieldType } from '../contract/index.js';
 import { ByodaError } from '../errors/index.js';
 import { canonicalScalar, describeScalar, type ScalarValue } from './scalars.js';
-import type { JsonObject, JsonValue } from './types.js';
+import type { DataRecord, JsonObject, JsonValue, RecordInput } from './types.js';
 
 /** Checked values of one write, by field name; `null` (patches only) clears a field. */
 export type CheckedValues = ReadonlyMap<string, JsonValue>;
@@ -110,4 +110,20 @@ export function checkPatch(cls: DataClass, input: unknown): CheckedValues {
   }
   if (out.size === 0) throw valueError(cls.name, 'the patch sets no field');
   return out;
+}
+
+/**
+ * Exactly the data a store holds, and returns, for `value` as a record of `cls`: the same checks and
+ * errors (BYODA_ERR_VALUE) as `append` and `putObject`, top-level scalars canonical, fields in class
+ * order, top-level nulls left out. Data is signed in this form (signing/), so that a signature made
+ * over it verifies against what a store returns.
+ */
+export function canonicalRecord(cls: DataClass, value: RecordInput): DataRecord {
+  const values = checkRecord(cls, value);
+  const data: Record<string, JsonValue> = {};
+  for (const field of cls.fields) {
+    const checked = values.get(field.name);
+    if (checked !== undefined && checked !== null) data[field.name] = checked;
+  }
+  return data as DataRecord;
 }

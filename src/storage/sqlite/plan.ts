@@ -72,7 +72,8 @@ export function planSchema(db: Database.Database, tables: readonly TableSpec[]):
       const onDisk = columns.get(column.name.toLowerCase());
       if (onDisk === undefined) {
         add(`add column "${table.name}"."${column.name}"`, addColumnSql(table.name, column));
-        addedFields.push(`${table.name}.${column.name}`);
+        // A meta column added to an older file's table is the storage's business, not a contract field.
+        if (!META_COLUMNS.includes(column)) addedFields.push(`${table.name}.${column.name}`);
       } else if (onDisk !== column.sqlType) {
         throw new ByodaError(
           'BYODA_ERR_STORAGE',

@@ -27,12 +27,14 @@ function decodeColumn(field: Field, value: unknown): JsonValue | undefined {
 function metaOf(row: Row): RecordMeta {
   const origin = row._origin as string | null;
   const expiresAt = row._expires_at as string | null;
+  const signature = row._signature as string | null;
   return {
     id: row._id as number,
     createdAt: row._created_at as string,
     updatedAt: row._updated_at as string,
     ...(origin === null ? {} : { origin }),
     ...(expiresAt === null ? {} : { expiresAt }),
+    ...(signature === null ? {} : { signature }),
   };
 }
 

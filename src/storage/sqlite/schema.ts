@@ -32,12 +32,17 @@ export interface TableSpec {
   readonly indexes: readonly IndexSpec[];
 }
 
-/** The storage's own columns (types.ts RecordMeta). `_id` is declared separately per kind. */
+/**
+ * The storage's own columns (types.ts RecordMeta). `_id` is declared separately per kind. Columns added
+ * here later must be nullable: plan.ts adds them to the tables of existing files, whose rows get null.
+ */
 export const META_COLUMNS: readonly ColumnSpec[] = [
   { name: '_created_at', sqlType: 'TEXT', notNull: true },
   { name: '_updated_at', sqlType: 'TEXT', notNull: true },
   { name: '_origin', sqlType: 'TEXT' },
   { name: '_expires_at', sqlType: 'TEXT' },
+  /** Compact JWS of signed data (issue 6), added in storage format 2. */
+  { name: '_signature', sqlType: 'TEXT' },
 ];
 
 export const META_TABLE = '_byoda_meta';

@@ -18,7 +18,8 @@ import {
   type SqlCondition,
   type SqlParam,
 } from '../filter.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../limits.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SIGNATURE_LENGTH } from '../limits.js';
+import { assertMayPersist, cacheSecondsOf, remoteExpiry } from '../persist.js';
 import { canonicalDateTime, canonicalUuid } from '../scalars.js';
 import type {
   DataStore,
@@ -26,6 +27,8 @@ import type {
   Page,
   QueryOptions,
   RecordInput,
+  StoreChange,
+  StoreChangeListener,
   StoreInfo,
   StoreOptions,
   StoredRecord,
@@ -42,13 +45,17 @@ import {
   deleteObjectSql,
   deleteSql,
   getObjectSql,
+  nextExpirySql,
   pageSql,
   putObjectSql,
   updateSql,
 } from './statements.js';
 
-/** Layout version of the file itself (meta table, column conventions), apart from the contract's. */
-const STORAGE_FORMAT = '1';
+/**
+ * Layout version of the file itself (meta table, column conventions), apart from the contract's.
+ * 2: the `_signature` column (opening a format 1 file adds it; plan.ts).
+ */
+const STORAGE_FORMAT = '2';
 const MEMORY = ':memory:';
 const STATEMENT_CACHE_SIZE = 256;
 
@@ -114,9 +121,16 @@ function readMeta(db: Db): StoreInfo | null {
   };
 }
 
+function writeStorageFormat(db: Db): void {
+  db.prepare(`INSERT OR REPLACE INTO ${quoteIdentifier(META_TABLE)} (key, value) VALUES (?, ?)`).run(
+    'storage_format',
+    STORAGE_FORMAT,
+  );
+}
+
 function writeMeta(db: Db, contract: Contract): void {
   const put = db.prepare(`INSERT OR REPLACE INTO ${quoteIdentifier(META_TABLE)} (key, value) VALUES (?, ?)`);
-  put.run('storage_format', STORAGE_FORMAT);
+  writeStorageFormat(db);
   put.run('service_id', String(contract.serviceId));
   put.run('contract_version', String(contract.version));
   put.run('contract', JSON.stringify(contract.document));
@@ -146,10 +160,21 @@ function applyPlan(db: Db, plan: SchemaPlan): void {
 // ---------------------------------------------------------------------------------------------------
 // The store
 
+/** Compact JWS: three base64url parts (the payload may be empty when detached). */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;
+
+/** Bookkeeping columns of one write, checked and canonical. */
+interface WriteColumns {
+  readonly origin: string | null;
+  readonly expiresAt: string | null;
+  readonly signature: string | null;
+}
+
 class SqliteStore implements DataStore {
   readonly #db: Db;
   readonly #now: () => Date;
   readonly #statements = new Map<string, Database.Statement>();
+  readonly #listeners = new Set<StoreChangeListener>();
   #contract: Contract;
   #classes: ReadonlyMap<string, DataClass>;
 
@@ -164,26 +189,36 @@ class SqliteStore implements DataStore {
     return this.#contract;
   }
 
+  get closed(): boolean {
+    return !this.#db.open;
+  }
+
   async getObject(className: string): Promise<StoredRecord | null> {
     return this.#run(() => {
       const cls = this.#class(className, 'object');
-      const row = this.#stmt(getObjectSql(cls)).get() as Row | undefined;
+      const row = this.#stmt(getObjectSql(cls)).get(this.#timestamp()) as Row | undefined;
       return row ? decodeRow(cls, row) : null;
     });
   }
 
   async putObject(className: string, value: RecordInput, meta?: WriteMeta): Promise<StoredRecord> {
-    return this.#run(() => {
-      const cls = this.#class(className, 'object');
-      const params = this.#writeParams(cls, value, meta);
-      return decodeRow(cls, this.#stmt(putObjectSql(cls)).get(...params) as Row);
+    const cls = this.#run(() => this.#class(className, 'object'));
+    const now = this.#now();
+    const params = this.#run(() => this.#writeParams(cls, value, meta, now));
+    return this.#commit((changes) => {
+      this.#purgeExpired(cls, now, changes);
+      const record = decodeRow(cls, this.#stmt(putObjectSql(cls)).get(...params) as Row);
+      changes.push(writeChange(cls, 'put', record));
+      return record;
     });
   }
 
   async deleteObject(className: string): Promise<boolean> {
-    return this.#run(() => {
-      const cls = this.#class(className, 'object');
-      return this.#stmt(deleteObjectSql(cls)).run().changes > 0;
+    const cls = this.#run(() => this.#class(className, 'object'));
+    return this.#commit((changes) => {
+      const count = this.#stmt(deleteObjectSql(cls)).run(this.#timestamp()).changes;
+      if (count > 0) changes.push({ className: cls.name, kind: 'delete-object', count });
+      return count > 0;
     });
   }
 
@@ -193,10 +228,11 @@ class SqliteStore implements DataStore {
       const where = compileFilter(parseFilter(cls, options.filter));
       const first = checkPageSize(options.first);
       const afterId = options.after === undefined || options.after === null ? 0 : decodeCursor(options.after);
+      const now = this.#timestamp(); // one instant for the page and the total
       // One read transaction: the page and the total come from the same snapshot.
       const [rows, totalCount] = this.#db.transaction((): [Row[], number] => [
-        this.#stmt(pageSql(cls, where)).all(...where.params, afterId, first + 1) as Row[],
-        this.#countWhere(cls, where),
+        this.#stmt(pageSql(cls, where)).all(now, ...where.params, afterId, first + 1) as Row[],
+        this.#countWhere(cls, where, now),
       ])();
       const records = rows.slice(0, first).map((row) => decodeRow(cls, row));
       return {
@@ -211,52 +247,85 @@ class SqliteStore implements DataStore {
   async count(className: string, filter?: FilterInput | null): Promise<number> {
     return this.#run(() => {
       const cls = this.#class(className);
-      return this.#countWhere(cls, compileFilter(parseFilter(cls, filter)));
+      return this.#countWhere(cls, compileFilter(parseFilter(cls, filter)), this.#timestamp());
     });
   }
 
   async append(className: string, value: RecordInput, meta?: WriteMeta): Promise<StoredRecord> {
-    return this.#run(() => {
-      const cls = this.#class(className, 'array');
-      const params = this.#writeParams(cls, value, meta);
-      return decodeRow(cls, this.#stmt(appendSql(cls)).get(...params) as Row);
+    const cls = this.#run(() => this.#class(className, 'array'));
+    const now = this.#now();
+    const params = this.#run(() => this.#writeParams(cls, value, meta, now));
+    return this.#commit((changes) => {
+      // An expired record no longer holds its primary key: purge before the unique index sees it.
+      this.#purgeExpired(cls, now, changes);
+      const record = decodeRow(cls, this.#stmt(appendSql(cls)).get(...params) as Row);
+      changes.push(writeChange(cls, 'append', record));
+      return record;
     });
   }
 
   async update(className: string, filter: FilterInput, patch: RecordInput): Promise<number> {
-    return this.#run(() => {
-      const cls = this.#class(className, 'array');
-      const where = compileFilter(parseFilter(cls, filter));
-      const values = checkPatch(cls, patch);
-      const fields = cls.fields.filter((f) => values.has(f.name));
-      const params: SqlParam[] = [
-        this.#timestamp(),
-        ...fields.map((f) => encodeColumn(f, values.get(f.name) ?? null)),
-        ...where.params,
-      ];
-      return this.#stmt(updateSql(cls, fields, where)).run(...params).changes;
+    const [cls, where, values] = this.#run(() => {
+      const checkedClass = this.#class(className, 'array');
+      return [
+        checkedClass,
+        compileFilter(parseFilter(checkedClass, filter)),
+        checkPatch(checkedClass, patch),
+      ] as const;
+    });
+    const fields = cls.fields.filter((f) => values.has(f.name));
+    const now = this.#now();
+    const params: SqlParam[] = [
+      now.toISOString(),
+      ...fields.map((f) => encodeColumn(f, values.get(f.name) ?? null)),
+      now.toISOString(),
+      ...where.params,
+    ];
+    return this.#commit((changes) => {
+      this.#purgeExpired(cls, now, changes); // a patched primary key may equal an expired record's
+      const count = this.#stmt(updateSql(cls, fields, where)).run(...params).changes;
+      if (count > 0) changes.push({ className: cls.name, kind: 'update', count });
+      return count;
     });
   }
 
   async delete(className: string, filter: FilterInput): Promise<number> {
-    return this.#run(() => {
-      const cls = this.#class(className, 'array');
-      const where = compileFilter(parseFilter(cls, filter));
-      return this.#stmt(deleteSql(cls, where)).run(...where.params).changes;
+    const [cls, where] = this.#run(() => {
+      const checkedClass = this.#class(className, 'array');
+      return [checkedClass, compileFilter(parseFilter(checkedClass, filter))] as const;
+    });
+    return this.#commit((changes) => {
+      const count = this.#stmt(deleteSql(cls, where)).run(this.#timestamp(), ...where.params).changes;
+      if (count > 0) changes.push({ className: cls.name, kind: 'delete', count });
+      return count;
     });
   }
 
   async deleteExpired(now: Date = this.#now()): Promise<number> {
-    return this.#run(() => {
-      const cutoff = now.toISOString();
-      const sweep = this.#db.transaction(() =>
-        this.#contract.classes.reduce(
-          (total, cls) => total + this.#stmt(deleteExpiredSql(cls)).run(cutoff).changes,
-          0,
-        ),
-      );
-      return sweep();
+    return this.#commit((changes) => {
+      for (const cls of this.#contract.classes) this.#purgeExpired(cls, now, changes);
+      return changes.reduce((total, change) => total + change.count, 0);
     });
+  }
+
+  async nextExpiry(): Promise<Date | null> {
+    return this.#run(() => {
+      let earliest: string | null = null;
+      for (const cls of this.#contract.classes) {
+        const { t } = this.#stmt(nextExpirySql(cls)).get() as { t: string | null };
+        if (t !== null && (earliest === null || t < earliest)) earliest = t;
+      }
+      return earliest === null ? null : new Date(earliest);
+    });
+  }
+
+  onChange(listener: StoreChangeListener): () => void {
+    // A wrapper per subscription, so that subscribing one function twice gives two independent ones.
+    const entry: StoreChangeListener = (change) => listener(change);
+    this.#listeners.add(entry);
+    return () => {
+      this.#listeners.delete(entry);
+    };
   }
 
   async migrate(next: Contract): Promise<MigrationReport> {
@@ -287,6 +356,7 @@ class SqliteStore implements DataStore {
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
     this.#statements.clear();
+    this.#listeners.clear();
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -299,6 +369,34 @@ class SqliteStore implements DataStore {
     } catch (err) {
       throw toByodaError(err);
     }
+  }
+
+  /**
+   * Runs a write in one transaction, then tells the listeners what it changed: only once it is
+   * committed, so that a listener never sees a change that was rolled back.
+   */
+  #commit<T>(work: (changes: StoreChange[]) => T): T {
+    const changes: StoreChange[] = [];
+    const result = this.#run(() => this.#db.transaction(() => work(changes))());
+    for (const change of changes) this.#notify(change);
+    return result;
+  }
+
+  #notify(change: StoreChange): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(change);
+      } catch {
+        // Ignored on purpose: the write is committed, and one listener must not fail it for the caller
+        // nor keep the others from hearing of it. Listeners report their own errors.
+      }
+    }
+  }
+
+  /** Deletes the class's records expired at `now`, noting an `expire` change if there were any. */
+  #purgeExpired(cls: DataClass, now: Date, changes: StoreChange[]): void {
+    const count = this.#stmt(deleteExpiredSql(cls)).run(now.toISOString()).changes;
+    if (count > 0) changes.push({ className: cls.name, kind: 'expire', count });
   }
 
   #class(name: string, kind?: 'object' | 'array'): DataClass {
@@ -324,20 +422,24 @@ class SqliteStore implements DataStore {
     return stmt;
   }
 
-  #countWhere(cls: DataClass, where: SqlCondition): number {
-    return (this.#stmt(countSql(cls, where)).get(...where.params) as { n: number }).n;
+  #countWhere(cls: DataClass, where: SqlCondition, now: string): number {
+    return (this.#stmt(countSql(cls, where)).get(now, ...where.params) as { n: number }).n;
   }
 
-  /** Parameters of appendSql / putObjectSql: bookkeeping, then every field in class order. */
-  #writeParams(cls: DataClass, value: RecordInput, meta: WriteMeta | undefined): SqlParam[] {
+  /**
+   * Parameters of appendSql / putObjectSql: bookkeeping, then every field in class order. Every check
+   * (value, bookkeeping, persist) happens here, before the write's transaction starts.
+   */
+  #writeParams(cls: DataClass, value: RecordInput, meta: WriteMeta | undefined, now: Date): SqlParam[] {
     const values: CheckedValues = checkRecord(cls, value);
-    const now = this.#timestamp();
-    const { origin, expiresAt } = this.#writeMeta(cls, meta);
+    const { origin, expiresAt, signature } = this.#writeColumns(cls, values, now, meta);
+    const timestamp = now.toISOString();
     return [
-      now,
-      now,
+      timestamp,
+      timestamp,
       origin,
       expiresAt,
+      signature,
       ...cls.fields.map((f) => encodeColumn(f, values.get(f.name) ?? null)),
     ];
   }
@@ -346,21 +448,30 @@ class SqliteStore implements DataStore {
     return this.#now().toISOString();
   }
 
-  /** `_origin` and `_expires_at` of a write; `cache_only` classes expire by default (spec §8). */
-  #writeMeta(cls: DataClass, meta: WriteMeta = {}): { origin: string | null; expiresAt: string | null } {
-    let origin: string | null = null;
-    if (meta.origin !== undefined) {
-      origin = canonicalUuid(meta.origin) ?? null;
-      if (origin === null) throw new ByodaError('BYODA_ERR_VALUE', 'origin: expected a UUID');
-    }
+  /**
+   * `_origin`, `_expires_at` and `_signature` of a write. Local data in a `cache_only` class expires by
+   * default; remote data (an origin) is kept only as spec §8 allows (persist.ts): in a class with a
+   * cache duration, for at most that long; elsewhere only if every field grants this pod `persist`.
+   */
+  #writeColumns(cls: DataClass, values: CheckedValues, now: Date, meta: WriteMeta = {}): WriteColumns {
+    const origin = checkOrigin(meta.origin);
+    const signature = checkSignature(meta.signature);
     let expiresAt: string | null = null;
     if (meta.expiresAt !== undefined) {
       expiresAt = canonicalDateTime(meta.expiresAt) ?? null;
       if (expiresAt === null) throw new ByodaError('BYODA_ERR_VALUE', 'expiresAt: expected a date-time');
-    } else if (cls.properties.cacheOnlySeconds !== undefined) {
-      expiresAt = new Date(this.#now().getTime() + cls.properties.cacheOnlySeconds * 1000).toISOString();
     }
-    return { origin, expiresAt };
+    if (origin !== null) {
+      const relations = checkRelations(meta.originRelations);
+      const cacheSeconds = cacheSecondsOf(cls);
+      if (cacheSeconds !== undefined) {
+        return { origin, signature, expiresAt: remoteExpiry(cacheSeconds, now, expiresAt) };
+      }
+      assertMayPersist(cls, values, origin, relations);
+    } else if (expiresAt === null && cls.properties.cacheOnlySeconds !== undefined) {
+      expiresAt = new Date(now.getTime() + cls.properties.cacheOnlySeconds * 1000).toISOString();
+    }
+    return { origin, expiresAt, signature };
   }
 
   #setContract(contract: Contract): void {
@@ -368,6 +479,49 @@ class SqliteStore implements DataStore {
     this.#classes = new Map(contract.classes.map((c) => [c.name, c]));
     this.#statements.clear(); // tables changed: prepare afresh
   }
+}
+
+/** The change a put or append made, with the expiry it set. */
+function writeChange(cls: DataClass, kind: 'put' | 'append', record: StoredRecord): StoreChange {
+  const { expiresAt } = record.meta;
+  return {
+    className: cls.name,
+    kind,
+    count: 1,
+    ...(expiresAt === undefined ? {} : { expiresAt: new Date(expiresAt) }),
+  };
+}
+
+function checkOrigin(origin: unknown): string | null {
+  if (origin === undefined) return null;
+  const canonical = canonicalUuid(origin);
+  if (canonical === undefined) throw new ByodaError('BYODA_ERR_VALUE', 'origin: expected a UUID');
+  return canonical;
+}
+
+function checkSignature(signature: unknown): string | null {
+  if (signature === undefined) return null;
+  if (typeof signature !== 'string' || signature.length > MAX_SIGNATURE_LENGTH) {
+    throw new ByodaError(
+      'BYODA_ERR_VALUE',
+      `signature: expected a compact JWS of at most ${MAX_SIGNATURE_LENGTH} characters`,
+    );
+  }
+  if (!COMPACT_JWS.test(signature)) {
+    throw new ByodaError(
+      'BYODA_ERR_VALUE',
+      'signature: expected a compact JWS (three base64url parts separated by dots)',
+    );
+  }
+  return signature;
+}
+
+function checkRelations(relations: unknown): readonly string[] {
+  if (relations === undefined) return [];
+  if (!Array.isArray(relations) || !relations.every((r): r is string => typeof r === 'string')) {
+    throw new ByodaError('BYODA_ERR_VALUE', 'originRelations: expected a list of relation names');
+  }
+  return relations;
 }
 
 function checkPageSize(first: number | undefined | null): number {
@@ -402,8 +556,9 @@ export async function openSqliteStore(
       const stored = readMeta(open);
       if (stored) checkStoredContract(stored, contract);
       open.exec(CREATE_META_TABLE_SQL);
-      applyPlan(open, planSchema(open, tables));
-      if (!stored) writeMeta(open, contract);
+      applyPlan(open, planSchema(open, tables)); // also brings older storage formats up to date
+      if (stored) writeStorageFormat(open);
+      else writeMeta(open, contract);
     })();
     return new SqliteStore(open, contract, options.now ?? (() => new Date()));
   } catch (err) {

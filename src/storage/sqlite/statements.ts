@@ -1,12 +1,16 @@
 /**
  * SQL text of the store's statements (pure). Identifiers come from the contract and are quoted; every
  * value is a `?` parameter. The texts repeat per class and filter shape, so they cache well as prepared
- * statements.
+ * statements. Every statement that reads or changes existing rows sees only live ones (LIVE): an
+ * expired row is gone for callers from its expiry on, whenever the sweeper gets to it.
  */
 import type { DataClass, Field } from '../../contract/index.js';
 import { quoteIdentifier, type SqlCondition } from '../filter.js';
 
-const WRITE_META = ['"_created_at"', '"_updated_at"', '"_origin"', '"_expires_at"'];
+const WRITE_META = ['"_created_at"', '"_updated_at"', '"_origin"', '"_expires_at"', '"_signature"'];
+
+/** Rows not expired. Parameter: the store's now (canonical text, so text order is time order). */
+const LIVE = '("_expires_at" IS NULL OR "_expires_at" > ?)';
 
 function fieldColumns(cls: DataClass): string[] {
   return cls.fields.map((f) => quoteIdentifier(f.name));
@@ -14,7 +18,7 @@ function fieldColumns(cls: DataClass): string[] {
 
 const marks = (count: number): string => Array.from({ length: count }, () => '?').join(', ');
 
-/** Parameters: created, updated, origin, expires, then every field in class order. */
+/** Parameters: created, updated, origin, expires, signature, then every field in class order. */
 export function appendSql(cls: DataClass): string {
   const columns = [...WRITE_META, ...fieldColumns(cls)];
   return `INSERT INTO ${quoteIdentifier(cls.name)} (${columns.join(', ')}) VALUES (${marks(columns.length)}) RETURNING *`;
@@ -34,34 +38,49 @@ export function putObjectSql(cls: DataClass): string {
   );
 }
 
+/** Parameter: now. */
 export function getObjectSql(cls: DataClass): string {
-  return `SELECT * FROM ${quoteIdentifier(cls.name)} WHERE "_id" = 1`;
+  return `SELECT * FROM ${quoteIdentifier(cls.name)} WHERE "_id" = 1 AND ${LIVE}`;
 }
 
+/** Parameter: now. */
 export function deleteObjectSql(cls: DataClass): string {
-  return `DELETE FROM ${quoteIdentifier(cls.name)} WHERE "_id" = 1`;
+  return `DELETE FROM ${quoteIdentifier(cls.name)} WHERE "_id" = 1 AND ${LIVE}`;
 }
 
-/** Keyset paging: parameters are the filter's, then the last `_id` seen, then the limit. */
+/** Keyset paging: parameters are now, the filter's, then the last `_id` seen, then the limit. */
 export function pageSql(cls: DataClass, where: SqlCondition): string {
-  return `SELECT * FROM ${quoteIdentifier(cls.name)} WHERE (${where.sql}) AND "_id" > ? ORDER BY "_id" LIMIT ?`;
+  return `SELECT * FROM ${quoteIdentifier(cls.name)} WHERE ${LIVE} AND (${where.sql}) AND "_id" > ? ORDER BY "_id" LIMIT ?`;
 }
 
+/** Parameters: now, then the filter's. */
 export function countSql(cls: DataClass, where: SqlCondition): string {
-  return `SELECT count(*) AS n FROM ${quoteIdentifier(cls.name)} WHERE (${where.sql})`;
+  return `SELECT count(*) AS n FROM ${quoteIdentifier(cls.name)} WHERE ${LIVE} AND (${where.sql})`;
 }
 
-/** Parameters: updated, then each of `fields`, then the filter's. */
+/**
+ * Parameters: updated, then each of `fields`, then now, then the filter's. `_signature` is left alone
+ * on purpose (types.ts RecordMeta.signature).
+ */
 export function updateSql(cls: DataClass, fields: readonly Field[], where: SqlCondition): string {
   const sets = ['"_updated_at" = ?', ...fields.map((f) => `${quoteIdentifier(f.name)} = ?`)];
-  return `UPDATE ${quoteIdentifier(cls.name)} SET ${sets.join(', ')} WHERE (${where.sql})`;
+  return `UPDATE ${quoteIdentifier(cls.name)} SET ${sets.join(', ')} WHERE ${LIVE} AND (${where.sql})`;
 }
 
+/** Parameters: now, then the filter's. */
 export function deleteSql(cls: DataClass, where: SqlCondition): string {
-  return `DELETE FROM ${quoteIdentifier(cls.name)} WHERE (${where.sql})`;
+  return `DELETE FROM ${quoteIdentifier(cls.name)} WHERE ${LIVE} AND (${where.sql})`;
 }
 
 /** Parameter: the cutoff time (canonical text, so text order is time order). */
 export function deleteExpiredSql(cls: DataClass): string {
   return `DELETE FROM ${quoteIdentifier(cls.name)} WHERE "_expires_at" IS NOT NULL AND "_expires_at" <= ?`;
+}
+
+/**
+ * The earliest expiry in the class, expired or not. The condition is that of the partial `exp:` index,
+ * so SQLite answers from the index.
+ */
+export function nextExpirySql(cls: DataClass): string {
+  return `SELECT min("_expires_at") AS t FROM ${quoteIdentifier(cls.name)} WHERE "_expires_at" IS NOT NULL`;
 }

@@ -15,7 +15,9 @@ import {
   type ErrorLogger,
   type MembershipContext,
   type ProxyHook,
+  type RemoteAppendHook,
 } from '../../../src/graphql/index.js';
+import type { RecordSignatures } from '../../../src/signing/index.js';
 import { openSqliteStore, type DataStore, type JsonObject } from '../../../src/storage/index.js';
 import { loadSharedContract, type SharedContractName } from '../../fixtures/contracts.js';
 import { sampleRecord } from '../../fixtures/sample-values.js';
@@ -48,6 +50,8 @@ export function recordingLogger(): ErrorLogger & { readonly entries: string[] } 
 export interface ContextOptions {
   readonly proxy?: ProxyHook;
   readonly logger?: ErrorLogger;
+  readonly signatures?: RecordSignatures;
+  readonly remoteAppend?: RemoteAppendHook;
 }
 
 export interface Membership {

@@ -6,6 +6,7 @@ import {
   OWNER,
   POD_MEMBER_ID,
   codes,
+  member,
   openMembership,
   sampleInput,
   selectionOf,
@@ -113,6 +114,27 @@ describe('the owner', () => {
     assert.equal(connection['total_count'], 1);
     assert.deepEqual((connection['edges'] as Data[])[0]?.['node'], { given_name: 'Ada', homepage_url: null });
     assert.deepEqual(connection['page_info'], { has_next_page: false });
+  });
+
+  it("removes the object record with delete_X, which needs the class's delete right", async () => {
+    const own = await openMembership('addressbook');
+    try {
+      const person = { given_name: 'Ada', family_name: 'Lovelace', email: 'ada@example.org' };
+      await own.run(OWNER, 'mutation ($p: person_input!) { mutate_person(input: $p) { email } }', {
+        p: person,
+      });
+      const linked = member({ relations: ['family'] });
+      // A relative may read the card (spec §6) but not remove it: denied, and the card stays.
+      assert.deepEqual(codes(await own.run(linked, 'mutation { delete_person }')), ['BYODA_ERR_FORBIDDEN']);
+      assert.deepEqual(dataOf(await own.run(OWNER, '{ person { email } }'))['person'], {
+        email: person.email,
+      });
+      assert.deepEqual(dataOf(await own.run(OWNER, 'mutation { delete_person }')), { delete_person: true });
+      assert.deepEqual(dataOf(await own.run(OWNER, '{ person { email } }')), { person: null });
+      assert.deepEqual(dataOf(await own.run(OWNER, 'mutation { delete_person }')), { delete_person: false });
+    } finally {
+      await own.close();
+    }
   });
 
   describe('with many network links', () => {

@@ -71,6 +71,7 @@ describe('buildMembershipSchema', () => {
       }
       for (const name of [
         'mutate_person',
+        'delete_person',
         'append_network_links',
         'update_network_links',
         'delete_from_network_links',
@@ -109,7 +110,25 @@ describe('buildMembershipSchema', () => {
         'cursor',
         'origin',
         'node',
+        'signature',
       ]);
+      // spec §9 (ours: docs/protocol.md, "Signed data").
+      assert.equal(
+        String(objectType(schema, 'network_link_edge').getFields()['signature']?.type),
+        'DataSignature',
+      );
+      assert.deepEqual(
+        Object.entries(objectType(schema, 'DataSignature').getFields()).map(
+          ([n, f]) => `${n}: ${String(f.type)}`,
+        ),
+        [
+          'jws: String!',
+          'signer_member_id: UUID',
+          'signed_at: DateTime',
+          'verified: Boolean!',
+          'reason: String',
+        ],
+      );
       assert.deepEqual(Object.keys(objectType(schema, 'page_info').getFields()), [
         'end_cursor',
         'has_next_page',
@@ -128,6 +147,15 @@ describe('buildMembershipSchema', () => {
       assert.equal(String(update.type), 'Int');
       assert.equal(String(rootField(schema, 'Mutation', 'delete_from_network_links').type), 'Int');
       assert.equal(String(rootField(schema, 'Mutation', 'mutate_person').args[0]?.type), 'person_input!');
+      // spec §9: how a written record is signed; append may go to another member's pod.
+      assert.deepEqual(
+        append.args.map((a) => `${a.name}: ${String(a.type)}`),
+        ['input: network_link_input!', 'signature: String', 'sign: Boolean', 'remote_member_id: UUID'],
+      );
+      assert.deepEqual(
+        rootField(schema, 'Mutation', 'mutate_person').args.map((a) => `${a.name}: ${String(a.type)}`),
+        ['input: person_input!', 'signature: String', 'sign: Boolean'],
+      );
       const required = inputType(schema, 'network_link_input').getFields();
       assert.equal(String(required['member_id']?.type), 'UUID!');
       assert.equal(String(required['annotations']?.type), '[String!]');
@@ -214,6 +242,24 @@ describe('buildMembershipSchema', () => {
     assert.throws(
       () => buildMembershipSchema(contract),
       (err: ByodaError) => err.code === 'BYODA_ERR_CONTRACT_PATH' && /post_update_input/.test(err.message),
+    );
+  });
+
+  it('refuses a contract whose classes generate the same root field, naming the class', () => {
+    const doc = smallContractDocument();
+    const jsonschema = doc['jsonschema'] as { properties: Record<string, unknown> };
+    // Object class `from_posts` would get `delete_from_posts`, the delete of array class `posts`.
+    jsonschema.properties['from_posts'] = {
+      type: 'object',
+      '#accesscontrol': { member: { permissions: ['read', 'update', 'delete'] } },
+      properties: { x: { type: 'string' } },
+    };
+    assert.throws(
+      () => buildMembershipSchema(parseContract(doc)),
+      (err: ByodaError) =>
+        err.code === 'BYODA_ERR_CONTRACT_PATH' &&
+        /"delete_from_posts"/.test(err.message) &&
+        err.path === '/jsonschema/properties/from_posts',
     );
   });
 

@@ -2,6 +2,7 @@
  * Small hand-made contracts for storage tests: just the parts of the model storage reads (classes,
  * fields, types, properties), with neutral defaults for the rest.
  */
+import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import type {
   ScalarFieldType,
   ScalarType,
 } from '../../../src/contract/model.js';
+import type { ByodaError, ErrorCode } from '../../../src/errors/index.js';
 
 export const scalar = (name: ScalarType, extra: Partial<ScalarFieldType> = {}): ScalarFieldType => ({
   kind: 'scalar',
@@ -112,4 +114,35 @@ export function testContractV1(): Contract {
 export async function tempDir(): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), 'byoda-storage-'));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** A store clock that tests move by hand. */
+export interface TestClock {
+  readonly now: () => Date;
+  set(iso: string): void;
+  /** Moves the clock forward by `ms` milliseconds. */
+  advance(ms: number): void;
+}
+
+export function testClock(start: string): TestClock {
+  let current = new Date(start);
+  return {
+    now: () => new Date(current),
+    set: (iso) => {
+      current = new Date(iso);
+    },
+    advance: (ms) => {
+      current = new Date(current.getTime() + ms);
+    },
+  };
+}
+
+/** For `assert.rejects`: the error has `code` and, if given, a message matching `pattern`. */
+export function rejectsWith(code: ErrorCode, pattern?: RegExp): (err: unknown) => boolean {
+  return (err: unknown) => {
+    const e = err as ByodaError;
+    assert.equal(e.code, code, `expected ${code}, got ${e.code}: ${e.message}`);
+    if (pattern) assert.match(e.message, pattern);
+    return true;
+  };
 }

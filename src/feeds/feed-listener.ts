@@ -1,0 +1,504 @@
+/**
+ * The feed listener of one membership (reference.md `listen_relations`): for every listen relation of
+ * the contract and every member the owner links with one of its relations, one graphql-ws subscription
+ * to `<class_name>_updates` on that member's pod, whose appended items are copied into
+ * `destination_class` and `feed_class` (src/feeds/copy-item.ts).
+ *
+ * - **Reaching a pod.** As the peer pool does (src/federation/peer-pool.ts): `A` and `SRV` of the
+ *   member's FQDN through the directory's DNS, mutual TLS with the membership's member TLS cert, the
+ *   pod's chain verified as that member's member TLS cert (src/feeds/pod-socket.ts).
+ * - **Following the links.** The set of follows is reconciled with the owner's links when
+ *   `network_links` changes (the store's change listener) and every `reconcileIntervalMs` (links
+ *   written around the listener, a missed change): new follows are subscribed, removed ones closed.
+ * - **Failures.** A connection that fails or ends is retried after a capped exponential backoff,
+ *   which starts again from the beginning once a connection stayed up a while. A bad item, a refused
+ *   copy or a failed pod is logged (warn, with member id and class) and counted, never thrown.
+ * - **Bounded work.** One socket per followed member and listen relation, items handled one at a time
+ *   per socket, messages at most `maxPayload` bytes.
+ *
+ * Only appends are followed: the copies are this pod's own cache, which expires by itself, so an
+ * update or delete at the source is not replayed here.
+ */
+import { createClient } from 'graphql-ws';
+import type { Client, FormattedExecutionResult } from 'graphql-ws';
+import type WebSocket from 'ws';
+import type { Contract, ListenRelation } from '../contract/index.js';
+import { findClass } from '../contract/index.js';
+import { ByodaError, isByodaError } from '../errors/index.js';
+import { createVerifiedChains, dataPath, resolvePeer } from '../federation/index.js';
+import type { LinkTarget, PeerResolver, VerifiedChains } from '../federation/index.js';
+import { memberFqdn } from '../pki/index.js';
+import type { Credential } from '../pki/index.js';
+import type { DataStore, StoredRecord } from '../storage/index.js';
+import { copyFeedItem } from './copy-item.js';
+import type { CopyResult } from './copy-item.js';
+import { podWebSocketClass } from './pod-socket.js';
+import { buildFeedProbe, buildFeedSubscription, updatesField } from './subscription-document.js';
+
+/** The subset of a pino logger the listener writes to (structural, so tests can pass their own). */
+export interface FeedLogger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
+
+export interface FeedListenerOptions {
+  /** The membership's member TLS credential: client cert to other pods, and whose membership this is. */
+  readonly tlsCredential: Credential;
+  readonly rootCaPem: string;
+  /** The directory's DNS (spec §2): `createResolver` of src/dns. */
+  readonly resolver: PeerResolver;
+  readonly store: DataStore;
+  /** The current contract (read at every reconcile and copy, so an upgrade is followed). */
+  readonly contract: () => Contract;
+  /** The owner's links, relations lower-cased (the pod's `linkTargets`). */
+  readonly links: () => Promise<readonly LinkTarget[]>;
+  /** Changes to this class trigger a reconcile (default `network_links`). */
+  readonly linksClassName?: string;
+  readonly logger?: FeedLogger;
+  /** Called for every item copied into a class (e.g. to publish it to that class's subscribers). */
+  readonly onCopied?: (className: string, record: StoredRecord) => void;
+  /** Member port used when a member has no SRV record (default 444). */
+  readonly defaultPort?: number;
+  /** Reconcile this often besides on link changes (default 30 s). */
+  readonly reconcileIntervalMs?: number;
+  /** First wait before reconnecting a failed follow (default 1 s), doubled per failure... */
+  readonly retryInitialMs?: number;
+  /** ...up to this (default 60 s). */
+  readonly retryMaxMs?: number;
+  /** Largest message accepted from a pod (default 1 MiB). */
+  readonly maxPayload?: number;
+  readonly now?: () => number;
+}
+
+/** What the listener is doing and has done, for logs and tests. */
+export interface FeedStatus {
+  /** Member ids with a live, acknowledged connection (one entry per follow). */
+  readonly subscribed: readonly string[];
+  /** Member ids followed, connected or not (one entry per follow). */
+  readonly following: readonly string[];
+  /** Items appended to a class. */
+  readonly copied: number;
+  /** Items already present in a class (skipped). */
+  readonly duplicates: number;
+  /** Items the store refused to keep (BYODA_ERR_PERSIST_DENIED). */
+  readonly refused: number;
+  /** Items that break the contract. */
+  readonly invalid: number;
+  /** Connections that failed or ended, and copies that failed otherwise. */
+  readonly failures: number;
+}
+
+export interface FeedListener {
+  /** Brings the follows in line with the contract and the links now (also runs by itself). */
+  reconcile(): Promise<void>;
+  status(): FeedStatus;
+  /** Ends every subscription and timer and waits for the sockets to close. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_RECONCILE_INTERVAL_MS = 30_000;
+export const DEFAULT_RETRY_INITIAL_MS = 1000;
+export const DEFAULT_RETRY_MAX_MS = 60_000;
+/** A connection up this long is healthy: its next failure is retried from the first wait again. */
+const STABLE_CONNECTION_MS = 30_000;
+/** How long `close()` lets a socket finish its closing handshake before cutting it. */
+const CLOSE_GRACE_MS = 2000;
+const SOCKET_CLOSED = 3;
+
+interface Follow {
+  readonly key: string;
+  readonly memberId: string;
+  readonly relation: ListenRelation;
+  /** This pod's relations to the member, stored with each copy (`originRelations`). */
+  relations: readonly string[];
+  state: 'connecting' | 'subscribed' | 'waiting';
+  /** Bumped whenever the current connection is given up: callbacks of older ones are ignored. */
+  generation: number;
+  client: Client | undefined;
+  /** The sockets of this follow's connections (normally one). */
+  readonly sockets: Set<WebSocket>;
+  retryTimer: NodeJS.Timeout | undefined;
+  attempts: number;
+  connectedAt: number | undefined;
+  /** Items are handled one after the other, in the order the pod sent them. */
+  work: Promise<void>;
+}
+
+export function createFeedListener(options: FeedListenerOptions): FeedListener {
+  const { memberId: ownMemberId, serviceId, network } = membershipOf(options.tlsCredential);
+  const now = options.now ?? Date.now;
+  const logger = options.logger;
+  const chains: VerifiedChains = createVerifiedChains({ now });
+  const retryInitialMs = options.retryInitialMs ?? DEFAULT_RETRY_INITIAL_MS;
+  const retryMaxMs = options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS;
+  const linksClass = options.linksClassName ?? 'network_links';
+  const follows = new Map<string, Follow>();
+  const sockets = new Set<WebSocket>();
+  const counts = { copied: 0, duplicates: 0, refused: 0, invalid: 0, failures: 0 };
+  let closed = false;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  // ---- one follow's connection ----------------------------------------------------------------------
+
+  function start(follow: Follow): void {
+    const generation = ++follow.generation;
+    const current = (): boolean => !closed && follow.generation === generation;
+    const cls = findClass(options.contract(), follow.relation.className);
+    if (!cls) return; // reconcile only follows classes the contract has
+    const servername = memberFqdn(network, serviceId, follow.memberId);
+    const webSocketImpl = podWebSocketClass(
+      {
+        credential: options.tlsCredential,
+        rootCaPem: options.rootCaPem,
+        network,
+        serviceId: serviceId,
+        chains,
+        servername,
+        ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
+      },
+      (socket) => {
+        sockets.add(socket);
+        follow.sockets.add(socket);
+        socket.once('close', () => {
+          sockets.delete(socket);
+          follow.sockets.delete(socket);
+        });
+        // A socket opened for a connection given up meanwhile (the address lookup was under way).
+        if (!current()) socket.terminate();
+      },
+    );
+    follow.state = 'connecting';
+    const client = createClient({
+      url: async () => {
+        const peer = await resolvePeer(follow.memberId, {
+          network,
+          serviceId: serviceId,
+          resolver: options.resolver,
+          ...(options.defaultPort !== undefined ? { defaultPort: options.defaultPort } : {}),
+        });
+        const host = peer.address.includes(':') ? `[${peer.address}]` : peer.address;
+        return `wss://${host}:${peer.port}${dataPath(serviceId)}`;
+      },
+      webSocketImpl,
+      lazy: true,
+      // Reconnecting is ours (backoff, re-reading DNS, reconciling), not the client's.
+      retryAttempts: 0,
+      on: {
+        // Sent after the subscription's own message (both waited for the acknowledgement, it first).
+        connected: () => {
+          if (!current()) return;
+          client.subscribe(
+            { query: buildFeedProbe(cls) },
+            {
+              next: () => undefined,
+              error: (err) => failed(follow, generation, describe(err)),
+              complete: () => subscribed(follow, generation),
+            },
+          );
+        },
+      },
+    });
+    follow.client = client;
+    const field = updatesField(cls);
+    client.subscribe<Record<string, unknown>>(
+      { query: buildFeedSubscription(cls) },
+      {
+        next: (result) => {
+          if (!current()) return;
+          follow.work = follow.work.then(() => handleResult(follow, field, result));
+        },
+        error: (err) => failed(follow, generation, describe(err)),
+        complete: () => failed(follow, generation, 'the pod ended the subscription'),
+      },
+    );
+  }
+
+  /** The pod answered the probe: the subscription of `generation` is in place. */
+  function subscribed(follow: Follow, generation: number): void {
+    if (closed || follow.generation !== generation) return;
+    follow.state = 'subscribed';
+    follow.connectedAt = now();
+    logger?.info(fields(follow), 'feed subscribed');
+  }
+
+  /** The connection of `generation` is over: count it, and try again after the backoff. */
+  function failed(follow: Follow, generation: number, reason: string): void {
+    if (closed || follow.generation !== generation) return;
+    counts.failures++;
+    stop(follow);
+    if (follow.connectedAt !== undefined && now() - follow.connectedAt >= STABLE_CONNECTION_MS) {
+      follow.attempts = 0;
+    }
+    const waitMs = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(follow.attempts, 30));
+    follow.attempts++;
+    follow.connectedAt = undefined;
+    follow.state = 'waiting';
+    logger?.warn({ ...fields(follow), reason, retry_in_ms: waitMs }, 'feed connection failed');
+    follow.retryTimer = setTimeout(() => {
+      follow.retryTimer = undefined;
+      if (!closed && follows.get(follow.key) === follow) start(follow);
+    }, waitMs);
+    follow.retryTimer.unref();
+  }
+
+  /** Gives up the follow's connection (its callbacks are ignored from now on). */
+  function stop(follow: Follow): void {
+    follow.generation++;
+    if (follow.retryTimer !== undefined) clearTimeout(follow.retryTimer);
+    follow.retryTimer = undefined;
+    const client = follow.client;
+    follow.client = undefined;
+    // Disposed, the client connects no more; its socket is closed here (`close()` waits for it).
+    void Promise.resolve(client?.dispose()).catch(() => undefined);
+    for (const socket of follow.sockets) void closedSocket(socket);
+  }
+
+  // ---- items ------------------------------------------------------------------------------------------
+
+  async function handleResult(
+    follow: Follow,
+    field: string,
+    result: FormattedExecutionResult<Record<string, unknown>, unknown>,
+  ): Promise<void> {
+    if (closed) return;
+    if (result.errors && result.errors.length > 0) {
+      counts.failures++;
+      const reason = result.errors.map((e) => e.message).join('; ');
+      logger?.warn({ ...fields(follow), reason }, 'feed event with errors');
+      return;
+    }
+    const event = result.data?.[field];
+    if (!isRecord(event) || event['action'] !== 'append' || event['node'] === null) return;
+    const results = await copyFeedItem(options.store, options.contract(), follow.relation, event['node'], {
+      memberId: follow.memberId,
+      relations: follow.relations,
+    });
+    for (const outcome of results) report(follow, outcome);
+  }
+
+  function report(follow: Follow, result: CopyResult): void {
+    const where = { ...fields(follow), to: result.className };
+    switch (result.outcome) {
+      case 'copied':
+        counts.copied++;
+        logger?.debug(where, 'feed item copied');
+        if (result.record) options.onCopied?.(result.className, result.record);
+        return;
+      case 'duplicate':
+        counts.duplicates++;
+        logger?.debug(where, 'feed item already present');
+        return;
+      case 'refused':
+        counts.refused++;
+        break;
+      case 'invalid':
+        counts.invalid++;
+        break;
+      case 'failed':
+        counts.failures++;
+        break;
+    }
+    const error = result.error;
+    logger?.warn(
+      {
+        ...where,
+        outcome: result.outcome,
+        ...(isByodaError(error) ? { code: error.code } : {}),
+        reason: error?.message ?? 'unknown',
+      },
+      'feed item not copied',
+    );
+  }
+
+  // ---- reconciling ------------------------------------------------------------------------------------
+
+  async function reconcileOnce(): Promise<void> {
+    const contract = options.contract();
+    let links: readonly LinkTarget[];
+    try {
+      links = await options.links();
+    } catch (err) {
+      logger?.warn({ reason: describe(err) }, 'feed links unreadable');
+      return;
+    }
+    if (closed) return;
+    const wanted = wantedFollows(contract, links, ownMemberId);
+    for (const [key, follow] of follows) {
+      if (wanted.has(key)) continue;
+      follows.delete(key);
+      stop(follow);
+      logger?.info(fields(follow), 'feed unfollowed');
+    }
+    for (const [key, want] of wanted) {
+      const known = follows.get(key);
+      if (known) {
+        known.relations = want.relations;
+        continue;
+      }
+      const follow: Follow = {
+        key,
+        memberId: want.memberId,
+        relation: want.relation,
+        relations: want.relations,
+        state: 'connecting',
+        generation: 0,
+        client: undefined,
+        sockets: new Set(),
+        retryTimer: undefined,
+        attempts: 0,
+        connectedAt: undefined,
+        work: Promise.resolve(),
+      };
+      follows.set(key, follow);
+      start(follow);
+    }
+  }
+
+  /** Runs one reconcile at a time; a request during a run makes it run once more at its end. */
+  function reconcile(): Promise<void> {
+    if (closed) return Promise.resolve();
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await reconcileOnce();
+      } while (again && !closed);
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  const stopWatching = options.store.onChange((change) => {
+    if (change.className === linksClass) void reconcile();
+  });
+  const interval = setInterval(
+    () => void reconcile(),
+    options.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS,
+  );
+  interval.unref();
+  void reconcile();
+
+  return {
+    reconcile,
+    status: () => {
+      const all = [...follows.values()];
+      return {
+        subscribed: all.filter((f) => f.state === 'subscribed').map((f) => f.memberId),
+        following: all.map((f) => f.memberId),
+        ...counts,
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      stopWatching();
+      clearInterval(interval);
+      await running;
+      const all = [...follows.values()];
+      follows.clear();
+      for (const follow of all) stop(follow);
+      // Items being copied finish before the store may close.
+      await Promise.all(all.map((follow) => follow.work));
+      await Promise.all([...sockets].map(closedSocket));
+    },
+  };
+}
+
+/** Whose membership this is, from its member TLS credential (`<member_id>.members-<S>.<net>`). */
+function membershipOf(credential: Credential): { memberId: string; serviceId: number; network: string } {
+  const { type, memberId, serviceId, network } = credential.identity;
+  if (type !== 'member' || memberId === undefined || serviceId === undefined) {
+    throw new ByodaError(
+      'BYODA_ERR_CONFIG',
+      'the feed listener needs the membership’s member TLS credential',
+    );
+  }
+  return { memberId, serviceId, network };
+}
+
+/** The follows the contract's listen relations and the owner's links ask for, by key. */
+export function wantedFollows(
+  contract: Contract,
+  links: readonly LinkTarget[],
+  ownMemberId: string,
+): Map<string, { memberId: string; relation: ListenRelation; relations: readonly string[] }> {
+  const byMember = new Map<string, Set<string>>();
+  for (const link of links) {
+    const memberId = link.memberId.toLowerCase();
+    if (memberId === ownMemberId.toLowerCase()) continue; // a pod does not follow itself
+    const relations = byMember.get(memberId) ?? new Set<string>();
+    relations.add(link.relation.toLowerCase());
+    byMember.set(memberId, relations);
+  }
+  const wanted = new Map<
+    string,
+    { memberId: string; relation: ListenRelation; relations: readonly string[] }
+  >();
+  for (const relation of contract.listenRelations) {
+    if (!findClass(contract, relation.className)) continue;
+    for (const [memberId, relations] of byMember) {
+      if (!relation.relations.some((r) => relations.has(r))) continue;
+      // The contract version is part of the key: an upgrade subscribes again with its own document.
+      const key = [
+        contract.version,
+        relation.className,
+        relation.destinationClass,
+        relation.feedClass ?? '',
+        memberId,
+      ].join('|');
+      wanted.set(key, { memberId, relation, relations: [...relations].sort() });
+    }
+  }
+  return wanted;
+}
+
+function fields(follow: Follow): Record<string, unknown> {
+  return {
+    member_id: follow.memberId,
+    class: follow.relation.className,
+    destination: follow.relation.destinationClass,
+  };
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A short reason for a failed connection or subscription: an Error, GraphQL errors, a WebSocket error
+ * event (whose `error` is the connector's, e.g. the refused chain) or a close event.
+ */
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0] ?? 'error';
+  if (Array.isArray(err)) {
+    return err
+      .map((e: unknown) => (isRecord(e) && typeof e['message'] === 'string' ? e['message'] : 'error'))
+      .join('; ');
+  }
+  if (isRecord(err) && err['error'] instanceof Error) return describe(err['error']);
+  if (isRecord(err) && typeof err['message'] === 'string' && err['message'] !== '') return err['message'];
+  if (isRecord(err) && typeof err['code'] === 'number') {
+    const reason = typeof err['reason'] === 'string' && err['reason'] !== '' ? `: ${err['reason']}` : '';
+    return `connection closed (${err['code']}${reason})`;
+  }
+  return 'unknown error';
+}
+
+/** Resolves once `socket` closed; cut after a grace period if the other side does not answer. */
+function closedSocket(socket: WebSocket): Promise<void> {
+  if (socket.readyState === SOCKET_CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.close(1000);
+  });
+}

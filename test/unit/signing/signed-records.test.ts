@@ -1,0 +1,257 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createDataCertCache } from '../../../src/federation/index.js';
+import {
+  DATA_SIGNATURE_TYPE,
+  MAX_DATA_SIGNATURE_LENGTH,
+  REASON_CHANGED,
+  createRecordSignatures,
+  readDataSignature,
+  signRecord,
+  verifyRecordSignature,
+} from '../../../src/signing/index.js';
+import type { DataRecord } from '../../../src/storage/index.js';
+import { NETWORK, SERVICE_ID, testNetwork } from '../federation/pods.js';
+import type { TestMember, TestNetwork } from '../federation/pods.js';
+
+const CLASS = 'network_links_inbound';
+const FIXED = new Date('2026-11-25T09:30:00.000Z');
+
+const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+const SIG = 'A'.repeat(86);
+const HEADER = {
+  alg: 'ES256',
+  typ: DATA_SIGNATURE_TYPE,
+  byoda_member_id: 'abcdef12-1111-4111-8111-111111111111',
+  byoda_service_id: SERVICE_ID,
+  byoda_class: CLASS,
+  iat: 1_790_000_000,
+};
+const jwsWith = (header: unknown, signature = SIG): string => `${b64(header)}..${signature}`;
+
+describe('signed data (spec §9)', () => {
+  let net: TestNetwork;
+  let alice: TestMember;
+  let bob: TestMember;
+  let record: DataRecord;
+  /** A data cert cache backed by the members' real chains, verifying to this network's root. */
+  let fetchChain: (memberId: string) => Promise<string>;
+  const chains = new Map<string, string>();
+
+  before(async () => {
+    net = await testNetwork();
+    [alice, bob] = await Promise.all([net.member(), net.member()]);
+    chains.set(alice.memberId, alice.data.chainPem);
+    chains.set(bob.memberId, bob.data.chainPem);
+    const cache = createDataCertCache({
+      fetchChain: async (memberId) => {
+        const chain = chains.get(memberId);
+        if (chain === undefined) throw new Error(`no pod for ${memberId}`);
+        return chain;
+      },
+      rootCaPem: net.rootCaPem,
+      network: NETWORK,
+      serviceId: SERVICE_ID,
+    });
+    fetchChain = (memberId) => cache.get(memberId);
+    record = {
+      created_timestamp: '2026-11-25T09:00:00.000Z',
+      member_id: alice.memberId,
+      relation: 'follow',
+      text: 'hello',
+      score: 0.5,
+    };
+  });
+
+  const sign = (data: DataRecord, signer: TestMember = alice, className = CLASS) =>
+    signRecord({ serviceId: SERVICE_ID, className, data, credential: signer.data, now: () => FIXED });
+  const verify = (jws: string, data: DataRecord, className = CLASS) =>
+    verifyRecordSignature(jws, { serviceId: SERVICE_ID, className, data }, { fetchChain });
+
+  describe('signRecord', () => {
+    it('makes a compact JWS with a detached payload and the documented header', async () => {
+      const jws = await sign(record);
+      const [header, payload, signature] = jws.split('.');
+      assert.equal(payload, '');
+      assert.equal(signature?.length, 86);
+      assert.deepEqual(JSON.parse(Buffer.from(header ?? '', 'base64url').toString()), {
+        alg: 'ES256',
+        typ: 'byoda-data+jws',
+        byoda_member_id: alice.memberId,
+        byoda_service_id: SERVICE_ID,
+        byoda_class: CLASS,
+        iat: FIXED.getTime() / 1000,
+      });
+      assert.deepEqual(readDataSignature(jws).header.byoda_member_id, alice.memberId);
+    });
+
+    it('refuses a credential that is not a member data credential of the service', async () => {
+      await assert.rejects(
+        signRecord({ serviceId: SERVICE_ID, className: CLASS, data: record, credential: alice.tls }),
+        { code: 'BYODA_ERR_CONFIG', message: /member data credential of service/ },
+      );
+      await assert.rejects(
+        signRecord({ serviceId: SERVICE_ID + 1, className: CLASS, data: record, credential: alice.data }),
+        { code: 'BYODA_ERR_CONFIG' },
+      );
+    });
+  });
+
+  describe('verifyRecordSignature', () => {
+    it('verifies a signature over the record, naming the signer and the time', async () => {
+      assert.deepEqual(await verify(await sign(record), record), {
+        verified: true,
+        signerMemberId: alice.memberId,
+        signedAt: FIXED.toISOString(),
+      });
+    });
+
+    it('does not depend on key order or on how numbers were written (RFC 8785)', async () => {
+      const jws = await sign(record);
+      const reordered = JSON.parse(
+        '{"text":"hello","score":5e-1,"relation":"follow","member_id":"' +
+          alice.memberId +
+          '","created_timestamp":"2026-11-25T09:00:00.000Z"}',
+      ) as DataRecord;
+      assert.equal((await verify(jws, reordered)).verified, true);
+    });
+
+    it('fails for data changed after signing, saying so', async () => {
+      const jws = await sign(record);
+      const check = await verify(jws, { ...record, text: 'changed' });
+      assert.deepEqual(check, {
+        verified: false,
+        signerMemberId: alice.memberId,
+        signedAt: FIXED.toISOString(),
+        reason: REASON_CHANGED,
+      });
+      assert.equal((await verify(jws, { ...record, score: 0.50001 })).verified, false);
+      const { text: _removed, ...without } = record;
+      assert.equal((await verify(jws, without)).verified, false);
+    });
+
+    it('fails for a record of another class', async () => {
+      const check = await verify(await sign(record, alice, 'network_links'), record);
+      assert.equal(check.verified, false);
+      assert.equal(check.reason, 'signed for another class (network_links)');
+    });
+
+    it('fails for a signature of another service', async () => {
+      const check = await verifyRecordSignature(
+        await sign(record),
+        { serviceId: SERVICE_ID + 1, className: CLASS, data: record },
+        { fetchChain },
+      );
+      assert.equal(check.verified, false);
+      assert.match(check.reason ?? '', /signed for another service/);
+    });
+
+    it('fails when another member’s data key made a signature that claims to be the signer’s', async () => {
+      // Bob signs, then the header is rewritten to name Alice: Alice's key does not verify it.
+      const bobs = await sign(record, bob);
+      const [, , signature] = bobs.split('.');
+      const header = { ...HEADER, byoda_member_id: alice.memberId, iat: FIXED.getTime() / 1000 };
+      const check = await verify(jwsWith(header, signature), record);
+      assert.equal(check.verified, false);
+      assert.equal(check.signerMemberId, alice.memberId);
+      assert.equal(check.reason, REASON_CHANGED);
+      // Bob's own claim does verify: it is his key.
+      assert.equal((await verify(bobs, record)).verified, true);
+    });
+
+    it('refuses a signer whose data cert chain is from another network', async () => {
+      // Same network name, same service, another root: what a forged or foreign hierarchy serves.
+      const foreign = await testNetwork();
+      const mallory = await foreign.member();
+      chains.set(mallory.memberId, mallory.data.chainPem);
+      const check = await verify(await sign(record, mallory), record);
+      assert.equal(check.verified, false);
+      assert.equal(check.signerMemberId, mallory.memberId);
+      assert.match(check.reason ?? '', /^the signer's data certificate could not be verified: /);
+    });
+
+    it('refuses a signer whose pod cannot be reached', async () => {
+      const unknown = await net.member();
+      const jws = await sign(record, unknown);
+      const check = await verify(jws, record);
+      assert.equal(check.verified, false);
+      assert.match(check.reason ?? '', /could not be verified: no pod for/);
+    });
+
+    it('refuses a chain that is not the signer’s member data cert, even if fetchChain hands it over', async () => {
+      const check = await verifyRecordSignature(
+        await sign(record),
+        { serviceId: SERVICE_ID, className: CLASS, data: record },
+        { fetchChain: () => Promise.resolve(bob.data.chainPem) },
+      );
+      assert.equal(check.verified, false);
+      assert.match(check.reason ?? '', /not the member data certificate of member/);
+    });
+
+    it('answers malformed signatures with the reason instead of throwing', async () => {
+      const check = await verify('not a jws', record);
+      assert.deepEqual(check, {
+        verified: false,
+        reason: 'the data signature is not valid: a compact JWS has three parts separated by dots',
+      });
+    });
+  });
+
+  describe('readDataSignature refuses malformed signatures, saying what is wrong', () => {
+    const cases: readonly (readonly [string, string, RegExp])[] = [
+      ['empty', '', /it is empty/],
+      ['too long', 'a'.repeat(MAX_DATA_SIGNATURE_LENGTH + 1), /longer than 8192 characters/],
+      ['two parts', `${b64(HEADER)}.${SIG}`, /three parts/],
+      ['an attached payload', `${b64(HEADER)}.${b64({ a: 1 })}.${SIG}`, /payload part must be empty/],
+      ['a header that is not base64url', `a+b..${SIG}`, /protected header is not base64url/],
+      ['a header that is not JSON', `${Buffer.from('{').toString('base64url')}..${SIG}`, /not JSON/],
+      ['a header that is an array', `${b64([1])}..${SIG}`, /not a JSON object/],
+      ['a short signature', jwsWith(HEADER, 'A'.repeat(85)), /not an ES256 signature/],
+      ['alg none', jwsWith({ ...HEADER, alg: 'none' }), /alg must be "ES256", not "none"/],
+      ['alg HS256', jwsWith({ ...HEADER, alg: 'HS256' }), /alg must be "ES256"/],
+      ['another typ', jwsWith({ ...HEADER, typ: 'JWT' }), /typ must be "byoda-data\+jws"/],
+      ['a member id that is not a UUID', jwsWith({ ...HEADER, byoda_member_id: 'bob' }), /byoda_member_id/],
+      [
+        'an upper-case member id',
+        jwsWith({ ...HEADER, byoda_member_id: HEADER.byoda_member_id.toUpperCase() }),
+        /byoda_member_id must be a lower-case UUID/,
+      ],
+      ['a service id string', jwsWith({ ...HEADER, byoda_service_id: '1' }), /byoda_service_id/],
+      ['a negative service id', jwsWith({ ...HEADER, byoda_service_id: -1 }), /byoda_service_id/],
+      ['no class', jwsWith({ ...HEADER, byoda_class: undefined }), /byoda_class must be a class name/],
+      ['a class that is no name', jwsWith({ ...HEADER, byoda_class: 'a b' }), /byoda_class/],
+      ['a fractional iat', jwsWith({ ...HEADER, iat: 1.5 }), /iat must be a whole number/],
+      ['no iat', jwsWith({ ...HEADER, iat: undefined }), /iat/],
+      ['a crit header', jwsWith({ ...HEADER, crit: ['b64'] }), /unknown header field "crit"/],
+      ['a b64 header', jwsWith({ ...HEADER, b64: false }), /unknown header field "b64"/],
+    ];
+    for (const [name, jws, message] of cases) {
+      it(`refuses ${name}`, () => {
+        assert.throws(
+          () => readDataSignature(jws),
+          (err: unknown) => {
+            assert.equal((err as { code?: string }).code, 'BYODA_ERR_DATA_SIGNATURE');
+            assert.equal((err as { status?: number }).status, 400);
+            assert.match((err as Error).message, /^the data signature is not valid: /);
+            assert.match((err as Error).message, message);
+            return true;
+          },
+        );
+      });
+    }
+
+    it('accepts a well-formed one', () => {
+      assert.deepEqual(readDataSignature(jwsWith(HEADER)).header, HEADER);
+    });
+  });
+
+  describe('createRecordSignatures (what the pod wires into GraphQL)', () => {
+    it('signs as the membership and verifies through the given chain fetcher', async () => {
+      const signatures = createRecordSignatures({ serviceId: SERVICE_ID, credential: bob.data, fetchChain });
+      const jws = await signatures.sign(CLASS, record);
+      assert.equal(readDataSignature(jws).header.byoda_member_id, bob.memberId);
+      assert.equal((await signatures.verify(jws, CLASS, record)).verified, true);
+      assert.equal((await signatures.verify(jws, 'network_links', record)).verified, false);
+    });
+  });
+});
