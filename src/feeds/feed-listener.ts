@@ -68,6 +68,10 @@ export interface FeedListenerOptions {
   readonly retryMaxMs?: number;
   /** Largest message accepted from a pod (default 1 MiB). */
   readonly maxPayload?: number;
+  /** A graphql-ws ping is sent after this long without one (default 12 s, as pods ping their clients). */
+  readonly keepAliveMs?: number;
+  /** A pod that leaves a ping unanswered this long is given up and reconnected (default 10 s). */
+  readonly pongTimeoutMs?: number;
   readonly now?: () => number;
 }
 
@@ -100,6 +104,8 @@ export interface FeedListener {
 export const DEFAULT_RECONCILE_INTERVAL_MS = 30_000;
 export const DEFAULT_RETRY_INITIAL_MS = 1000;
 export const DEFAULT_RETRY_MAX_MS = 60_000;
+export const DEFAULT_KEEP_ALIVE_MS = 12_000;
+export const DEFAULT_PONG_TIMEOUT_MS = 10_000;
 /** A connection up this long is healthy: its next failure is retried from the first wait again. */
 const STABLE_CONNECTION_MS = 30_000;
 /** How long `close()` lets a socket finish its closing handshake before cutting it. */
@@ -132,6 +138,8 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
   const chains: VerifiedChains = createVerifiedChains({ now });
   const retryInitialMs = options.retryInitialMs ?? DEFAULT_RETRY_INITIAL_MS;
   const retryMaxMs = options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS;
+  const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
+  const pongTimeoutMs = options.pongTimeoutMs ?? DEFAULT_PONG_TIMEOUT_MS;
   const linksClass = options.linksClassName ?? 'network_links';
   const follows = new Map<string, Follow>();
   const sockets = new Set<WebSocket>();
@@ -170,6 +178,15 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
       },
     );
     follow.state = 'connecting';
+    // A pod that hangs (stopped, or its host gone without a FIN) never closes the socket: only an
+    // unanswered ping tells, and then the socket is cut (no closing handshake to wait for), which
+    // fails the subscription into the usual backoff.
+    let socket: WebSocket | undefined;
+    let pongDue: NodeJS.Timeout | undefined;
+    const clearPongDue = (): void => {
+      if (pongDue !== undefined) clearTimeout(pongDue);
+      pongDue = undefined;
+    };
     const client = createClient({
       url: async () => {
         const peer = await resolvePeer(follow.memberId, {
@@ -185,9 +202,26 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
       lazy: true,
       // Reconnecting is ours (backoff, re-reading DNS, reconciling), not the client's.
       retryAttempts: 0,
+      keepAlive: keepAliveMs,
       on: {
+        ping: (received) => {
+          if (received) return;
+          clearPongDue();
+          pongDue = setTimeout(() => {
+            pongDue = undefined;
+            if (!current()) return;
+            logger?.warn({ ...fields(follow), timeout_ms: pongTimeoutMs }, 'feed pod left a ping unanswered');
+            socket?.terminate();
+          }, pongTimeoutMs);
+          pongDue.unref();
+        },
+        pong: (received) => {
+          if (received) clearPongDue();
+        },
+        closed: () => clearPongDue(),
         // Sent after the subscription's own message (both waited for the acknowledgement, it first).
-        connected: () => {
+        connected: (connectedSocket) => {
+          socket = connectedSocket as WebSocket;
           if (!current()) return;
           client.subscribe(
             { query: buildFeedProbe(cls) },

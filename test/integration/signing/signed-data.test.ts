@@ -21,6 +21,7 @@ import type { Agent } from 'undici';
 import { findClass, loadContractFile } from '../../../src/contract/index.js';
 import type { DataClass } from '../../../src/contract/index.js';
 import { memberDataCn, writeCredential } from '../../../src/pki/index.js';
+import type { Credential } from '../../../src/pki/index.js';
 import { CREDENTIALS } from '../../../src/pod/index.js';
 import { DATA_SIGNATURE_TYPE, REASON_CHANGED, signedBytes } from '../../../src/signing/index.js';
 import { canonicalRecord } from '../../../src/storage/index.js';
@@ -77,6 +78,31 @@ function inboundLink(memberId: string, text: string): Record<string, unknown> {
     relation: 'follow',
     text,
   };
+}
+
+/**
+ * A data signature made outside any pod, as a third party's tool would: `key` signs the canonical
+ * record of `cls`, in a header that names `signerId` as the signer.
+ */
+async function signElsewhere(
+  key: Credential['keys']['privateKey'],
+  signerId: string,
+  serviceId: number,
+  cls: DataClass,
+  input: Record<string, unknown>,
+): Promise<string> {
+  const signed = await new CompactSign(signedBytes(canonicalRecord(cls, input)))
+    .setProtectedHeader({
+      alg: 'ES256',
+      typ: DATA_SIGNATURE_TYPE,
+      byoda_member_id: signerId,
+      byoda_service_id: serviceId,
+      byoda_class: cls.name,
+      iat: Math.floor(Date.now() / 1000),
+    })
+    .sign(key);
+  const [header, , signature] = signed.split('.');
+  return `${header ?? ''}..${signature ?? ''}`;
 }
 
 describe('signed data between pod processes (spec §9)', () => {
@@ -250,18 +276,7 @@ describe('signed data between pod processes (spec §9)', () => {
       const serviceId = net.service.serviceId;
       const cData = await podCredential(podOf(c), CREDENTIALS.memberData(serviceId));
       const input = inboundLink(c.memberId, 'signed by A, honest');
-      const signed = await new CompactSign(signedBytes(canonicalRecord(inbound, input)))
-        .setProtectedHeader({
-          alg: 'ES256',
-          typ: DATA_SIGNATURE_TYPE,
-          byoda_member_id: a.memberId,
-          byoda_service_id: serviceId,
-          byoda_class: INBOUND,
-          iat: Math.floor(Date.now() / 1000),
-        })
-        .sign(cData.keys.privateKey);
-      const [header, , signature] = signed.split('.');
-      const forged = `${header ?? ''}..${signature ?? ''}`;
+      const forged = await signElsewhere(cData.keys.privateKey, a.memberId, serviceId, inbound, input);
       const answer = await c.query(APPEND_INBOUND, { input, signature: forged, remote: b.memberId });
       assert.deepEqual(answer.errors, [], answer.text);
       const [edge] = await inboundAtB(c.memberId);
@@ -328,6 +343,48 @@ describe('signed data between pod processes (spec §9)', () => {
       assert.equal(edge?.node['title'], 'changed');
       assert.equal(edge?.signature?.verified, false);
       assert.equal(edge?.signature?.reason, REASON_CHANGED);
+    });
+  });
+
+  describe('a third party’s claim, kept by the member it is about', () => {
+    const READ_CLAIM =
+      'query($remote: UUID, $id: UUID!) { public_assets_connection(remote_member_id: $remote, ' +
+      'filter: {asset_id: {eq: $id}}) { edges { node { title } signature { verified signer_member_id reason } } } }';
+    const assetId = randomUUID();
+
+    it('is verified by whoever reads it: a member through its pod, and an anonymous client', async () => {
+      // C reviews an asset of B's and signs the review with its own data key, outside any pod; B's
+      // owner keeps the signed record in B's pod with that signature.
+      const serviceId = net.service.serviceId;
+      const assets = findClass(await loadContractFile(EXAMPLE_CONTRACT), 'public_assets');
+      assert.ok(assets);
+      const review = {
+        asset_id: assetId,
+        created_timestamp: new Date().toISOString(),
+        asset_type: 'review',
+        title: 'reviewed by C: accurate',
+      };
+      const cData = await podCredential(podOf(c), CREDENTIALS.memberData(serviceId));
+      const claim = await signElsewhere(cData.keys.privateKey, c.memberId, serviceId, assets, review);
+      const kept = await b.query(
+        'mutation($input: asset_input!, $signature: String) { ' +
+          'append_public_assets(input: $input, signature: $signature) { title } }',
+        { input: review, signature: claim },
+      );
+      assert.deepEqual(kept.errors, [], kept.text);
+      const expected = { verified: true, signer_member_id: c.memberId, reason: null };
+      // A member that is neither the signer nor the holder: A's pod fetches C's chain and checks it.
+      const [viaA] = await edges(a, READ_CLAIM, { remote: b.memberId, id: assetId });
+      assert.deepEqual(viaA?.signature, expected);
+      // Anyone: public assets are readable anonymously, on B's web port without a token.
+      const agent = tlsAgent(net.directory.rootCaPem, podOf(b).fqdn);
+      agents.push(agent);
+      const anonymous = await graphql(agent, podOf(b).webUrl, serviceId, READ_CLAIM, {
+        variables: { id: assetId },
+      });
+      assert.deepEqual(anonymous.errors, [], anonymous.text);
+      const connection = anonymous.data?.['public_assets_connection'] as { edges: EdgeView[] };
+      assert.deepEqual(connection.edges[0]?.signature, expected);
     });
   });
 });

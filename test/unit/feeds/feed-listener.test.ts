@@ -47,6 +47,8 @@ interface FollowedPod {
   /** CNs of the client certificates of upgraded connections. */
   readonly clients: string[];
   readonly wss: WebSocketServer;
+  /** While `hang` is true, graphql-ws pings are left unanswered, as by a pod that hangs. */
+  readonly pings: { hang: boolean };
   publish(title: string, action?: 'append' | 'update'): Promise<string>;
   close(): Promise<void>;
 }
@@ -67,9 +69,12 @@ async function startFollowedPod(
   const wss = new WebSocketServer({ server, path: dataPath(SERVICE_ID) });
   const clients: string[] = [];
   const schema = buildMembershipSchema(contract);
+  const pings = { hang: false };
   useServer(
     {
       schema,
+      // A promise that never settles keeps graphql-ws from sending the pong.
+      onPing: () => (pings.hang ? new Promise<void>(() => undefined) : undefined),
       onConnect: (ctx) => {
         const socket = ctx.extra.request.socket as TLSSocket;
         clients.push(String(socket.getPeerCertificate().subject.CN));
@@ -86,6 +91,7 @@ async function startFollowedPod(
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
+    pings,
     port: (server.address() as AddressInfo).port,
     store,
     clients,
@@ -197,6 +203,8 @@ describe('the feed listener (listen_relations) over graphql-ws with mutual TLS',
       onCopied: (className) => copiedEvents.push(className),
       retryInitialMs: 50,
       retryMaxMs: 200,
+      keepAliveMs: 200,
+      pongTimeoutMs: 400,
     });
   });
 
@@ -262,6 +270,22 @@ describe('the feed listener (listen_relations) over graphql-ws with mutual TLS',
     await waitUntil('the third item', () => copied('incoming_assets', third));
   });
 
+  it('gives up a pod that leaves a ping unanswered, and follows it again once it answers', async () => {
+    const subscriptions = lines('feed subscribed', pam.memberId).length;
+    pamPod.pings.hang = true;
+    await waitUntil(
+      'the unanswered ping',
+      () => lines('feed pod left a ping unanswered', pam.memberId).length === 1,
+    );
+    pamPod.pings.hang = false;
+    await waitUntil(
+      'a new subscription',
+      () => lines('feed subscribed', pam.memberId).length > subscriptions,
+    );
+    const item = await pamPod.publish('after the hang');
+    await waitUntil('the item after the hang', () => copied('incoming_assets', item));
+  });
+
   it('refuses a pod that presents another member’s certificate, and keeps retrying with backoff', async () => {
     await linkTo(impostor.memberId, 'follow');
     await waitUntil(
@@ -300,6 +324,7 @@ describe('the feed listener (listen_relations) over graphql-ws with mutual TLS',
   });
 
   it('unfollows when the link is removed: the connection closes', async () => {
+    const subscriptions = lines('feed subscribed', pam.memberId).length;
     await fayStore.delete('network_links', { member_id: { eq: impostor.memberId } });
     await fayStore.delete('network_links', { member_id: { eq: pam.memberId } });
     await listener.reconcile();
@@ -308,7 +333,10 @@ describe('the feed listener (listen_relations) over graphql-ws with mutual TLS',
     const later = await pamPod.publish('after the unfollow');
     // Following again shows the listener works; the item published meanwhile was not copied.
     await linkTo(pam.memberId, 'follow');
-    await waitUntil('a third subscription', () => lines('feed subscribed', pam.memberId).length === 3);
+    await waitUntil(
+      'a subscription after following again',
+      () => lines('feed subscribed', pam.memberId).length === subscriptions + 1,
+    );
     const last = await pamPod.publish('after following again');
     await waitUntil('the last item', () => copied('incoming_assets', last));
     assert.equal(await copied('incoming_assets', later), false);
