@@ -7,6 +7,7 @@
  * Absent values: `eq`, `in`, ordering, `glob` and `regex` never match a record without a value for the
  * field; `ne` and `nin` do (a missing value is not equal to anything).
  */
+import { RE2JS } from 're2js';
 import type { DataClass, ScalarType } from '../contract/index.js';
 import { ByodaError } from '../errors/index.js';
 import { globMatch } from './glob.js';
@@ -79,18 +80,26 @@ function filterError(message: string): ByodaError {
   return new ByodaError('BYODA_ERR_FILTER', message);
 }
 
-const regexCache = new Map<string, RegExp>();
+/** A compiled `regex` filter pattern. */
+export interface RegexMatcher {
+  /** Whether the pattern matches some part of `value` (as `RegExp.test` without flags). */
+  test(value: string): boolean;
+}
+
+const regexCache = new Map<string, RegexMatcher>();
 const REGEX_CACHE_SIZE = 64;
 
 /**
- * Compiles a regex filter pattern, the same way for SQL and in memory. The `u` flag gives the stricter
- * syntax and code-point semantics; no `g` flag, so `test` keeps no state between records. Compiled
- * patterns are cached because SQLite calls the function once per row.
+ * Compiles a regex filter pattern, the same way for SQL and in memory. The syntax is RE2's (no
+ * backreferences, no lookaround), matched by RE2JS in time linear in the value's length: a pattern
+ * comes from whoever sends a query, possibly another pod, and a backtracking engine (JavaScript's
+ * RegExp) can be made to spin for hours on a short one. Compiled patterns are cached because SQLite
+ * calls the function once per row.
  */
-export function compileRegex(pattern: string): RegExp {
+export function compileRegex(pattern: string): RegexMatcher {
   let regex = regexCache.get(pattern);
   if (!regex) {
-    regex = new RegExp(pattern, 'u');
+    regex = RE2JS.compile(pattern);
     if (regexCache.size >= REGEX_CACHE_SIZE) regexCache.clear();
     regexCache.set(pattern, regex);
   }
@@ -107,7 +116,7 @@ function checkPattern(where: string, op: 'glob' | 'regex', pattern: ScalarValue)
     try {
       compileRegex(text);
     } catch {
-      throw filterError(`${where}: not a valid regular expression`);
+      throw filterError(`${where}: not a valid regular expression (RE2 syntax)`);
     }
   }
 }

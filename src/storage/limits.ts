@@ -10,8 +10,9 @@ export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
 /**
- * Longest `regex` or `glob` pattern accepted in a filter. JavaScript regexes have no time limit, so a
- * short pattern is the cheap defence against catastrophic backtracking; the glob matcher is O(n·m).
+ * Longest `regex` or `glob` pattern accepted in a filter. Both matchers take time linear in the value
+ * for a given pattern (regexes run on RE2JS, the glob matcher is O(n·m)); the cap bounds the pattern's
+ * own cost (RE2 compiles it to an automaton) and what one query can make a pod cache.
  */
 export const MAX_PATTERN_LENGTH = 256;
 

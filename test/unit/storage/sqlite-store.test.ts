@@ -2,7 +2,6 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ByodaError, ErrorCode } from '../../../src/errors/index.js';
 import {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
@@ -11,16 +10,7 @@ import {
   type DataStore,
   type FilterInput,
 } from '../../../src/storage/index.js';
-import { contract, dataClass, field, scalar, tempDir, testContractV1 } from './factory.js';
-
-function rejectsWith(code: ErrorCode, pattern?: RegExp): (err: unknown) => boolean {
-  return (err: unknown) => {
-    const e = err as ByodaError;
-    assert.equal(e.code, code, `expected ${code}, got ${e.code}: ${e.message}`);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  };
-}
+import { contract, dataClass, field, rejectsWith, scalar, storePerTest, testContractV1 } from './factory.js';
 
 const UUIDS = [
   '00000000-0000-4000-8000-000000000001',
@@ -29,21 +19,8 @@ const UUIDS = [
 ];
 
 describe('sqlite store', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
   let store: DataStore;
-  let n = 0;
-
-  before(async () => {
-    dir = await tempDir();
-  });
-  after(async () => {
-    await store?.close();
-    await dir.remove();
-  });
-  beforeEach(async () => {
-    await store?.close();
-    store = await openSqliteStore(join(dir.path, `m${++n}`, 'store.db'), testContractV1());
-  });
+  const files = storePerTest(async (file) => (store = await openSqliteStore(file, testContractV1())));
 
   describe('object classes', () => {
     it('returns null before anything is stored', async () => {
@@ -180,7 +157,7 @@ describe('sqlite store', () => {
       const cached = contract(1, [
         dataClass('feed', 'array', [field('title', scalar('string'))], { cacheOnlySeconds: 3600 }),
       ]);
-      const s = await openSqliteStore(join(dir.path, 'cache', 'store.db'), cached, { now: () => now });
+      const s = await openSqliteStore(join(files.dir, 'cache', 'store.db'), cached, { now: () => now });
       try {
         const rec = await s.append('feed', { title: 't' }, { origin: UUIDS[2]?.toUpperCase() });
         assert.deepEqual(rec.meta, {
@@ -256,6 +233,17 @@ describe('sqlite store', () => {
       });
     }
 
+    // A liveness bound, not a timing: a backtracking engine would not finish this within hours.
+    it(
+      'matches regexes in linear time: a pattern that makes backtracking explode',
+      { timeout: 30_000 },
+      async () => {
+        await store.append('items', { name: `${'a'.repeat(5000)}!` });
+        assert.deepEqual(await names({ name: { regex: '^(a+)+$' } }), []);
+        assert.deepEqual(await names({ name: { regex: '^(a|aa)+!$' } }), [`${'a'.repeat(5000)}!`]);
+      },
+    );
+
     it('update sets the patch on matching records only and returns the count', async () => {
       assert.equal(await store.update('items', { rank: { ge: 2 } }, { score: 9, tags: ['x'] }), 2);
       const updated = await store.query('items', { filter: { score: { eq: 9 } } });
@@ -312,6 +300,8 @@ describe('sqlite store', () => {
       ['a bad uuid in a list', { item_id: { in: ['x'] } }, /'item_id', operator 'in'/],
       ['a scalar for in', { name: { in: 'alpha' } }, /'name', operator 'in'.*list/],
       ['an invalid regex', { name: { regex: '(' } }, /'name', operator 'regex'/],
+      ['a backreference (not RE2)', { name: { regex: '(a)\\1' } }, /'name', operator 'regex'.*RE2/],
+      ['a lookahead (not RE2)', { name: { regex: 'a(?=b)' } }, /'name', operator 'regex'.*RE2/],
       ['an over-long regex', { name: { regex: 'a'.repeat(257) } }, /'name', operator 'regex'.*longer/],
       ['a non-object filter', [], /must be an object/],
     ];
@@ -337,7 +327,7 @@ describe('sqlite store', () => {
     // One store for the suite (filled once); the one test that deletes runs last.
     let paged: DataStore;
     before(async () => {
-      paged = await openSqliteStore(join(dir.path, 'paging', 'paged.db'), testContractV1());
+      paged = await openSqliteStore(join(files.dir, 'paging', 'paged.db'), testContractV1());
       for (let i = 0; i < TOTAL; i++) await paged.append('items', { name: `n${i}`, rank: i });
     });
     after(async () => {
@@ -420,7 +410,7 @@ describe('sqlite store', () => {
 
   describe('the file', () => {
     it('is in WAL mode with foreign keys on, and holds the contract', async () => {
-      const path = join(dir.path, 'file', 'store.db');
+      const path = join(files.dir, 'file', 'store.db');
       const s = await openSqliteStore(path, testContractV1());
       await s.close();
       const db = new Database(path, { readonly: true });
@@ -443,11 +433,11 @@ describe('sqlite store', () => {
         contractVersion: 1,
         contractDocument: testContractV1().document,
       });
-      assert.equal(await readSqliteStoreInfo(join(dir.path, 'missing.db')), null);
+      assert.equal(await readSqliteStoreInfo(join(files.dir, 'missing.db')), null);
     });
 
     it('keeps data and version when reopened', async () => {
-      const path = join(dir.path, 'reopen', 'store.db');
+      const path = join(files.dir, 'reopen', 'store.db');
       const first = await openSqliteStore(path, testContractV1());
       await first.putObject('profile', { given_name: 'Ada' });
       const appended = await first.append('items', { name: 'kept', tags: ['t'] });
@@ -467,7 +457,7 @@ describe('sqlite store', () => {
     });
 
     it('refuses to open a store with another service or contract version', async () => {
-      const path = join(dir.path, 'versions', 'store.db');
+      const path = join(files.dir, 'versions', 'store.db');
       await (await openSqliteStore(path, testContractV1())).close();
       const v2 = { ...testContractV1(), version: 2 };
       await assert.rejects(openSqliteStore(path, v2), rejectsWith('BYODA_ERR_STORAGE', /version 1/));
