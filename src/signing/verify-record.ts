@@ -68,9 +68,9 @@ export async function verifyRecordSignature(
   if (header.byoda_class !== record.className) {
     return refused(`signed for another class (${header.byoda_class})`);
   }
-  let leafPem: string;
+  let key: SignerKey;
   try {
-    leafPem = signerLeaf(await deps.fetchChain(header.byoda_member_id), header.byoda_member_id, record);
+    key = await signerKey(await deps.fetchChain(header.byoda_member_id), header.byoda_member_id, record);
   } catch (err) {
     const why = isByodaError(err) || err instanceof Error ? err.message : String(err);
     return refused(`the signer's data certificate could not be verified: ${why}`);
@@ -82,7 +82,6 @@ export async function verifyRecordSignature(
     return refused('the record is not plain JSON');
   }
   try {
-    const key = await importX509(leafPem, 'ES256');
     await flattenedVerify(
       { protected: parsed.protectedPart, payload: base64url.encode(bytes), signature: parsed.signaturePart },
       key,
@@ -92,6 +91,31 @@ export async function verifyRecordSignature(
     return refused(REASON_CHANGED);
   }
   return { verified: true, ...about };
+}
+
+/**
+ * Public keys of signers' leaves, imported once: a page of records by one signer would otherwise parse
+ * the same certificate for every record (it costs more than the ECDSA check). Keyed by the whole
+ * chain and the identity it must have, so a renewed or different chain is imported afresh; bounded,
+ * the oldest entries go first. Failures are not kept.
+ */
+/** What jose's `importX509` gives (a WebCrypto key). */
+type SignerKey = Awaited<ReturnType<typeof importX509>>;
+
+const signerKeys = new Map<string, SignerKey>();
+const MAX_SIGNER_KEYS = 1000;
+
+async function signerKey(chainPem: string, memberId: string, record: SignedRecord): Promise<SignerKey> {
+  const cacheKey = `${record.serviceId}|${memberId}|${chainPem}`;
+  const known = signerKeys.get(cacheKey);
+  if (known) return known;
+  const key = await importX509(signerLeaf(chainPem, memberId, record), 'ES256');
+  if (signerKeys.size >= MAX_SIGNER_KEYS) {
+    const oldest = signerKeys.keys().next();
+    if (!oldest.done) signerKeys.delete(oldest.value);
+  }
+  signerKeys.set(cacheKey, key);
+  return key;
 }
 
 /**
