@@ -18,6 +18,7 @@ import { DirectoryClient, OwnerApi, certificateFingerprint } from '../network/in
 import { accountFqdn, isServiceId, readRootCaCert } from '../pki/index.js';
 import type { PodAddress, PodPaths, PodRunInfo, PodServer } from '../pod/index.js';
 import { commandPassphrase, logFileHelp, parsePort, passphraseFileHelp, runServer } from './run-server.js';
+import { parseHostPort, type HostPort } from './host-port.js';
 import type { PassphraseOption, ReadyAnnouncement, ServerCommandOptions } from './run-server.js';
 
 /**
@@ -56,11 +57,6 @@ interface JoinOptions {
 interface StatusOptions {
   readonly data: string;
   readonly json?: boolean;
-}
-
-interface HostPort {
-  readonly host: string;
-  readonly port: number;
 }
 
 /** DNS port when `--dns` is not given: the standard one, on the directory's host. */
@@ -321,15 +317,6 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function parseHostPort(text: string): HostPort {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
-  const port = match ? Number(match[3]) : NaN;
-  if (!match || !(port >= 1 && port <= 65535)) {
-    throw new InvalidArgumentError('give the DNS server as HOST:PORT, e.g. 127.0.0.1:5353.');
-  }
-  return { host: match[1] ?? match[2] ?? '', port };
 }
 
 /** Commander parser of a service id argument or option. */

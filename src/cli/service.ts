@@ -18,7 +18,6 @@
 import { join, resolve } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { ByodaError } from '../errors/index.js';
 import { DirectoryClient, certificateFingerprint } from '../network/index.js';
 import {
@@ -30,6 +29,7 @@ import {
 } from '../service/index.js';
 import type { ServiceAddress, ServiceSummary } from '../service/index.js';
 import { commandPassphrase, logFileHelp, parsePort, passphraseFileHelp, runServer } from './run-server.js';
+import { parseHostPort, type HostPort } from './host-port.js';
 import type { PassphraseOption, ReadyAnnouncement, ServerCommandOptions } from './run-server.js';
 
 interface InitOptions extends PassphraseOption {
@@ -49,11 +49,6 @@ interface StartOptions extends ServerCommandOptions {
   readonly directory?: string;
   readonly publicAddress?: string;
   readonly dns?: HostPort;
-}
-
-interface HostPort {
-  readonly host: string;
-  readonly port: number;
 }
 
 /** DNS port when `--dns` is not given: the standard one, on the directory's host (as `byoda pod start`). */
@@ -183,16 +178,6 @@ function ready(address: ServiceAddress): ReadyAnnouncement {
       `  as ${address.fqdn}; stop with Ctrl-C`,
     ],
   };
-}
-
-/** `HOST:PORT` or `[IPv6]:PORT`, as `byoda pod start --dns` takes it. */
-function parseHostPort(text: string): HostPort {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
-  const port = match ? Number(match[3]) : NaN;
-  if (!match || !(port >= 1 && port <= 65535)) {
-    throw new InvalidArgumentError('give the DNS server as HOST:PORT, e.g. 127.0.0.1:5353.');
-  }
-  return { host: match[1] ?? match[2] ?? '', port };
 }
 
 // ---- publish -----------------------------------------------------------------------------------------

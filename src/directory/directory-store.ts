@@ -4,11 +4,8 @@
  * that exists may only be re-registered by its own certificate holder, so this table is what makes
  * "first come, first served" hold across restarts. DNS records live in the zone's own store.
  */
-import { chmodSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import { ByodaError } from '../errors/index.js';
+import { openMigratedDatabase } from '../storage/index.js';
 
 /** Schema versions, applied in order; `PRAGMA user_version` counts how many have run. */
 const MIGRATIONS: readonly string[] = [
@@ -82,7 +79,15 @@ export class DirectoryStore {
 
   /** Opens (creating and migrating if needed) the database at `file`; `:memory:` for tests. */
   static open(file: string): DirectoryStore {
-    return new DirectoryStore(openDatabase(file));
+    return new DirectoryStore(
+      openMigratedDatabase(file, {
+        what: 'the directory database',
+        migrations: MIGRATIONS,
+        pragmas: ['synchronous = NORMAL', 'foreign_keys = ON'],
+        // Who holds which account and member names: readable by the directory's user only.
+        mode: 0o600,
+      }),
+    );
   }
 
   getAccount(accountId: string): AccountRow | undefined {
@@ -194,36 +199,4 @@ function toServiceRow(row: ServiceRecord): ServiceRow {
     address: row.address ?? undefined,
     port: row.port ?? undefined,
   };
-}
-
-function openDatabase(file: string): SqliteDatabase {
-  try {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file);
-    // Who holds which account and member names: readable by the directory's user only (SQLite gives
-    // its WAL and shared-memory files the same mode).
-    if (file !== ':memory:') chmodSync(file, 0o600);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    db.pragma('foreign_keys = ON');
-    migrate(db);
-    return db;
-  } catch (cause) {
-    if (cause instanceof ByodaError) throw cause;
-    throw new ByodaError('BYODA_ERR_STORAGE', 'cannot open the directory database', { cause });
-  }
-}
-
-function migrate(db: SqliteDatabase): void {
-  const applied = db.pragma('user_version', { simple: true }) as number;
-  if (applied > MIGRATIONS.length) {
-    throw new ByodaError('BYODA_ERR_STORAGE', 'the directory database was written by a newer version');
-  }
-  MIGRATIONS.slice(applied).forEach((sql, index) => {
-    db.transaction(() => {
-      db.exec(sql);
-      db.pragma(`user_version = ${applied + index + 1}`);
-    })();
-  });
 }

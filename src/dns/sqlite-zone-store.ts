@@ -3,11 +3,8 @@
  * `byoda up` on the same data folder reuses the same network). One SQLite file per zone, in WAL mode so
  * that a reader (a backup, `sqlite3` on the command line) never blocks a registration.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
-import { ByodaError } from '../errors/index.js';
+import { openMigratedDatabase } from '../storage/index.js';
 import type { StoredRecord, StoredRecordType, StoredZone, ZoneStore } from './zone-store.js';
 
 /** Schema versions, applied in order; `PRAGMA user_version` records how many have run. */
@@ -54,7 +51,15 @@ export class SqliteZoneStore implements ZoneStore {
 
   /** Opens (creating if needed) the database at `file`; `:memory:` works for tests. */
   constructor(file: string) {
-    this.db = openDatabase(file);
+    this.db = openMigratedDatabase(file, {
+      what: 'the DNS zone database',
+      migrations: MIGRATIONS,
+      // NORMAL is durable across application crashes in WAL mode; only a power loss can drop the last
+      // commits, which the next registration repairs.
+      pragmas: ['synchronous = NORMAL'],
+      code: 'BYODA_ERR_DNS',
+      status: 500,
+    });
     this.selectRecords = this.db.prepare(
       'SELECT name, type, value, ttl FROM records ORDER BY name, type, value',
     );
@@ -83,37 +88,6 @@ export class SqliteZoneStore implements ZoneStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
-}
-
-function openDatabase(file: string): SqliteDatabase {
-  try {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    // NORMAL is durable across application crashes in WAL mode; only a power loss can drop the last
-    // commits, which the next registration repairs.
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    migrate(db);
-    return db;
-  } catch (err) {
-    throw new ByodaError('BYODA_ERR_DNS', 'cannot open the DNS zone database', { status: 500, cause: err });
-  }
-}
-
-function migrate(db: SqliteDatabase): void {
-  const applied = db.pragma('user_version', { simple: true }) as number;
-  if (applied > MIGRATIONS.length) {
-    throw new ByodaError('BYODA_ERR_DNS', 'the DNS zone database was written by a newer version', {
-      status: 500,
-    });
-  }
-  MIGRATIONS.slice(applied).forEach((sql, index) => {
-    db.transaction(() => {
-      db.exec(sql);
-      db.pragma(`user_version = ${applied + index + 1}`);
-    })();
-  });
 }
 
 function isKnownRow(row: RecordRow): row is RecordRow & { type: StoredRecordType } {

@@ -4,11 +4,8 @@
  * for it (a renewal, or the data cert next to the TLS cert), so one pod cannot take over another's
  * membership by guessing its id.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
-import { ByodaError } from '../errors/index.js';
+import { openMigratedDatabase } from '../storage/index.js';
 
 /** Schema versions, applied in order; `PRAGMA user_version` records how many have run. */
 const MIGRATIONS: readonly string[] = [
@@ -32,9 +29,16 @@ export class MemberStore {
   private readonly countMembers: Statement<[], { count: number }>;
   private readonly selectMemberIds: Statement<[], { member_id: string }>;
 
-  /** Opens (creating if needed) the database at `file`; `:memory:` works for tests. */
+  /**
+   * Opens (creating if needed) the database at `file`; `:memory:` works for tests. Owner-only: it says
+   * which account holds which membership.
+   */
   constructor(file: string) {
-    this.db = openDatabase(file);
+    this.db = openMigratedDatabase(file, {
+      what: 'the member database',
+      migrations: MIGRATIONS,
+      mode: 0o600,
+    });
     this.selectOwner = this.db.prepare('SELECT account_id FROM members WHERE member_id = ?');
     this.insertMember = this.db.prepare(
       'INSERT INTO members (member_id, account_id, created_at, updated_at) VALUES (?, ?, ?, ?)',
@@ -81,35 +85,4 @@ export class MemberStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
-}
-
-function openDatabase(file: string): SqliteDatabase {
-  try {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-    migrate(db);
-    return db;
-  } catch (cause) {
-    if (cause instanceof ByodaError) throw cause;
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new ByodaError('BYODA_ERR_STORAGE', `cannot open the member database: ${reason}`, { cause });
-  }
-}
-
-function migrate(db: SqliteDatabase): void {
-  const applied = db.pragma('user_version', { simple: true }) as number;
-  if (applied > MIGRATIONS.length) {
-    throw new ByodaError(
-      'BYODA_ERR_STORAGE',
-      'the member database was written by a newer version of BYODA-TS',
-    );
-  }
-  MIGRATIONS.slice(applied).forEach((sql, offset) => {
-    db.transaction(() => {
-      db.exec(sql);
-      db.pragma(`user_version = ${applied + offset + 1}`);
-    })();
-  });
 }

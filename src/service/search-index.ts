@@ -6,12 +6,10 @@
  * not bring back. A member's rows are replaced in one transaction, so a search sees a member's old
  * values or its new ones, never a mix.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { SearchMatch } from '../contract/index.js';
 import { ByodaError } from '../errors/index.js';
+import { openMigratedDatabase } from '../storage/index.js';
 import { foldText } from './search-values.js';
 
 /** Schema versions, applied in order; `PRAGMA user_version` records how many have run. */
@@ -66,9 +64,12 @@ export class SearchIndex {
   private readonly finders: Readonly<Record<string, Statement<[QueryParams], { member_id: string }>>>;
   private readonly countValues: Statement<[string], { count: number }>;
 
-  /** Opens (creating if needed) the index at `file`; `:memory:` works for tests. */
+  /**
+   * Opens (creating if needed) the index at `file`; `:memory:` works for tests. Owner-only: it holds
+   * who is a member and what their pods expose for search (emails, names).
+   */
   constructor(file: string) {
-    this.db = openDatabase(file);
+    this.db = openMigratedDatabase(file, { what: 'the search index', migrations: MIGRATIONS, mode: 0o600 });
     this.deleteValues = this.db.prepare('DELETE FROM search_values WHERE member_id = ?');
     this.deleteMember = this.db.prepare('DELETE FROM search_members WHERE member_id = ?');
     this.insertValue = this.db.prepare(
@@ -140,32 +141,4 @@ export class SearchIndex {
   close(): void {
     if (this.db.open) this.db.close();
   }
-}
-
-function openDatabase(file: string): SqliteDatabase {
-  try {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-    migrate(db);
-    return db;
-  } catch (cause) {
-    if (cause instanceof ByodaError) throw cause;
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new ByodaError('BYODA_ERR_STORAGE', `cannot open the search index: ${reason}`, { cause });
-  }
-}
-
-function migrate(db: SqliteDatabase): void {
-  const applied = db.pragma('user_version', { simple: true }) as number;
-  if (applied > MIGRATIONS.length) {
-    throw new ByodaError('BYODA_ERR_STORAGE', 'the search index was written by a newer version of BYODA-TS');
-  }
-  MIGRATIONS.slice(applied).forEach((sql, offset) => {
-    db.transaction(() => {
-      db.exec(sql);
-      db.pragma(`user_version = ${applied + offset + 1}`);
-    })();
-  });
 }

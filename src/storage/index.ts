@@ -46,3 +46,4 @@ export {
   MAX_SIGNATURE_LENGTH,
 } from './limits.js';
 export { openSqliteStore, readSqliteStoreInfo } from './sqlite/sqlite-store.js';
+export { openMigratedDatabase, type MigratedDatabaseOptions } from './sqlite/database.js';

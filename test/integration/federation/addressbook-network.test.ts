@@ -27,13 +27,14 @@ import { codes, graphql, podCredential, tlsAgent, withoutNulls } from '../pod/po
 import type { GraphqlAnswer } from '../pod/pod-clients.js';
 import {
   EXAMPLE_CONTRACT,
-  OwnerSession,
   connectionOf,
+  joinEachPod,
   podLogLines,
+  podOfSession,
   visitLines,
   waitForVisits,
 } from './owner-session.js';
-import type { Connection } from './owner-session.js';
+import type { Connection, OwnerSession } from './owner-session.js';
 
 const PERSON_FIELDS = 'given_name family_name email home_address { street city postal_code country }';
 const personQuery = (args: string): string =>
@@ -66,11 +67,7 @@ describe('federation between pod processes (spec §8)', () => {
   let personClass: DataClass;
   const agents: Agent[] = [];
 
-  const podOf = (session: OwnerSession): PodInfo => {
-    const pod = net.pods.find((p) => p.webUrl === session.pod.webUrl);
-    assert.ok(pod);
-    return pod;
-  };
+  const podOf = (session: OwnerSession): PodInfo => podOfSession(net, session);
 
   before(async () => {
     const contract = await loadContractFile(EXAMPLE_CONTRACT);
@@ -81,16 +78,7 @@ describe('federation between pod processes (spec §8)', () => {
     process.env[HOP_TIMEOUT_ENV] = String(HOP_TIMEOUT_MS);
     process.env[DEADLINE_ENV] = String(DEADLINE_MS);
     net = await NetworkHarness.start({ pods: 5, contract: EXAMPLE_CONTRACT });
-    const names = ['suzie', 'mike', 'carl', 'dan', 'sam'];
-    [suzie, mike, carl, dan, sam] = (await Promise.all(
-      net.pods.map((pod, i) =>
-        OwnerSession.join(
-          { ...pod, name: names[i] ?? pod.name },
-          net.directory.rootCaPem,
-          net.service.serviceId,
-        ),
-      ),
-    )) as [OwnerSession, OwnerSession, OwnerSession, OwnerSession, OwnerSession];
+    [suzie, mike, carl, dan, sam] = await joinEachPod(net, ['suzie', 'mike', 'carl', 'dan', 'sam']);
     await Promise.all([
       suzie.storePerson(SUZIE),
       suzie.link(mike.memberId, 'family'),

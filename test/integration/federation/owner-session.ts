@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Agent } from 'undici';
 import { OwnerApi } from '../../../src/network/index.js';
 import { podPaths } from '../../../src/pod/index.js';
+import type { NetworkHarness, PodInfo } from '../../fixtures/network-harness.js';
 import { graphql, tlsAgent } from '../pod/pod-clients.js';
 import type { GraphqlAnswer } from '../pod/pod-clients.js';
 
@@ -116,6 +117,34 @@ export class OwnerSession {
   async close(): Promise<void> {
     await this.#agent.close();
   }
+}
+
+/**
+ * An owner session on each pod of `net`, in the pods' order, joined to the network's service; `names`
+ * (one per pod) name them in the pods' logs and in failure messages.
+ */
+export async function joinEachPod<const Names extends readonly string[]>(
+  net: NetworkHarness,
+  names: Names,
+): Promise<{ -readonly [K in keyof Names]: OwnerSession }> {
+  assert.equal(names.length, net.pods.length, 'one name per pod');
+  const sessions = await Promise.all(
+    net.pods.map((pod, i) =>
+      OwnerSession.join(
+        { ...pod, name: names[i] ?? pod.name },
+        net.directory.rootCaPem,
+        net.service.serviceId,
+      ),
+    ),
+  );
+  return sessions as { -readonly [K in keyof Names]: OwnerSession };
+}
+
+/** The harness's record of the pod whose owner `session` is (its data folder, log, credentials). */
+export function podOfSession(net: NetworkHarness, session: OwnerSession): PodInfo {
+  const pod = net.pods.find((p) => p.webUrl === session.pod.webUrl);
+  assert.ok(pod, `no pod of the network at ${session.pod.webUrl}`);
+  return pod;
 }
 
 /** The connection a query asked under `field`. */

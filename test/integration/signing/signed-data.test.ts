@@ -29,7 +29,8 @@ import { NetworkHarness, NETWORK } from '../../fixtures/network-harness.js';
 import type { PodInfo } from '../../fixtures/network-harness.js';
 import { makeHierarchy } from '../../fixtures/pki.js';
 import { LOADED_MACHINE_ENV } from '../../fixtures/test-env.js';
-import { EXAMPLE_CONTRACT, OwnerSession } from '../federation/owner-session.js';
+import { EXAMPLE_CONTRACT, joinEachPod, podOfSession } from '../federation/owner-session.js';
+import type { OwnerSession } from '../federation/owner-session.js';
 import { graphql, ownerToken, podCredential, tlsAgent } from '../pod/pod-clients.js';
 import type { GraphqlAnswer } from '../pod/pod-clients.js';
 
@@ -115,11 +116,7 @@ describe('signed data between pod processes (spec §9)', () => {
   let inbound: DataClass;
   const agents: Agent[] = [];
 
-  const podOf = (session: OwnerSession): PodInfo => {
-    const pod = net.pods.find((p) => p.webUrl === session.pod.webUrl);
-    assert.ok(pod);
-    return pod;
-  };
+  const podOf = (session: OwnerSession): PodInfo => podOfSession(net, session);
 
   before(async () => {
     const contract = await loadContractFile(EXAMPLE_CONTRACT);
@@ -131,16 +128,7 @@ describe('signed data between pod processes (spec §9)', () => {
       process.env[key] = LOADED_MACHINE_ENV[key];
     }
     net = await NetworkHarness.start({ pods: 4, contract: EXAMPLE_CONTRACT });
-    const names = ['a', 'b', 'c', 'm'];
-    [a, b, c, mSession] = (await Promise.all(
-      net.pods.map((pod, i) =>
-        OwnerSession.join(
-          { ...pod, name: names[i] ?? pod.name },
-          net.directory.rootCaPem,
-          net.service.serviceId,
-        ),
-      ),
-    )) as [OwnerSession, OwnerSession, OwnerSession, OwnerSession];
+    [a, b, c, mSession] = await joinEachPod(net, ['a', 'b', 'c', 'm']);
     m = await withForeignDataCert(podOf(mSession), mSession.memberId);
   });
 

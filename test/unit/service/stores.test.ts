@@ -1,11 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ByodaError } from '../../../src/errors/index.js';
 import { ContractStore } from '../../../src/service/contract-store.js';
 import { MemberStore } from '../../../src/service/member-store.js';
+import { SearchIndex } from '../../../src/service/search-index.js';
 import { smallContractDocument } from '../../fixtures/contracts.js';
 import { tempDir } from '../../fixtures/pki.js';
 
@@ -37,6 +38,16 @@ describe('MemberStore', () => {
     const second = new MemberStore(file);
     assert.equal(second.ownerOf(member), alice);
     second.close();
+  });
+
+  it('keeps service.db and search.db readable by their owner only (members and their emails)', async () => {
+    for (const [file, open] of [
+      [join(dir, 'private', 'service.db'), (f: string) => new MemberStore(f)],
+      [join(dir, 'private', 'search.db'), (f: string) => new SearchIndex(f)],
+    ] as const) {
+      open(file).close();
+      assert.equal((await stat(file)).mode & 0o777, 0o600, file);
+    }
   });
 });
 

@@ -1,24 +1,18 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Contract } from '../../../src/contract/index.js';
 import { canonicalRecord, openSqliteStore } from '../../../src/storage/index.js';
 import { loadSharedContract, type SharedContractName } from '../../fixtures/contracts.js';
 import { sampleRecord } from '../../fixtures/sample-values.js';
-import { rejectsWith, tempDir, testContractV1 } from './factory.js';
+import { rejectsWith, tempDirPerSuite, testContractV1 } from './factory.js';
 
 /**
  * canonicalRecord is what signing signs: it must be exactly the data a store returns, or signatures
  * made over it would not verify against stored records.
  */
 describe('storage: canonicalRecord', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  before(async () => {
-    dir = await tempDir();
-  });
-  after(async () => {
-    await dir.remove();
-  });
+  const dir = tempDirPerSuite();
 
   for (const name of ['addressbook', 'byotube'] as const satisfies readonly SharedContractName[]) {
     it(`equals the stored data of every class of the shared ${name} contract`, async () => {

@@ -1,30 +1,21 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { openSqliteStore, type DataStore, type StoreChange } from '../../../src/storage/index.js';
-import { rejectsWith, tempDir, testClock, testContractV1, type TestClock } from './factory.js';
+import { rejectsWith, storePerTest, testClock, testContractV1, type TestClock } from './factory.js';
 
 const ID = '00000000-0000-4000-8000-000000000001';
 
 describe('storage: change notifications (onChange)', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
   let store: DataStore;
   let clock: TestClock;
   let changes: StoreChange[];
   let unsubscribe: () => void;
-  let n = 0;
-
-  before(async () => {
-    dir = await tempDir();
-  });
-  after(async () => {
-    await store?.close();
-    await dir.remove();
-  });
-  beforeEach(async () => {
-    await store?.close();
+  storePerTest(async (file) => {
     clock = testClock('2025-01-01T00:00:00.000Z');
-    store = await openSqliteStore(join(dir.path, `c${++n}.db`), testContractV1(), { now: clock.now });
+    store = await openSqliteStore(file, testContractV1(), { now: clock.now });
+    return store;
+  });
+  beforeEach(() => {
     changes = [];
     unsubscribe = store.onChange((change) => changes.push(change));
   });

@@ -1,8 +1,7 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { openSqliteStore, type DataStore } from '../../../src/storage/index.js';
-import { rejectsWith, tempDir, testClock, testContractV1, type TestClock } from './factory.js';
+import { rejectsWith, storePerTest, testClock, testContractV1, type TestClock } from './factory.js';
 
 const UUIDS = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'] as const;
 const UUID_3 = '00000000-0000-4000-8000-000000000003';
@@ -10,25 +9,17 @@ const START = '2025-03-01T10:00:00.000Z';
 const EXPIRY = '2025-03-01T11:00:00.000Z';
 
 describe('storage: expired records are never served', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
   let store: DataStore;
   let clock: TestClock;
   let path: string;
-  let n = 0;
-
-  before(async () => {
-    dir = await tempDir();
-  });
-  after(async () => {
-    await store?.close();
-    await dir.remove();
+  const files = storePerTest(async (file) => {
+    clock = testClock(START);
+    path = file;
+    store = await openSqliteStore(file, testContractV1(), { now: clock.now });
+    return store;
   });
   /** Two items, one of which expires at EXPIRY, and a profile expiring at EXPIRY. */
   beforeEach(async () => {
-    await store?.close();
-    clock = testClock(START);
-    path = join(dir.path, `e${++n}`, 'store.db');
-    store = await openSqliteStore(path, testContractV1(), { now: clock.now });
     await store.append('items', { name: 'lasting', rank: 1, item_id: UUIDS[0] });
     await store.append('items', { name: 'fleeting', rank: 2, item_id: UUIDS[1] }, { expiresAt: EXPIRY });
     await store.putObject('profile', { given_name: 'Ada' }, { expiresAt: EXPIRY });
@@ -103,7 +94,7 @@ describe('storage: expired records are never served', () => {
   it('keeps them hidden after the file is reopened', async () => {
     await store.close();
     clock.set(EXPIRY);
-    store = await openSqliteStore(path, testContractV1(), { now: clock.now });
+    store = files.track(await openSqliteStore(path, testContractV1(), { now: clock.now }));
     assert.deepEqual(await names(store), ['lasting']);
     assert.equal(await store.count('items'), 1);
     assert.equal(await store.getObject('profile'), null);

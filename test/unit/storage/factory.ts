@@ -3,6 +3,7 @@
  * fields, types, properties), with neutral defaults for the rest.
  */
 import assert from 'node:assert/strict';
+import { after, before, beforeEach } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import type {
   ScalarType,
 } from '../../../src/contract/model.js';
 import type { ByodaError, ErrorCode } from '../../../src/errors/index.js';
+import type { DataStore } from '../../../src/storage/index.js';
 
 export const scalar = (name: ScalarType, extra: Partial<ScalarFieldType> = {}): ScalarFieldType => ({
   kind: 'scalar',
@@ -114,6 +116,60 @@ export function testContractV1(): Contract {
 export async function tempDir(): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), 'byoda-storage-'));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Registers, in the calling `describe`, one temp dir made in `before` and removed in `after`. */
+export function tempDirPerSuite(): { readonly path: string } {
+  let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
+  before(async () => {
+    dir = await tempDir();
+  });
+  after(async () => {
+    await dir?.remove();
+  });
+  return {
+    get path() {
+      if (!dir) throw new Error('the temp dir is made in `before`');
+      return dir.path;
+    },
+  };
+}
+
+/** What `storePerTest` gives a `describe`: the temp dir, and a way to have it close another store. */
+export interface StoreFiles {
+  /** The temp dir of the `describe` (valid from its `before` on). */
+  readonly dir: string;
+  /** Has `store` (opened by a test itself) closed before the next test and at the end; returns it. */
+  track(store: DataStore): DataStore;
+}
+
+/**
+ * Registers, in the calling `describe`, the hooks of tests that each need a new store: one temp dir,
+ * `open` called before each test with a new file in it, every store closed before the next test and
+ * at the end, and the dir removed at the end.
+ */
+export function storePerTest(open: (file: string) => Promise<DataStore>): StoreFiles {
+  let opened: DataStore[] = [];
+  let n = 0;
+  const closeAll = async (): Promise<void> => {
+    await Promise.all(opened.map((store) => store.close()));
+    opened = [];
+  };
+  after(closeAll); // registered before the dir's own `after`, so it runs first
+  const dir = tempDirPerSuite();
+  beforeEach(async () => {
+    await closeAll();
+    opened.push(await open(join(dir.path, `s${++n}`, 'store.db')));
+  });
+  return {
+    get dir() {
+      return dir.path;
+    },
+    track(store) {
+      opened.push(store);
+      return store;
+    },
+  };
 }
 
 /** A store clock that tests move by hand. */

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import type { Contract, DataClass } from '../../../src/contract/index.js';
 import type { ByodaError, ErrorCode } from '../../../src/errors/index.js';
 import { openSqliteStore, readSqliteStoreInfo, type DataStore } from '../../../src/storage/index.js';
-import { contract, dataClass, field, scalar, tempDir, testContractV1 } from './factory.js';
+import { contract, dataClass, field, scalar, tempDirPerSuite, testContractV1 } from './factory.js';
 
 function rejectsWith(code: ErrorCode | ErrorCode[], pattern?: RegExp): (err: unknown) => boolean {
   return (err: unknown) => {
@@ -57,13 +57,7 @@ async function seeded(path: string): Promise<DataStore> {
 }
 
 describe('storage migration', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  before(async () => {
-    dir = await tempDir();
-  });
-  after(async () => {
-    await dir.remove();
-  });
+  const dir = tempDirPerSuite();
 
   it('adds a class and fields, keeps every row, and makes the new field usable', async () => {
     const path = join(dir.path, 'ok', 'store.db');

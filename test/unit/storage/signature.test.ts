@@ -11,7 +11,7 @@ import {
 } from '../../../src/storage/index.js';
 import { planSchema } from '../../../src/storage/sqlite/plan.js';
 import { schemaOf } from '../../../src/storage/sqlite/schema.js';
-import { rejectsWith, tempDir, testContractV1 } from './factory.js';
+import { rejectsWith, tempDir, tempDirPerSuite, testContractV1 } from './factory.js';
 
 const JWS_A = 'eyJhbGciOiJFUzI1NiJ9.eyJhIjoxfQ.c2lnbmF0dXJlLWE';
 const JWS_B = 'eyJhbGciOiJFUzI1NiJ9.eyJiIjoyfQ.c2lnbmF0dXJlLWI';
@@ -152,14 +152,7 @@ describe('storage: record signatures', () => {
 });
 
 describe('storage: a format 1 file gets the signature column', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-
-  before(async () => {
-    dir = await tempDir();
-  });
-  after(async () => {
-    await dir.remove();
-  });
+  const dir = tempDirPerSuite();
 
   it('opens, adds `_signature` to every table and keeps the rows', async () => {
     const path = join(dir.path, 'old.db');
