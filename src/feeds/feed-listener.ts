@@ -33,7 +33,13 @@ import type { DataStore, StoredRecord } from '../storage/index.js';
 import { copyFeedItem } from './copy-item.js';
 import type { CopyResult } from './copy-item.js';
 import { podWebSocketClass } from './pod-socket.js';
-import { buildFeedProbe, buildFeedSubscription, updatesField } from './subscription-document.js';
+import {
+  buildFeedCatchUp,
+  buildFeedProbe,
+  buildFeedSubscription,
+  connectionField,
+  updatesField,
+} from './subscription-document.js';
 
 /** The subset of a pino logger the listener writes to (structural, so tests can pass their own). */
 export interface FeedLogger {
@@ -105,6 +111,10 @@ export const DEFAULT_RECONCILE_INTERVAL_MS = 30_000;
 export const DEFAULT_RETRY_INITIAL_MS = 1000;
 export const DEFAULT_RETRY_MAX_MS = 60_000;
 export const DEFAULT_KEEP_ALIVE_MS = 12_000;
+/** Most pages one catch-up (or the first walk to the class's end) reads before it gives up. */
+export const MAX_CATCH_UP_PAGES = 20;
+/** Cursors remembered per follow to skip items copied twice. */
+const RECENT_CURSORS = 1000;
 export const DEFAULT_PONG_TIMEOUT_MS = 10_000;
 /** A connection up this long is healthy: its next failure is retried from the first wait again. */
 const STABLE_CONNECTION_MS = 30_000;
@@ -129,6 +139,14 @@ interface Follow {
   connectedAt: number | undefined;
   /** Items are handled one after the other, in the order the pod sent them. */
   work: Promise<void>;
+  /**
+   * Where this follow is in the followed class: the cursor of the last item seen (null: the class was
+   * empty), so that after a lost connection what came later can be fetched. Undefined until the first
+   * connection has walked the class to its end; in memory only, so a pod restart starts afresh.
+   */
+  lastCursor: string | null | undefined;
+  /** Cursors of the latest items copied, to skip one that both an event and a catch-up page bring. */
+  readonly recent: Set<string>;
 }
 
 export function createFeedListener(options: FeedListenerOptions): FeedListener {
@@ -255,6 +273,52 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
     follow.state = 'subscribed';
     follow.connectedAt = now();
     logger?.info(fields(follow), 'feed subscribed');
+    const client = follow.client;
+    if (client) follow.work = follow.work.then(() => catchUp(follow, generation, client));
+  }
+
+  /**
+   * After a (re)connection: on the first one, walk the followed class to its end to learn where it
+   * stands (nothing is copied: a follow copies what is new); on a later one, copy what was appended
+   * after the last item seen while the connection was down. Runs in the follow's work queue, so events
+   * that arrive meanwhile are handled after it, in order.
+   */
+  async function catchUp(follow: Follow, generation: number, client: Client): Promise<void> {
+    const cls = findClass(options.contract(), follow.relation.className);
+    if (!cls) return;
+    const baseline = follow.lastCursor === undefined;
+    let after = follow.lastCursor ?? null;
+    let copied = 0;
+    for (let page = 0; page < MAX_CATCH_UP_PAGES; page++) {
+      if (closed || follow.generation !== generation) return;
+      let result: FormattedExecutionResult<Record<string, unknown>, unknown>;
+      try {
+        result = await queryOnce(client, buildFeedCatchUp(cls), { after });
+      } catch (err) {
+        // The connection failing ends the subscription too, which retries: nothing more to do here.
+        logger?.warn({ ...fields(follow), reason: describe(err) }, 'feed catch-up failed');
+        return;
+      }
+      const connection = readCatchUpPage(result, connectionField(cls));
+      if (!connection) {
+        logger?.warn({ ...fields(follow), reason: errorText(result) }, 'feed catch-up failed');
+        return;
+      }
+      for (const edge of connection.edges) {
+        if (baseline || closed || follow.generation !== generation) continue;
+        if (await copyNode(follow, edge.node, edge.cursor)) copied++;
+      }
+      if (connection.endCursor !== null) after = connection.endCursor;
+      if (!connection.hasNextPage) {
+        if (follow.generation === generation) follow.lastCursor = after;
+        if (copied > 0) logger?.info({ ...fields(follow), copied }, 'feed caught up');
+        return;
+      }
+    }
+    logger?.warn({ ...fields(follow), pages: MAX_CATCH_UP_PAGES }, 'feed catch-up stopped: too many items');
+    // Where the walk stopped is still a place later items come after; a first walk that did not
+    // reach the end leaves the follow without one (no catch-up rather than copying old items).
+    if (!baseline && follow.generation === generation) follow.lastCursor = after;
   }
 
   /** The connection of `generation` is over: count it, and try again after the backoff. */
@@ -305,11 +369,30 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
     }
     const event = result.data?.[field];
     if (!isRecord(event) || event['action'] !== 'append' || event['node'] === null) return;
-    const results = await copyFeedItem(options.store, options.contract(), follow.relation, event['node'], {
+    const cursor = typeof event['cursor'] === 'string' ? event['cursor'] : undefined;
+    await copyNode(follow, event['node'], cursor);
+  }
+
+  /**
+   * Copies one item of the followed class (from an event or a catch-up page); true when it was new
+   * here. The item's cursor becomes the follow's place in the followed class.
+   */
+  async function copyNode(follow: Follow, node: unknown, cursor: string | undefined): Promise<boolean> {
+    if (cursor !== undefined) {
+      if (follow.recent.has(cursor)) return false;
+      follow.recent.add(cursor);
+      if (follow.recent.size > RECENT_CURSORS) {
+        const oldest = follow.recent.values().next();
+        if (!oldest.done) follow.recent.delete(oldest.value);
+      }
+      if (follow.lastCursor !== undefined) follow.lastCursor = cursor;
+    }
+    const results = await copyFeedItem(options.store, options.contract(), follow.relation, node, {
       memberId: follow.memberId,
       relations: follow.relations,
     });
     for (const outcome of results) report(follow, outcome);
+    return results.some((r) => r.outcome === 'copied');
   }
 
   function report(follow: Follow, result: CopyResult): void {
@@ -384,6 +467,8 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
         attempts: 0,
         connectedAt: undefined,
         work: Promise.resolve(),
+        lastCursor: undefined,
+        recent: new Set(),
       };
       follows.set(key, follow);
       start(follow);
@@ -535,4 +620,54 @@ function closedSocket(socket: WebSocket): Promise<void> {
     });
     socket.close(1000);
   });
+}
+
+/** One query over a follow's graphql-ws connection, answered once. */
+function queryOnce(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<FormattedExecutionResult<Record<string, unknown>, unknown>> {
+  return new Promise((resolve, reject) => {
+    let answer: FormattedExecutionResult<Record<string, unknown>, unknown> | undefined;
+    client.subscribe<Record<string, unknown>>(
+      { query, variables },
+      {
+        next: (result) => {
+          answer = result;
+        },
+        error: reject,
+        complete: () => (answer ? resolve(answer) : reject(new Error('the pod sent no answer'))),
+      },
+    );
+  });
+}
+
+interface CatchUpPage {
+  readonly edges: readonly { readonly cursor: string; readonly node: unknown }[];
+  readonly endCursor: string | null;
+  readonly hasNextPage: boolean;
+}
+
+/** A catch-up page as another pod sent it, checked for shape (its items are checked when copied). */
+function readCatchUpPage(
+  result: FormattedExecutionResult<Record<string, unknown>, unknown>,
+  field: string,
+): CatchUpPage | undefined {
+  if (result.errors && result.errors.length > 0) return undefined;
+  const connection = result.data?.[field];
+  if (!isRecord(connection) || !Array.isArray(connection['edges']) || !isRecord(connection['page_info'])) {
+    return undefined;
+  }
+  const edges = connection['edges'].filter(
+    (edge): edge is { cursor: string; node: unknown } => isRecord(edge) && typeof edge['cursor'] === 'string',
+  );
+  const pageInfo = connection['page_info'];
+  const endCursor = typeof pageInfo['end_cursor'] === 'string' ? pageInfo['end_cursor'] : null;
+  return { edges, endCursor, hasNextPage: pageInfo['has_next_page'] === true };
+}
+
+function errorText(result: FormattedExecutionResult<Record<string, unknown>, unknown>): string {
+  const messages = (result.errors ?? []).map((e) => e.message);
+  return messages.length > 0 ? messages.join('; ') : 'the answer is not a page of the class';
 }

@@ -8,7 +8,14 @@
  * membership.contract, links: () => linkTargets(store, contract), logger})`; `close()` it before the
  * store closes. The store refuses what the contract does not let the pod keep.
  */
-export { buildFeedProbe, buildFeedSubscription, updatesField } from './subscription-document.js';
+export {
+  CATCH_UP_PAGE_SIZE,
+  buildFeedCatchUp,
+  buildFeedProbe,
+  buildFeedSubscription,
+  connectionField,
+  updatesField,
+} from './subscription-document.js';
 export { copyFeedItem, copyTargets } from './copy-item.js';
 export type { CopyOutcome, CopyResult, FeedOrigin } from './copy-item.js';
 export { podWebSocketClass } from './pod-socket.js';

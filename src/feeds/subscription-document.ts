@@ -13,9 +13,29 @@ export function updatesField(cls: DataClass): string {
   return rootFieldNames(cls.name).updates;
 }
 
-/** `subscription byoda_feed_<class> { <class>_updates { action node { ... } } }`. */
+/** `subscription byoda_feed_<class> { <class>_updates { action cursor node { ... } } }`. */
 export function buildFeedSubscription(cls: DataClass): string {
-  return `subscription byoda_feed_${cls.name} { ${updatesField(cls)} { action node { ${selection(cls.fields)} } } }`;
+  return `subscription byoda_feed_${cls.name} { ${updatesField(cls)} { action cursor node { ${selection(cls.fields)} } } }`;
+}
+
+/** Records asked per page when catching up (the most a pod serves per page, spec §7 paging). */
+export const CATCH_UP_PAGE_SIZE = 100;
+
+/**
+ * A page of the followed class after a cursor (variable `$after`; null: from the start), with every
+ * served field: what was appended while the connection was down, fetched when it is up again.
+ */
+export function buildFeedCatchUp(cls: DataClass): string {
+  const connection = rootFieldNames(cls.name).connection;
+  return (
+    `query byoda_feed_catch_up_${cls.name}($after: String) { ${connection}(first: ${CATCH_UP_PAGE_SIZE}, ` +
+    `after: $after) { edges { cursor node { ${selection(cls.fields)} } } page_info { end_cursor has_next_page } } }`
+  );
+}
+
+/** The connection root field a catch-up page comes back under. */
+export function connectionField(cls: DataClass): string {
+  return rootFieldNames(cls.name).connection;
 }
 
 /**

@@ -21,6 +21,11 @@ export interface DataEvent {
    * changed more records than it publishes events for (MAX_EVENTS_PER_MUTATION): "re-read the class".
    */
   readonly node: JsonObject | null;
+  /**
+   * For an append: the new record's cursor, so that a follower can later ask for what came after it
+   * (`X_connection(after: ...)`, e.g. to catch up after a lost connection). Absent otherwise.
+   */
+  readonly cursor?: string;
 }
 
 export interface EventSubscriptionOptions {

@@ -72,7 +72,12 @@ export function appendResolver(cls: DataClass): Resolver<unknown, AppendArgs, Pr
     assertWriteAllowed(cls, 'append', args.input, context.requester);
     const signature = await signatureFor(cls, args, context);
     const record = await context.store.append(cls.name, args.input, signature ? { signature } : {});
-    context.events.publish({ className: cls.name, action: 'append', node: record.data });
+    context.events.publish({
+      className: cls.name,
+      action: 'append',
+      node: record.data,
+      cursor: record.cursor,
+    });
     return nodeSource(cls.fields, record.data);
   });
 }

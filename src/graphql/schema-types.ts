@@ -318,6 +318,10 @@ function updateEventType(name: string, node: GraphQLObjectType): GraphQLObjectTy
     name,
     fields: {
       action: { type: new GraphQLNonNull(GraphQLString), description: '`append`, `update` or `delete`.' },
+      cursor: {
+        type: GraphQLString,
+        description: 'For an append, the new record’s cursor (`after` it comes what was appended later).',
+      },
       node: {
         type: node,
         description: 'The record after the change (the removed one for a delete); null: re-read the class.',

@@ -19,6 +19,7 @@ import type { FilterArgs } from './queries.js';
 /** The source of a `T_update_event`. */
 export interface UpdateEventSource {
   readonly action: UpdateAction;
+  readonly cursor: string | null;
   readonly node: NodeSource | null;
 }
 
@@ -41,6 +42,10 @@ export function updatesSubscriber(
 export function updateEventResolver(cls: DataClass): (event: unknown) => UpdateEventSource {
   return (payload) => {
     const event = payload as DataEvent; // the payloads are what our own event queue yields
-    return { action: event.action, node: event.node ? nodeSource(cls.fields, event.node) : null };
+    return {
+      action: event.action,
+      cursor: event.cursor ?? null,
+      node: event.node ? nodeSource(cls.fields, event.node) : null,
+    };
   };
 }

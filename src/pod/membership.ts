@@ -118,7 +118,7 @@ export class Membership {
       ...(logger ? { logger } : {}),
       // Copies reach the owner's subscriptions to the feed classes like any append.
       onCopied: (className, record) =>
-        this.events.publish({ className, action: 'append', node: record.data }),
+        this.events.publish({ className, action: 'append', node: record.data, cursor: record.cursor }),
     });
   }
 

@@ -47,8 +47,11 @@ interface FollowedPod {
   /** CNs of the client certificates of upgraded connections. */
   readonly clients: string[];
   readonly wss: WebSocketServer;
-  /** While `hang` is true, graphql-ws pings are left unanswered, as by a pod that hangs. */
-  readonly pings: { hang: boolean };
+  /**
+   * While `hang` is true, graphql-ws pings are left unanswered, as by a pod that hangs; while `refuse`
+   * is true, new connections are refused, as by a pod that is down.
+   */
+  readonly control: { hang: boolean; refuse: boolean };
   publish(title: string, action?: 'append' | 'update'): Promise<string>;
   close(): Promise<void>;
 }
@@ -69,13 +72,14 @@ async function startFollowedPod(
   const wss = new WebSocketServer({ server, path: dataPath(SERVICE_ID) });
   const clients: string[] = [];
   const schema = buildMembershipSchema(contract);
-  const pings = { hang: false };
+  const control = { hang: false, refuse: false };
   useServer(
     {
       schema,
       // A promise that never settles keeps graphql-ws from sending the pong.
-      onPing: () => (pings.hang ? new Promise<void>(() => undefined) : undefined),
+      onPing: () => (control.hang ? new Promise<void>(() => undefined) : undefined),
       onConnect: (ctx) => {
+        if (control.refuse) return false;
         const socket = ctx.extra.request.socket as TLSSocket;
         clients.push(String(socket.getPeerCertificate().subject.CN));
       },
@@ -91,7 +95,7 @@ async function startFollowedPod(
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    pings,
+    control,
     port: (server.address() as AddressInfo).port,
     store,
     clients,
@@ -272,18 +276,38 @@ describe('the feed listener (listen_relations) over graphql-ws with mutual TLS',
 
   it('gives up a pod that leaves a ping unanswered, and follows it again once it answers', async () => {
     const subscriptions = lines('feed subscribed', pam.memberId).length;
-    pamPod.pings.hang = true;
+    pamPod.control.hang = true;
     await waitUntil(
       'the unanswered ping',
       () => lines('feed pod left a ping unanswered', pam.memberId).length === 1,
     );
-    pamPod.pings.hang = false;
+    pamPod.control.hang = false;
     await waitUntil(
       'a new subscription',
       () => lines('feed subscribed', pam.memberId).length > subscriptions,
     );
     const item = await pamPod.publish('after the hang');
     await waitUntil('the item after the hang', () => copied('incoming_assets', item));
+  });
+
+  it('catches up after a lost connection: what was appended meanwhile is copied, once', async () => {
+    const subscriptions = lines('feed subscribed', pam.memberId).length;
+    pamPod.control.refuse = true;
+    for (const client of pamPod.wss.clients) client.terminate();
+    await waitUntil('the follow to be down', () => !listener.status().subscribed.includes(pam.memberId));
+    const missed = [await pamPod.publish('missed one'), await pamPod.publish('missed two')];
+    pamPod.control.refuse = false;
+    await waitUntil(
+      'a new subscription',
+      () => lines('feed subscribed', pam.memberId).length > subscriptions,
+    );
+    for (const id of missed) await waitUntil(`the missed item ${id}`, () => copied('incoming_assets', id));
+    await waitUntil('the catch-up line', () =>
+      lines('feed caught up', pam.memberId).some((line) => line['copied'] === 2),
+    );
+    const next = await pamPod.publish('after the catch-up');
+    await waitUntil('the next item', () => copied('feed_assets', next));
+    for (const id of missed) assert.equal(await copied('feed_assets', id), true, 'copied once, not twice');
   });
 
   it('refuses a pod that presents another member’s certificate, and keeps retrying with backoff', async () => {

@@ -59,6 +59,31 @@ describe('X_updates subscriptions (spec §7)', () => {
     await m.close();
   });
 
+  it('gives each append the new record’s cursor, after which later records come', async () => {
+    const own = await openMembership('addressbook');
+    try {
+      const iterator = await own.subscribe(OWNER, 'subscription { network_links_updates { action cursor } }');
+      const seen = collect(iterator);
+      await append(own, 31, 'friend');
+      await append(own, 32, 'family');
+      const [first, second] = (await settled(seen, 2)) as { action: string; cursor: string | null }[];
+      assert.equal(first?.action, 'append');
+      assert.equal(typeof first?.cursor, 'string');
+      const after = await own.run(
+        OWNER,
+        'query ($after: String) { network_links_connection(after: $after) { edges { cursor node { member_id } } } }',
+        { after: first?.cursor },
+      );
+      const edges = (
+        after.data?.['network_links_connection'] as { edges: { cursor: string; node: unknown }[] }
+      ).edges;
+      assert.deepEqual(edges, [{ cursor: second?.cursor, node: { member_id: idOf(32) } }]);
+      await iterator.return?.();
+    } finally {
+      await own.close();
+    }
+  });
+
   it('delivers the appends, updates and deletes that match the filter, and not others', async () => {
     const family = await m.subscribe(OWNER, UPDATES, { filter: { relation: { eq: 'family' } } });
     const everything = await m.subscribe(OWNER, UPDATES);
