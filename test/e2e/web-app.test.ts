@@ -5,12 +5,16 @@
  * rules. Chromium trusts exactly the pod's TLS key (its SPKI hash), and only after this test has
  * checked with Node's TLS that the pod's certificate chains to the network's root and names the FQDN.
  *
+ * Signed data (spec §9): pod2 signs its person record, so pod1's network query shows a signature pod1
+ * verified itself; on pod1 the owner adds a signed asset, the test changes it through the API, and
+ * the list shows that it no longer verifies.
+ *
  * Screenshots of every page go to test-results/web-app/ (gitignored); their paths are printed.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,9 +206,12 @@ describe(
     let pod2: PodInfo;
     let base: string;
     let password1: string;
+    let rootCaPem: string;
     const problems: string[] = [];
 
     const member = (pod: PodInfo) => pod.memberships[0]?.member_id ?? '';
+    /** How the record tables name a signer (web/src/records.tsx `shortMemberId`). */
+    const shortMember = (pod: PodInfo) => member(pod).slice(0, 8);
 
     async function screenshot(t: TestContext, name: string): Promise<void> {
       const path = join(SCREENSHOTS, `${name}.png`);
@@ -221,17 +228,19 @@ describe(
           up.waitForNetwork(join(dataDir, 'network.json')),
           ensureWebBuild(),
         ]);
-        const rootCaPem = await readFile(network.root_ca, 'utf8');
+        rootCaPem = await readFile(network.root_ca, 'utf8');
         [pod1, pod2] = network.pods as [PodInfo, PodInfo];
         password1 = (await readFile(pod1.password_file, 'utf8')).split('\n')[0] ?? '';
 
-        // pod2 has a card and links pod1 as family, so pod1's network query may read it (spec §6).
+        // pod2 has a card, signed by its pod (spec §9), and links pod1 as family, so pod1's network
+        // query may read it (spec §6).
         const owner2 = new OwnerApi(pod2, rootCaPem);
         try {
           await owner2.login();
-          await owner2.graphql('mutation ($i: person_input!) { mutate_person(input: $i) { given_name } }', {
-            i: { given_name: 'Bea', family_name: 'Two', email: 'bea@pod2.example' },
-          });
+          await owner2.graphql(
+            'mutation ($i: person_input!) { mutate_person(input: $i, sign: true) { given_name } }',
+            { i: { given_name: 'Bea', family_name: 'Two', email: 'bea@pod2.example' } },
+          );
           await owner2.graphql(
             'mutation ($i: network_link_input!) { append_network_links(input: $i) { member_id } }',
             {
@@ -330,7 +339,7 @@ describe(
       await screenshot(t, '5-network');
     });
 
-    it("runs a depth-1 query and shows the other pod's record with its origin", async (t) => {
+    it("runs a depth-1 query and shows the other pod's record with its origin and signature", async (t) => {
       await page.getByRole('link', { name: 'Network query' }).click();
       await page.getByLabel('Class').selectOption('person');
       await page.getByLabel('Depth').fill('1');
@@ -340,9 +349,16 @@ describe(
       await remote.waitFor();
       const cells = await remote.getByRole('cell').allTextContents();
       assert.equal(cells[0], member(pod2), 'the origin is the member whose pod holds the record');
-      assert.equal(cells[1], 'n/a', 'no signature status until signed data lands');
+      assert.equal(cells[1], `✓ signed by ${shortMember(pod2)}`, "pod1 verified pod2's signature");
+      const signature = remote.getByRole('cell').nth(1).locator('.signature');
+      assert.match(
+        (await signature.getAttribute('title')) ?? '',
+        new RegExp(`signed by ${member(pod2)} at `),
+      );
       const local = page.getByRole('row').filter({ hasText: 'Ada' });
-      assert.match((await local.getByRole('cell').first().textContent()) ?? '', new RegExp(member(pod1)));
+      const localCells = await local.getByRole('cell').allTextContents();
+      assert.match(localCells[0] ?? '', new RegExp(member(pod1)));
+      assert.equal(localCells[1], '', 'a record saved without signing has no signature');
       await screenshot(t, '6-query');
     });
 
@@ -354,6 +370,94 @@ describe(
       await page.locator('.graphiql-execute-button').click();
       await page.locator('.graphiql-response').filter({ hasText: '"given_name": "Ada"' }).waitFor();
       await screenshot(t, '7-graphiql');
+    });
+
+    const assetId = randomUUID();
+
+    it('adds a public asset signed with the membership and shows it as signed by this pod', async (t) => {
+      await page.getByRole('link', { name: 'Data', exact: true }).click();
+      await page
+        .getByRole('navigation', { name: 'Classes' })
+        .getByRole('link', { name: 'public_assets' })
+        .click();
+      await page.getByRole('heading', { name: 'Add a record' }).waitFor();
+      await page.getByLabel(/^asset_id/).fill(assetId);
+      await page.getByLabel(/^asset_type/).fill('note');
+      await page.getByLabel(/^title/).fill('Signed note');
+      await page.getByLabel(/^contents/).fill('Written and signed in the web app.');
+      await page.getByLabel('Sign with my membership').check();
+      await page.getByRole('button', { name: 'Add to public_assets' }).click();
+      await page.getByRole('status').filter({ hasText: 'Added to public_assets, signed.' }).waitFor();
+      const row = page.getByRole('row').filter({ hasText: 'Signed note' });
+      const cell = row.getByRole('cell').first();
+      await cell.filter({ hasText: '✓ signed by' }).waitFor();
+      assert.equal(await cell.textContent(), `✓ signed by ${shortMember(pod1)}`);
+      assert.match(
+        (await cell.locator('.signature').getAttribute('title')) ?? '',
+        new RegExp(`signed by ${member(pod1)} at `),
+      );
+      await screenshot(t, '8-assets-signed');
+    });
+
+    it('shows the asset as not verified once its title changed after signing', async (t) => {
+      // update_X keeps the record's signature, so the changed record no longer matches it.
+      const owner1 = new OwnerApi(pod1, rootCaPem);
+      try {
+        await owner1.login();
+        const data = (await owner1.graphql(
+          'mutation ($id: UUID!) { update_public_assets(filter: { asset_id: { eq: $id } }, input: { title: "Changed note" }) }',
+          { id: assetId },
+        )) as { update_public_assets: number };
+        assert.equal(data.update_public_assets, 1);
+      } finally {
+        await owner1.close();
+      }
+      await page.reload();
+      const row = page.getByRole('row').filter({ hasText: 'Changed note' });
+      const cell = row.getByRole('cell').first();
+      await cell.filter({ hasText: '✗ not verified' }).waitFor();
+      assert.match(
+        (await cell.textContent()) ?? '',
+        /^✗ not verified: the data changed since it was signed or the key is not the signer's$/,
+      );
+      await screenshot(t, '9-assets-changed');
+    });
+
+    it('deletes the person record after a confirm step and then shows there is none', async (t) => {
+      await page.getByRole('navigation', { name: 'Classes' }).getByRole('link', { name: 'person' }).click();
+      assert.equal(await page.getByLabel(/^given_name/).inputValue(), 'Ada');
+      await page.getByRole('button', { name: 'Delete person' }).click();
+      const confirm = page.getByRole('group', { name: 'Confirm deleting person' });
+      await confirm.waitFor();
+      await screenshot(t, '10-person-delete-confirm');
+      // Cancel deletes nothing.
+      await confirm.getByRole('button', { name: 'Cancel' }).click();
+      await confirm.waitFor({ state: 'detached' });
+      assert.equal(await page.getByLabel(/^given_name/).inputValue(), 'Ada');
+      await page.getByRole('button', { name: 'Delete person' }).click();
+      await confirm.getByRole('button', { name: 'Yes, delete person' }).click();
+      await page.getByRole('status').filter({ hasText: 'Deleted person.' }).waitFor();
+      await page.getByText('There is no person record yet').waitFor();
+      assert.equal(await page.getByLabel(/^given_name/).inputValue(), '', 'the form is empty');
+      assert.equal(await page.getByRole('button', { name: 'Delete person' }).count(), 0);
+      // A reload reads the (absent) record from the pod.
+      await page.reload();
+      await page.getByText('There is no person record yet').waitFor();
+      assert.equal(await page.getByLabel(/^given_name/).inputValue(), '');
+      await screenshot(t, '11-person-deleted');
+    });
+
+    it('creates the person again after the delete', async () => {
+      await page.getByLabel(/^given_name/).fill('Ada');
+      await page.getByLabel(/^family_name/).fill('Again');
+      await page.getByLabel(/^email/).fill('ada@pod1.example');
+      await page.getByRole('button', { name: 'Save person' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved person.' }).waitFor();
+      await page.getByRole('button', { name: 'Delete person' }).waitFor();
+      assert.equal(await page.getByText('There is no person record yet').count(), 0);
+      await page.reload();
+      await page.getByLabel(/^family_name/).waitFor();
+      assert.equal(await page.getByLabel(/^family_name/).inputValue(), 'Again');
     });
 
     it('ran under its Content-Security-Policy without a violation or a page error', () => {

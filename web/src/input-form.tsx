@@ -6,6 +6,7 @@
  */
 import { getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType } from 'graphql';
 import type { GraphQLInputField, GraphQLInputObjectType, GraphQLInputType } from 'graphql';
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { messageOf } from './api.js';
 
@@ -19,9 +20,11 @@ interface InputFormProps {
   /** Prefix of the controls' ids, unique on the page. */
   readonly idPrefix: string;
   readonly onSubmit: (value: Record<string, unknown>) => Promise<string>;
+  /** Controls of the write itself rather than of the record (e.g. "sign"), shown before the button. */
+  readonly children?: ComponentChildren;
 }
 
-export function InputForm({ type, initial, submitLabel, idPrefix, onSubmit }: InputFormProps) {
+export function InputForm({ type, initial, submitLabel, idPrefix, onSubmit, children }: InputFormProps) {
   const [draft, setDraft] = useState<Draft>(() => draftOf(type, initial, '', initial === undefined));
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<{ ok: boolean; text: string } | undefined>();
@@ -50,6 +53,7 @@ export function InputForm({ type, initial, submitLabel, idPrefix, onSubmit }: In
         draft={draft}
         onChange={(path, text) => setDraft((d) => ({ ...d, [path]: text }))}
       />
+      {children}
       <div class="actions">
         <button type="submit" disabled={busy}>
           {submitLabel}

@@ -1,13 +1,70 @@
-/** Tables of records: one column per field of the class's object type. */
+/**
+ * Tables of records: one column per field of the class's object type, and the edge's data signature
+ * (spec §9) where the pod serves one.
+ */
 import type { GraphQLObjectType } from 'graphql';
 import type { ComponentChildren } from 'preact';
 
 export type GraphRecord = Record<string, unknown>;
 
+/**
+ * `T_edge.signature` as the app selects it (docs/protocol.md "Signed data"): what the signature claims
+ * and whether this pod verified it against the record as it is now.
+ */
+export interface EdgeSignature {
+  readonly verified: boolean;
+  readonly signer_member_id: string | null;
+  readonly signed_at: string | null;
+  readonly reason: string | null;
+}
+
 export interface Edge {
   readonly origin?: string | null;
   readonly node: GraphRecord | null;
+  /** Null when the record carries no signature; absent when the pod has no signed data. */
+  readonly signature?: EdgeSignature | null;
 }
+
+/** The edge fields that go with `node`: `signature` only when the schema has it. */
+export function edgeSelection(signedEdges: boolean): string {
+  return signedEdges ? 'signature { verified signer_member_id signed_at reason }' : '';
+}
+
+/** Enough of a member id to tell members apart in a table; the full id is in the cell's title. */
+export function shortMemberId(memberId: string): string {
+  return memberId.slice(0, 8);
+}
+
+/**
+ * The signature cell: "✓ signed by <short id>" when this pod verified it, "✗ not verified: <reason>"
+ * when not (a changed record, an unknown signer), empty without a signature.
+ */
+export function SignatureCell({ signature }: { signature: EdgeSignature | null | undefined }) {
+  if (!signature) return null;
+  const signer = signature.signer_member_id;
+  const claim = [signer && `signed by ${signer}`, signature.signed_at && `at ${signature.signed_at}`]
+    .filter(Boolean)
+    .join(' ');
+  if (signature.verified) {
+    return (
+      <span class="signature verified" title={claim || undefined}>
+        ✓ signed{signer && ' by '}
+        {signer && <code>{shortMemberId(signer)}</code>}
+      </span>
+    );
+  }
+  return (
+    <span class="signature unverified" title={claim || undefined}>
+      ✗ not verified: {signature.reason ?? 'no reason given'}
+    </span>
+  );
+}
+
+/** The "Signature" column for `RecordTable`'s `lead` or `tail`. */
+export const SIGNATURE_COLUMN: [string, (edge: Edge) => ComponentChildren] = [
+  'Signature',
+  (edge) => <SignatureCell signature={edge.signature} />,
+];
 
 export function columnsOf(type: GraphQLObjectType): string[] {
   return Object.keys(type.getFields());

@@ -2,8 +2,9 @@
  * What the app knows of a membership's data: its classes, read from the GraphQL schema by
  * introspection (allowed for the owner, spec §7) instead of from the contract, so the forms always
  * match what the pod accepts. Names follow spec §7: every class `X` has `X_connection`; an object
- * class adds `X` and `mutate_X(input: T_input!)`; an array class adds `append_X(input: T_input!)` and
- * `delete_from_X(filter: T_filter!)`.
+ * class adds `X`, `mutate_X(input: T_input!)` and `delete_X`; an array class adds
+ * `append_X(input: T_input!)` and `delete_from_X(filter: T_filter!)`. Signed data (spec §9, our
+ * docs/protocol.md "Signed data"): edges have `signature`, and `append_X` / `mutate_X` take `sign`.
  */
 import {
   buildClientSchema,
@@ -34,7 +35,12 @@ export interface DataClass {
   readonly input: GraphQLInputObjectType | undefined;
   /** `T_filter`, absent when `T` has no scalar field. */
   readonly filter: GraphQLInputObjectType | undefined;
+  /** `delete_X` (object class) or `delete_from_X` (array class) is in the schema. */
   readonly canDelete: boolean;
+  /** `T_edge` has `signature`: lists show a signature column (pods without signed data have none). */
+  readonly signedEdges: boolean;
+  /** The write mutation (`append_X` / `mutate_X`) takes `sign: Boolean`. */
+  readonly canSign: boolean;
 }
 
 export interface MembershipSchema {
@@ -71,11 +77,13 @@ export function dataClasses(schema: GraphQLSchema): DataClass[] {
   for (const [fieldName, field] of Object.entries(query)) {
     if (!fieldName.endsWith(CONNECTION)) continue;
     const name = fieldName.slice(0, -CONNECTION.length);
-    const type = nodeType(field);
-    if (!type) continue;
+    const edge = edgeType(field);
+    const type = edge && nodeType(edge);
+    if (!edge || !type) continue;
     const mutate = mutation[`mutate_${name}`];
     const append = mutation[`append_${name}`];
     const kind = append ? 'array' : 'object';
+    const write = kind === 'array' ? append : mutate;
     const filterArg = field.args.find((arg) => arg.name === 'filter');
     const filter = filterArg ? getNamedType(filterArg.type) : undefined;
     classes.push({
@@ -83,20 +91,26 @@ export function dataClasses(schema: GraphQLSchema): DataClass[] {
       kind,
       description: field.description ?? query[name]?.description ?? '',
       type,
-      input: inputArg(kind === 'array' ? append : mutate),
+      input: inputArg(write),
       filter: filter && isInputObjectType(filter) ? filter : undefined,
-      canDelete: mutation[`delete_from_${name}`] !== undefined,
+      canDelete: mutation[kind === 'array' ? `delete_from_${name}` : `delete_${name}`] !== undefined,
+      signedEdges: edge.getFields()['signature'] !== undefined,
+      canSign: write?.args.some((arg) => arg.name === 'sign') ?? false,
     });
   }
   return classes;
 }
 
-/** `X_connection` -> `T_connection.edges` -> `T_edge.node` -> `T`. */
-function nodeType(field: GraphQLField<unknown, unknown>): GraphQLObjectType | undefined {
+/** `X_connection` -> `T_connection.edges` -> `T_edge`. */
+function edgeType(field: GraphQLField<unknown, unknown>): GraphQLObjectType | undefined {
   const connection = getNamedType(field.type);
   if (!isObjectType(connection)) return undefined;
   const edge = getNamedType(connection.getFields()['edges']?.type);
-  if (!edge || !isObjectType(edge)) return undefined;
+  return edge && isObjectType(edge) ? edge : undefined;
+}
+
+/** `T_edge.node` -> `T`. */
+function nodeType(edge: GraphQLObjectType): GraphQLObjectType | undefined {
   const node = getNamedType(edge.getFields()['node']?.type);
   return node && isObjectType(node) ? node : undefined;
 }

@@ -1,13 +1,14 @@
 /**
  * The data of each class, with forms generated from the contract's types (spec §7): an object class is
- * read with `X` and saved with `mutate_X`; an array class is listed with `X_connection`, added to with
- * `append_X` and pruned with `delete_from_X`.
+ * read with `X`, saved with `mutate_X` and removed with `delete_X`; an array class is listed with
+ * `X_connection` (with each record's data signature, spec §9), added to with `append_X` (signed by the
+ * pod on request) and pruned with `delete_from_X`.
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { graphql, messageOf } from '../api.js';
 import type { Membership } from '../api.js';
 import { InputForm } from '../input-form.js';
-import { RecordTable } from '../records.js';
+import { edgeSelection, RecordTable, SIGNATURE_COLUMN } from '../records.js';
 import type { Edge, GraphRecord } from '../records.js';
 import { Link } from '../router.js';
 import { filterFor, selectionOf, toInputValue } from '../schema.js';
@@ -70,6 +71,8 @@ function ObjectClassView({ serviceId, dataClass }: ClassViewProps) {
   const { name, type, input } = dataClass;
   const [record, setRecord] = useState<GraphRecord | null | undefined>();
   const [error, setError] = useState<string | undefined>();
+  // A new key after a delete gives an empty form rather than the deleted record's text.
+  const [formKey, setFormKey] = useState(0);
 
   useEffect(() => {
     graphql<Record<string, GraphRecord | null>>(serviceId, `{ ${name} { ${selectionOf(type)} } }`).then(
@@ -90,6 +93,13 @@ function ObjectClassView({ serviceId, dataClass }: ClassViewProps) {
     return `Saved ${name}.`;
   };
 
+  const remove = async (): Promise<string> => {
+    const data = await graphql<Record<string, boolean>>(serviceId, `mutation { delete_${name} }`);
+    setRecord(null);
+    setFormKey((k) => k + 1);
+    return data[`delete_${name}`] ? `Deleted ${name}.` : `There was no ${name} record to delete.`;
+  };
+
   return (
     <section aria-labelledby={`class-${name}`}>
       <ClassHeading dataClass={dataClass} />
@@ -102,6 +112,7 @@ function ObjectClassView({ serviceId, dataClass }: ClassViewProps) {
       {record === null && <p>There is no {name} record yet: fill in the form to create it.</p>}
       {record !== undefined && input && (
         <InputForm
+          key={formKey}
           type={input}
           initial={record ? toInputValue(input, record) : {}}
           submitLabel={`Save ${name}`}
@@ -109,13 +120,84 @@ function ObjectClassView({ serviceId, dataClass }: ClassViewProps) {
           onSubmit={save}
         />
       )}
+      {dataClass.canDelete && <DeleteObject name={name} exists={!!record} onDelete={remove} />}
     </section>
   );
 }
 
+interface DeleteObjectProps {
+  readonly name: string;
+  /** Whether there is a record: the button shows only then, the outcome stays after. */
+  readonly exists: boolean;
+  readonly onDelete: () => Promise<string>;
+}
+
+/** `delete_X` behind a confirm step: the record and its signature are gone for good. */
+function DeleteObject({ name, exists, onDelete }: DeleteObjectProps) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | undefined>();
+
+  const confirm = async () => {
+    setBusy(true);
+    setStatus(undefined);
+    try {
+      setStatus({ ok: true, text: await onDelete() });
+      setConfirming(false);
+    } catch (err) {
+      setStatus({ ok: false, text: messageOf(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  // A record saved again after a delete: "Deleted X." no longer describes the page.
+  useEffect(() => {
+    if (exists) setStatus((s) => (s?.ok ? undefined : s));
+  }, [exists]);
+
+  if (!exists && !status) return null;
+  return (
+    <div class="delete-object" aria-busy={busy}>
+      {exists && !confirming && (
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => {
+            setStatus(undefined);
+            setConfirming(true);
+          }}
+        >
+          Delete {name}
+        </button>
+      )}
+      {exists && confirming && (
+        <div role="group" aria-label={`Confirm deleting ${name}`} class="confirm">
+          <p>Delete the {name} record from your pod? This cannot be undone.</p>
+          <div class="actions">
+            <button type="button" class="danger" disabled={busy} onClick={() => void confirm()}>
+              Yes, delete {name}
+            </button>
+            <button type="button" class="secondary" disabled={busy} onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+      {status?.ok && <p role="status">{status.text}</p>}
+      {status && !status.ok && (
+        <p role="alert" class="error">
+          {status.text}
+        </p>
+      )}
+    </div>
+  );
+}
+
 function ArrayClassView({ serviceId, dataClass }: ClassViewProps) {
-  const { name, type, input, filter } = dataClass;
+  const { name, type, input, filter, signedEdges } = dataClass;
   const [edges, setEdges] = useState<Edge[] | undefined>();
+  const [sign, setSign] = useState(false);
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | undefined>();
   const [status, setStatus] = useState<string | undefined>();
@@ -124,7 +206,9 @@ function ArrayClassView({ serviceId, dataClass }: ClassViewProps) {
     try {
       const data = await graphql<Record<string, { total_count: number; edges: Edge[] }>>(
         serviceId,
-        `{ ${name}_connection(first: 100) { total_count edges { origin node { ${selectionOf(type)} } } } }`,
+        `{ ${name}_connection(first: 100) {
+          total_count edges { origin ${edgeSelection(signedEdges)} node { ${selectionOf(type)} } }
+        } }`,
       );
       const connection = data[`${name}_connection`];
       setEdges(connection?.edges ?? []);
@@ -133,7 +217,7 @@ function ArrayClassView({ serviceId, dataClass }: ClassViewProps) {
     } catch (err) {
       setError(messageOf(err));
     }
-  }, [serviceId, name, type]);
+  }, [serviceId, name, type, signedEdges]);
 
   useEffect(() => {
     void reload();
@@ -141,15 +225,17 @@ function ArrayClassView({ serviceId, dataClass }: ClassViewProps) {
 
   const append = async (value: Record<string, unknown>): Promise<string> => {
     if (!input) throw new Error('this class cannot be added to');
+    // `sign` is sent only when asked for, so pods without signed data keep working.
+    const signed = sign && dataClass.canSign;
     await graphql(
       serviceId,
-      `mutation ($input: ${input.name}!) { append_${name}(input: $input) { __typename } }`,
-      {
-        input: value,
-      },
+      signed
+        ? `mutation ($input: ${input.name}!) { append_${name}(input: $input, sign: true) { __typename } }`
+        : `mutation ($input: ${input.name}!) { append_${name}(input: $input) { __typename } }`,
+      { input: value },
     );
     await reload();
-    return `Added to ${name}.`;
+    return signed ? `Added to ${name}, signed.` : `Added to ${name}.`;
   };
 
   const remove = async (node: GraphRecord) => {
@@ -185,6 +271,7 @@ function ArrayClassView({ serviceId, dataClass }: ClassViewProps) {
           caption={`${total} record(s) of ${name}${total > edges.length ? `, the first ${edges.length} shown` : ''}`}
           type={type}
           edges={edges}
+          lead={signedEdges ? [SIGNATURE_COLUMN] : []}
           tail={
             canDelete
               ? [
@@ -209,7 +296,25 @@ function ArrayClassView({ serviceId, dataClass }: ClassViewProps) {
       {input && (
         <>
           <h3>Add a record</h3>
-          <InputForm type={input} submitLabel={`Add to ${name}`} idPrefix={`${name}-new`} onSubmit={append} />
+          <InputForm type={input} submitLabel={`Add to ${name}`} idPrefix={`${name}-new`} onSubmit={append}>
+            {dataClass.canSign && (
+              <div class="field checkbox">
+                <label>
+                  <input
+                    type="checkbox"
+                    checked={sign}
+                    aria-describedby={`${name}-new-sign-hint`}
+                    onChange={(e) => setSign(e.currentTarget.checked)}
+                  />{' '}
+                  Sign with my membership
+                </label>
+                <small id={`${name}-new-sign-hint`} class="hint">
+                  Your pod signs the record with your membership's data key, so readers can check that it is
+                  yours and unchanged.
+                </small>
+              </div>
+            )}
+          </InputForm>
         </>
       )}
     </section>

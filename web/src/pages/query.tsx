@@ -1,13 +1,14 @@
 /**
  * A network query (spec §8): `X_connection` with `depth` and `relations`. The pod answers from its
  * own data and forwards the query to the linked pods; every edge says which member's pod it came from
- * (`origin`), and pods that failed are listed with their error.
+ * (`origin`) and whether its data signature verified (spec §9: this pod checks remote records itself),
+ * and pods that failed are listed with their error.
  */
 import { getNamedType, isObjectType } from 'graphql';
 import { useState } from 'preact/hooks';
 import { graphqlRaw, messageOf } from '../api.js';
 import type { Membership } from '../api.js';
-import { RecordTable } from '../records.js';
+import { edgeSelection, RecordTable, SIGNATURE_COLUMN } from '../records.js';
 import type { Edge } from '../records.js';
 import { selectionOf } from '../schema.js';
 import type { MembershipSchema } from '../schema.js';
@@ -57,7 +58,7 @@ export function QueryPage({ membership, schema }: QueryPageProps) {
         `query ($depth: Int, $relations: [String!]) {
           ${field}(depth: $depth, relations: $relations, first: 100) {
             total_count
-            edges { origin node { ${selectionOf(dataClass.type)} } }
+            edges { origin ${edgeSelection(dataClass.signedEdges)} node { ${selectionOf(dataClass.type)} } }
             ${hasRemoteErrors ? 'remote_errors { origin message }' : ''}
           }
         }`,
@@ -175,8 +176,7 @@ export function QueryPage({ membership, schema }: QueryPageProps) {
                       <span>anonymous</span>
                     ),
                 ],
-                // spec §9: signed data is not served yet; the column is where its status will show.
-                ['Signature', () => <span class="muted">n/a</span>],
+                ...(resultClass.signedEdges ? [SIGNATURE_COLUMN] : []),
               ]}
             />
           )}
