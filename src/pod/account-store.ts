@@ -4,10 +4,11 @@
  * owner's password hash (spec §10), and the memberships it has joined. SQLite in WAL mode so that
  * `byoda pod status` can read it while the pod runs; numbered migrations keyed on `user_version`.
  */
-import { chmodSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ByodaError } from '../errors/index.js';
+import { openMigratedDatabase } from '../storage/index.js';
 
 export interface AccountRecord {
   readonly accountId: string;
@@ -76,12 +77,13 @@ export class AccountStore {
   /** Opens (creating and migrating if needed) the account database. */
   static open(path: string): AccountStore {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const db = new Database(path);
-    // It holds the password hash: owner-only, like the keys (SQLite gives its WAL files the same mode).
-    chmodSync(path, 0o600);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-    migrate(db);
+    const db = openMigratedDatabase(path, {
+      what: 'account.db',
+      migrations: MIGRATIONS.map((migration) => migration.sql),
+      // It holds the password hash: owner-only, like the keys.
+      mode: 0o600,
+      code: 'BYODA_ERR_CONFIG',
+    });
     return new AccountStore(db);
   }
 
@@ -133,20 +135,6 @@ export class AccountStore {
 
   close(): void {
     this.#db.close();
-  }
-}
-
-function migrate(db: Database.Database): void {
-  const applied = db.pragma('user_version', { simple: true }) as number;
-  if (applied > MIGRATIONS.length) {
-    throw new ByodaError('BYODA_ERR_CONFIG', 'account.db was written by a newer version of byoda');
-  }
-  for (const [index, migration] of MIGRATIONS.entries()) {
-    if (index < applied) continue;
-    db.transaction(() => {
-      db.exec(migration.sql);
-      db.pragma(`user_version = ${index + 1}`);
-    })();
   }
 }
 
