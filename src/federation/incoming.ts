@@ -305,6 +305,8 @@ function withoutData(store: DataStore): DataStore {
     delete: refuse,
     deleteExpired: async () => 0,
     nextExpiry: async () => null,
+    getState: async () => undefined,
+    setState: refuse,
     // Nothing changes through this view, so nobody is ever told of a change.
     onChange: () => () => undefined,
     get closed() {

@@ -141,10 +141,12 @@ interface Follow {
   work: Promise<void>;
   /**
    * Where this follow is in the followed class: the cursor of the last item seen (null: the class was
-   * empty), so that after a lost connection what came later can be fetched. Undefined until the first
-   * connection has walked the class to its end; in memory only, so a pod restart starts afresh.
+   * empty), so that after a lost connection, or a restart of this pod, what came later can be
+   * fetched. Undefined until a first connection has walked the class to its end.
    */
   lastCursor: string | null | undefined;
+  /** Where `lastCursor` is kept in the membership's store (`DataStore.setState`). */
+  readonly stateKey: string;
   /** Cursors of the latest items copied, to skip one that both an event and a catch-up page bring. */
   readonly recent: Set<string>;
 }
@@ -302,6 +304,11 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
       const connection = readCatchUpPage(result, connectionField(cls));
       if (!connection) {
         logger?.warn({ ...fields(follow), reason: errorText(result) }, 'feed catch-up failed');
+        // A cursor the pod no longer knows (its namespace was made anew): start over from its end.
+        if (!baseline && hasErrorCode(result, 'BYODA_ERR_CURSOR') && follow.generation === generation) {
+          await remember(follow, undefined);
+          await catchUp(follow, generation, client);
+        }
         return;
       }
       for (const edge of connection.edges) {
@@ -310,7 +317,7 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
       }
       if (connection.endCursor !== null) after = connection.endCursor;
       if (!connection.hasNextPage) {
-        if (follow.generation === generation) follow.lastCursor = after;
+        if (follow.generation === generation) await remember(follow, after);
         if (copied > 0) logger?.info({ ...fields(follow), copied }, 'feed caught up');
         return;
       }
@@ -318,7 +325,21 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
     logger?.warn({ ...fields(follow), pages: MAX_CATCH_UP_PAGES }, 'feed catch-up stopped: too many items');
     // Where the walk stopped is still a place later items come after; a first walk that did not
     // reach the end leaves the follow without one (no catch-up rather than copying old items).
-    if (!baseline && follow.generation === generation) follow.lastCursor = after;
+    if (!baseline && follow.generation === generation) await remember(follow, after);
+  }
+
+  /**
+   * Sets where the follow stands in the followed class, and keeps it in the membership's store so a
+   * restart of this pod catches up from there (undefined: forget it, the next connection starts anew).
+   */
+  async function remember(follow: Follow, cursor: string | null | undefined): Promise<void> {
+    follow.lastCursor = cursor;
+    const value = cursor === undefined ? undefined : JSON.stringify({ cursor });
+    try {
+      await options.store.setState(follow.stateKey, value);
+    } catch (err) {
+      logger?.warn({ ...fields(follow), reason: describe(err) }, 'feed position not saved');
+    }
   }
 
   /** The connection of `generation` is over: count it, and try again after the backoff. */
@@ -385,7 +406,7 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
         const oldest = follow.recent.values().next();
         if (!oldest.done) follow.recent.delete(oldest.value);
       }
-      if (follow.lastCursor !== undefined) follow.lastCursor = cursor;
+      if (follow.lastCursor !== undefined) await remember(follow, cursor);
     }
     const results = await copyFeedItem(options.store, options.contract(), follow.relation, node, {
       memberId: follow.memberId,
@@ -431,6 +452,21 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
 
   // ---- reconciling ------------------------------------------------------------------------------------
 
+  /** The position a follow kept in the store before this pod (re)started; undefined if none. */
+  async function savedPosition(follow: Follow): Promise<string | null | undefined> {
+    try {
+      const saved = await options.store.getState(follow.stateKey);
+      if (saved === undefined) return undefined;
+      const parsed: unknown = JSON.parse(saved);
+      if (!isRecord(parsed)) return undefined;
+      const cursor = parsed['cursor'];
+      return typeof cursor === 'string' || cursor === null ? cursor : undefined;
+    } catch (err) {
+      logger?.warn({ ...fields(follow), reason: describe(err) }, 'feed position not read');
+      return undefined;
+    }
+  }
+
   async function reconcileOnce(): Promise<void> {
     const contract = options.contract();
     let links: readonly LinkTarget[];
@@ -446,6 +482,8 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
       if (wanted.has(key)) continue;
       follows.delete(key);
       stop(follow);
+      // Following again later starts from then: what was posted in between is not this follow's.
+      follow.work = follow.work.then(() => remember(follow, undefined));
       logger?.info(fields(follow), 'feed unfollowed');
     }
     for (const [key, want] of wanted) {
@@ -467,10 +505,13 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
         attempts: 0,
         connectedAt: undefined,
         work: Promise.resolve(),
+        stateKey: feedStateKey(want.memberId, want.relation),
         lastCursor: undefined,
         recent: new Set(),
       };
       follows.set(key, follow);
+      follow.lastCursor = await savedPosition(follow);
+      if (closed || follows.get(key) !== follow) continue;
       start(follow);
     }
   }
@@ -670,4 +711,16 @@ function readCatchUpPage(
 function errorText(result: FormattedExecutionResult<Record<string, unknown>, unknown>): string {
   const messages = (result.errors ?? []).map((e) => e.message);
   return messages.length > 0 ? messages.join('; ') : 'the answer is not a page of the class';
+}
+
+/** The store key of a follow's position: per followed member, followed class and destination. */
+function feedStateKey(memberId: string, relation: ListenRelation): string {
+  return `feed:${memberId}:${relation.className}:${relation.destinationClass}`;
+}
+
+function hasErrorCode(
+  result: FormattedExecutionResult<Record<string, unknown>, unknown>,
+  code: string,
+): boolean {
+  return (result.errors ?? []).some((error) => error.extensions?.['code'] === code);
 }

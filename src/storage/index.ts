@@ -44,6 +44,8 @@ export {
   MAX_PAGE_SIZE,
   MAX_PATTERN_LENGTH,
   MAX_SIGNATURE_LENGTH,
+  MAX_STATE_KEY_LENGTH,
+  MAX_STATE_VALUE_LENGTH,
 } from './limits.js';
 export { openSqliteStore, readSqliteStoreInfo } from './sqlite/sqlite-store.js';
 export { openMigratedDatabase, type MigratedDatabaseOptions } from './sqlite/database.js';

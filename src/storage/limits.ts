@@ -25,3 +25,8 @@ export const MAX_FILTER_LIST_LENGTH = 1000;
  * record needs while bounding what a remote pod can make us keep.
  */
 export const MAX_SIGNATURE_LENGTH = 8192;
+
+/** Longest key of a membership's state value (`DataStore.getState`). */
+export const MAX_STATE_KEY_LENGTH = 256;
+/** Longest state value: a few cursors' worth, not a second data store. */
+export const MAX_STATE_VALUE_LENGTH = 4096;

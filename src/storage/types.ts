@@ -172,6 +172,16 @@ export interface DataStore {
   onChange(listener: StoreChangeListener): () => void;
 
   /**
+   * A small value the membership keeps beside its data, outside any class (e.g. where a feed stands
+   * in a followed pod's class, so that a restart does not lose it). Callers namespace their keys
+   * (`feed:...`). Keys are 1..MAX_STATE_KEY_LENGTH characters, values at most MAX_STATE_VALUE_LENGTH;
+   * otherwise BYODA_ERR_VALUE.
+   */
+  getState(key: string): Promise<string | undefined>;
+  /** Sets (or, with undefined, removes) a state value; in its own transaction. */
+  setState(key: string, value: string | undefined): Promise<void>;
+
+  /**
    * Move the namespace to a newer, compatible contract version (spec §5: add only). Incompatible
    * versions are refused with BYODA_ERR_CONTRACT_INCOMPATIBLE before anything is written.
    */

@@ -18,7 +18,13 @@ import {
   type SqlCondition,
   type SqlParam,
 } from '../filter.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SIGNATURE_LENGTH } from '../limits.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  MAX_SIGNATURE_LENGTH,
+  MAX_STATE_KEY_LENGTH,
+  MAX_STATE_VALUE_LENGTH,
+} from '../limits.js';
 import { assertMayPersist, cacheSecondsOf, remoteExpiry } from '../persist.js';
 import { canonicalDateTime, canonicalUuid } from '../scalars.js';
 import type {
@@ -319,6 +325,35 @@ class SqliteStore implements DataStore {
     });
   }
 
+  async getState(key: string): Promise<string | undefined> {
+    return this.#run(() => {
+      const row = this.#stmt(`SELECT value FROM ${quoteIdentifier(META_TABLE)} WHERE key = ?`).get(
+        stateKey(key),
+      ) as { value: string } | undefined;
+      return row?.value;
+    });
+  }
+
+  async setState(key: string, value: string | undefined): Promise<void> {
+    this.#run(() => {
+      const stored = stateKey(key);
+      if (value === undefined) {
+        this.#stmt(`DELETE FROM ${quoteIdentifier(META_TABLE)} WHERE key = ?`).run(stored);
+        return;
+      }
+      if (typeof value !== 'string' || value.length > MAX_STATE_VALUE_LENGTH) {
+        throw new ByodaError(
+          'BYODA_ERR_VALUE',
+          `state value of '${key}' must be a string of at most ${MAX_STATE_VALUE_LENGTH} characters`,
+        );
+      }
+      this.#stmt(`INSERT OR REPLACE INTO ${quoteIdentifier(META_TABLE)} (key, value) VALUES (?, ?)`).run(
+        stored,
+        value,
+      );
+    });
+  }
+
   onChange(listener: StoreChangeListener): () => void {
     // A wrapper per subscription, so that subscribing one function twice gives two independent ones.
     const entry: StoreChangeListener = (change) => listener(change);
@@ -581,4 +616,15 @@ export async function readSqliteStoreInfo(location: string): Promise<StoreInfo |
   } finally {
     db?.close();
   }
+}
+
+/**
+ * The meta-table key of a caller's state value: prefixed, so that no caller's key can overwrite what
+ * the store keeps there itself (`service_id`, `contract_version`, `storage_format`, ...).
+ */
+function stateKey(key: string): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_STATE_KEY_LENGTH) {
+    throw new ByodaError('BYODA_ERR_VALUE', `state key must be 1 to ${MAX_STATE_KEY_LENGTH} characters`);
+  }
+  return `state:${key}`;
 }

@@ -135,6 +135,7 @@ describe('the feed listener (listen_relations) over graphql-ws with mutual TLS',
   let forged: TestMember;
   let forgedPod: FollowedPod;
   let listener: FeedListener;
+  let resolver: ReturnType<typeof tableResolver>;
   const logs: LogLine[] = [];
   const copiedEvents: string[] = [];
 
@@ -186,7 +187,7 @@ describe('the feed listener (listen_relations) over graphql-ws with mutual TLS',
       contract,
       await openStore(),
     );
-    const resolver = tableResolver();
+    resolver = tableResolver();
     resolver.add(pam.fqdn, pamPod.port);
     resolver.add(impostor.fqdn, fakePod.port);
     resolver.add(forged.fqdn, forgedPod.port);
@@ -308,6 +309,46 @@ describe('the feed listener (listen_relations) over graphql-ws with mutual TLS',
     const next = await pamPod.publish('after the catch-up');
     await waitUntil('the next item', () => copied('feed_assets', next));
     for (const id of missed) assert.equal(await copied('feed_assets', id), true, 'copied once, not twice');
+  });
+
+  it('catches up after this pod restarts: where a follow stands is kept in the store', async () => {
+    // Another follower pod (its own store) that follows Pam, stops, and starts again.
+    const store = await openStore();
+    const follower = (): FeedListener =>
+      createFeedListener({
+        tlsCredential: fay.tls,
+        rootCaPem: network.rootCaPem,
+        resolver,
+        store,
+        contract: () => contract,
+        links: async () => [{ memberId: pam.memberId, relation: 'follow' }],
+        retryInitialMs: 50,
+        retryMaxMs: 200,
+      });
+    const has = async (id: string): Promise<number> =>
+      store.count('incoming_assets', { asset_id: { eq: id } });
+    const before = await pamPod.publish('before the first start');
+    let first: FeedListener | undefined = follower();
+    try {
+      const position = `feed:${pam.memberId}:public_assets:incoming_assets`;
+      await waitUntil('the position to be kept', async () => (await store.getState(position)) !== undefined);
+      const seen = await pamPod.publish('while running');
+      await waitUntil('the item while running', async () => (await has(seen)) === 1);
+      await first.close();
+      first = undefined;
+      const missed = await pamPod.publish('while stopped');
+      const second = follower();
+      try {
+        await waitUntil('the item posted while stopped', async () => (await has(missed)) === 1);
+        assert.equal(await has(seen), 1, 'not copied again');
+        assert.equal(await has(before), 0, 'what was there before the first follow is not copied');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await first?.close();
+      await store.close();
+    }
   });
 
   it('refuses a pod that presents another member’s certificate, and keeps retrying with backoff', async () => {
