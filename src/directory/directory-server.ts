@@ -15,8 +15,15 @@ import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { DnsServer, SqliteZoneStore, Zone } from '../dns/index.js';
 import { ByodaError } from '../errors/index.js';
-import { createHttpsServer, httpsUrl, listeningPort, silentLogger, toByodaError } from '../http/index.js';
-import type { HttpsApp } from '../http/index.js';
+import {
+  createHttpsServer,
+  httpsUrl,
+  listeningPort,
+  rateLimitFromEnv,
+  silentLogger,
+  toByodaError,
+} from '../http/index.js';
+import type { HttpsApp, RateLimitSetting } from '../http/index.js';
 import { credentialTlsOptions, networkPkiExists, openNetworkPki } from '../pki/index.js';
 import type { NetworkPki } from '../pki/index.js';
 import type { DirectoryContext } from './context.js';
@@ -50,6 +57,11 @@ export interface DirectoryStartOptions {
   readonly dnsPort?: number;
   /** Request and DNS logs; silent when absent. */
   readonly logger?: Logger;
+  /**
+   * Requests per window per client (src/http rate-limit.ts), `false` for none. Default: the
+   * environment's `BYODA_RATE_LIMIT_PER_MINUTE` (0: none), else src/http's DEFAULT_RATE_LIMIT.
+   */
+  readonly rateLimit?: RateLimitSetting;
 }
 
 export interface DirectoryAddress {
@@ -111,13 +123,14 @@ async function launch(options: DirectoryStartOptions): Promise<Running> {
   const dnsHost = options.dnsHost ?? host;
   checkHost(host, 'host');
   checkHost(dnsHost, 'DNS host');
+  const rateLimit = options.rateLimit ?? rateLimitFromEnv(process.env);
   const pki = await openPki(paths, options.passphrase);
   const store = DirectoryStore.open(paths.database);
   const zone = openZone(pki.network, paths, host, store);
   const dns = new DnsServer({ zone, logger: logger.child({ component: 'dns' }) });
   try {
     const { port: dnsPort } = await dns.start({ host: dnsHost, port: options.dnsPort ?? 0 });
-    const app = buildApp({ pki, store, zone, logger });
+    const app = buildApp({ pki, store, zone, logger }, rateLimit);
     const port = await listen(app, host, options.port ?? 0);
     const address: DirectoryAddress = {
       url: httpsUrl(host, port),
@@ -168,7 +181,10 @@ function openZone(network: string, paths: DirectoryPaths, host: string, store: D
   }
 }
 
-function buildApp(parts: Omit<DirectoryContext, 'network' | 'requesterOf'> & { logger: Logger }): HttpsApp {
+function buildApp(
+  parts: Omit<DirectoryContext, 'network' | 'requesterOf'> & { logger: Logger },
+  rateLimit: RateLimitSetting | undefined,
+): HttpsApp {
   const { pki, logger } = parts;
   const resolver = createRequesterResolver(pki.rootCaPem);
   const app = createHttpsServer({
@@ -177,6 +193,9 @@ function buildApp(parts: Omit<DirectoryContext, 'network' | 'requesterOf'> & { l
     // Our own line per request (below) replaces fastify's two; fastify still reports failures.
     logger: quieter(logger),
     bodyLimit: DIRECTORY_BODY_LIMIT,
+    // Pods and services are counted each by its certificate, anonymous clients by address.
+    ...(rateLimit !== undefined ? { rateLimit } : {}),
+    clientIdentityOf: resolver.requesterOf,
   });
   app.setValidatorCompiler(strictValidatorCompiler());
   // Every body is JSON; a text body is a client mistake better named (415) than mis-parsed.

@@ -7,3 +7,12 @@ export type { ClientIdentityOptions, ClientIdentityVerifier } from './client-ide
 export { httpsUrl, listeningPort, publishableAddress } from './listen.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { LoggerOptions } from './logger.js';
+export {
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_RATE_LIMIT_WINDOW_MS,
+  RATE_LIMIT_ENV,
+  checkRateLimit,
+  rateLimitFromEnv,
+  rateLimitKey,
+} from './rate-limit.js';
+export type { ClientIdentityOf, RateLimitOptions, RateLimitSetting } from './rate-limit.js';

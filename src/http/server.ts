@@ -4,10 +4,18 @@
  * spec §4 (`{error: {code, message}}`) with a fitting status. No stack trace or internal path ever
  * leaves a server; unexpected errors are logged with their stack and answered with a generic 500.
  */
+import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ByodaError, isByodaError } from '../errors/index.js';
+import {
+  checkRateLimit,
+  DEFAULT_RATE_LIMIT,
+  rateLimitedError,
+  rateLimitPluginOptions,
+} from './rate-limit.js';
+import type { ClientIdentityOf, RateLimitSetting } from './rate-limit.js';
 
 export interface TlsOptions {
   /** PEM private key (may be encrypted; then give `passphrase`). */
@@ -29,6 +37,10 @@ export interface HttpServerOptions {
   readonly logger: Logger;
   /** Largest accepted request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
+  /** Requests per window per client (rate-limit.ts; default DEFAULT_RATE_LIMIT); `false`: none. */
+  readonly rateLimit?: RateLimitSetting;
+  /** How the server knows a client by its certificate, for the rate limit's key; else by address. */
+  readonly clientIdentityOf?: ClientIdentityOf;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -56,6 +68,23 @@ export function createHttpsServer(options: HttpServerOptions) {
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setErrorHandler(handleError);
+  const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  if (rateLimit !== false) {
+    // One root hook rather than the plugin's per-route hooks: those are added only to routes declared
+    // after the plugin has loaded, while this one covers every route, the 404 handler and WebSocket
+    // upgrades, whenever they were declared. The plugin's decorator exists once it has loaded, so the
+    // check is made at the first request.
+    const limit = checkRateLimit(rateLimit);
+    void app.register(fastifyRateLimit, rateLimitPluginOptions(limit, options.clientIdentityOf));
+    let check: ReturnType<typeof app.createRateLimit> | undefined;
+    app.addHook('onRequest', async (request, reply) => {
+      check ??= app.createRateLimit();
+      const outcome = await check(request);
+      if (outcome.isAllowed || !outcome.isExceeded) return;
+      void reply.header('retry-after', String(outcome.ttlInSeconds));
+      throw rateLimitedError(limit, outcome.ttlInSeconds);
+    });
+  }
   app.setNotFoundHandler((request, reply) => {
     void reply
       .code(404)

@@ -1,21 +1,24 @@
 /**
  * The pod's two HTTPS apps (spec §4), each the shared server base (src/http: TLS, JSON errors, body
- * limit) with its own routes:
+ * limit, rate limit) with its own routes:
  *
  * - web port: server TLS with the account cert `<account_id>.accounts.<net>`; the owner's API and the
- *   GraphQL endpoints, with the owner's JWT;
+ *   GraphQL endpoints, with the owner's JWT; CORS for the origins the contracts list (cors.ts);
  * - member port: mutual TLS for other pods and the service. Client certificates are requested (with the
  *   network root as the CA hint) but checked by the application, so anonymous clients get through to
  *   the firewall. Each membership's TLS cert is served to clients that ask for its FQDN (SNI); without
  *   SNI, or for another name, the first membership's cert (the account cert before any join).
  */
+import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
-import type { Server as TlsServer } from 'node:tls';
+import type { FastifyRequest } from 'fastify';
+import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import { createClientIdentityVerifier, createHttpsServer, DEFAULT_BODY_LIMIT } from '../http/index.js';
-import type { HttpsApp } from '../http/index.js';
+import type { HttpsApp, RateLimitSetting } from '../http/index.js';
 import { credentialTlsOptions } from '../pki/index.js';
 import type { Credential } from '../pki/index.js';
 import type { PodContext } from './context.js';
+import { corsOptionsOf } from './cors.js';
 import { dataCertRoute } from './data-cert-route.js';
 import { graphqlRoutes } from './graphql-route.js';
 import type { Membership } from './membership.js';
@@ -28,13 +31,20 @@ import { webAppRoutes } from './web-app.js';
 /** GraphQL requests and JSON bodies are small; 1 MiB bounds what one client can make a pod parse. */
 export const POD_BODY_LIMIT = DEFAULT_BODY_LIMIT;
 
-export function buildWebApp(pod: PodContext): HttpsApp {
+/** `rateLimit`: the pod's limit (server.ts: start option, else environment); absent: the default. */
+export function buildWebApp(pod: PodContext, rateLimit?: RateLimitSetting): HttpsApp {
   const app = createHttpsServer({
     tls: credentialTlsOptions(pod.accountTls),
     logger: quietFastifyLogger(pod.logger),
     bodyLimit: POD_BODY_LIMIT,
+    // Web clients present no certificate: they are counted by address.
+    ...(rateLimit !== undefined ? { rateLimit } : {}),
   });
   addRequestLog(app, pod.logger, 'web');
+  // Other origins calling the data and owner APIs, as the memberships' contracts allow (cors.ts).
+  void app.register(cors, {
+    delegator: (request: FastifyRequest) => Promise.resolve(corsOptionsOf(pod, request)),
+  });
   void app.register(websocket, { options: { maxPayload: POD_BODY_LIMIT } });
   void app.register(async (routes) => {
     webRoutes(routes, pod);
@@ -51,16 +61,20 @@ export function buildWebApp(pod: PodContext): HttpsApp {
   return app;
 }
 
-export function buildMemberApp(pod: PodContext): HttpsApp {
+/** Never CORS: browsers have no member certificate, so no web page calls this port. */
+export function buildMemberApp(pod: PodContext, rateLimit?: RateLimitSetting): HttpsApp {
   const first = pod.memberships.list()[0];
+  const clients = createClientIdentityVerifier(pod.rootCaPem);
   const app = createHttpsServer({
     tls: { ...credentialTlsOptions(first?.tls ?? pod.accountTls), ca: pod.rootCaPem, requestCert: true },
     logger: quietFastifyLogger(pod.logger),
     bodyLimit: POD_BODY_LIMIT,
+    // Other pods and the service are counted each by its certificate.
+    ...(rateLimit !== undefined ? { rateLimit } : {}),
+    clientIdentityOf: (request) => clients.identityOf(request.raw.socket as TLSSocket),
   });
   addRequestLog(app, pod.logger, 'member');
   const server = app.server as unknown as TlsServer;
-  const clients = createClientIdentityVerifier(pod.rootCaPem);
   clients.watch(server);
   for (const membership of pod.memberships.list()) serveMemberCert(server, membership);
   pod.memberships.onAdd((membership) => {

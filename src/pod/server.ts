@@ -15,8 +15,14 @@
 import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ByodaError } from '../errors/index.js';
-import { httpsUrl, listeningPort, publishableAddress, silentLogger } from '../http/index.js';
-import type { HttpsApp } from '../http/index.js';
+import {
+  httpsUrl,
+  listeningPort,
+  publishableAddress,
+  rateLimitFromEnv,
+  silentLogger,
+} from '../http/index.js';
+import type { HttpsApp, RateLimitSetting } from '../http/index.js';
 import { DirectoryClient } from '../network/index.js';
 import { buildMemberApp, buildWebApp } from './apps.js';
 import { closePodContext, openPodContext } from './context.js';
@@ -53,6 +59,11 @@ export interface PodStartOptions {
    * `BYODA_FEDERATION_HOP_TIMEOUT_MS` / `BYODA_FEDERATION_DEADLINE_MS`, else src/federation's.
    */
   readonly federation?: FederationTimings;
+  /**
+   * Requests per window per client on each port (src/http rate-limit.ts), `false` for none. Default:
+   * the environment's `BYODA_RATE_LIMIT_PER_MINUTE` (0: none), else src/http's DEFAULT_RATE_LIMIT.
+   */
+  readonly rateLimit?: RateLimitSetting;
 }
 
 export interface PodAddress {
@@ -132,8 +143,9 @@ export class PodServer {
 
   async #listen(context: PodContext, options: PodStartOptions): Promise<PodAddress> {
     const host = options.host ?? '127.0.0.1';
-    const web = buildWebApp(context);
-    const member = buildMemberApp(context);
+    const rateLimit = options.rateLimit ?? rateLimitFromEnv(process.env);
+    const web = buildWebApp(context, rateLimit);
+    const member = buildMemberApp(context, rateLimit);
     this.#apps = [web, member];
     await web.listen({ host, port: options.webPort ?? 0 });
     await member.listen({ host, port: options.memberPort ?? 0 });

@@ -1,9 +1,10 @@
 /**
- * The service's HTTPS app: the shared server base (src/http: TLS, JSON errors, body limit) with the
+ * The service's HTTPS app: the shared server base (src/http: TLS, JSON errors, body and rate limits) with the
  * service TLS cert, client certificates requested but checked per route, and the service's routes.
  */
+import type { TLSSocket } from 'node:tls';
 import { createHttpsServer } from '../http/index.js';
-import type { HttpsApp } from '../http/index.js';
+import type { HttpsApp, RateLimitSetting } from '../http/index.js';
 import { credentialTlsOptions } from '../pki/index.js';
 import type { ServiceContext } from './context.js';
 import { addRequestLog, quietFastifyLogger } from './request-log.js';
@@ -16,11 +17,15 @@ import { useStrictValidation } from './routes/validation.js';
 /** Bodies are a CSR and two small fields; 64 KiB leaves room and bounds what a client can send. */
 export const SERVICE_BODY_LIMIT = 64 * 1024;
 
-export function buildServiceApp(context: ServiceContext): HttpsApp {
+/** `rateLimit`: the service's limit (server.ts: start option, else environment); absent: the default. */
+export function buildServiceApp(context: ServiceContext, rateLimit?: RateLimitSetting): HttpsApp {
   const app = createHttpsServer({
     tls: { ...credentialTlsOptions(context.pki.tls), ca: context.pki.rootCaPem, requestCert: true },
     logger: quietFastifyLogger(context.logger),
     bodyLimit: SERVICE_BODY_LIMIT,
+    // Pods are counted each by its member certificate, anonymous clients by address.
+    ...(rateLimit !== undefined ? { rateLimit } : {}),
+    clientIdentityOf: (request) => context.clients.identityOf(request.raw.socket as TLSSocket),
   });
   context.clients.watch(app.server);
   addRequestLog(app, context.logger);

@@ -17,8 +17,14 @@
  */
 import type { Logger } from 'pino';
 import { ByodaError } from '../errors/index.js';
-import { httpsUrl, listeningPort, publishableAddress, silentLogger } from '../http/index.js';
-import type { HttpsApp } from '../http/index.js';
+import {
+  httpsUrl,
+  listeningPort,
+  publishableAddress,
+  rateLimitFromEnv,
+  silentLogger,
+} from '../http/index.js';
+import type { HttpsApp, RateLimitSetting } from '../http/index.js';
 import { buildServiceApp } from './app.js';
 import { closeServiceContext, openServiceContext } from './context.js';
 import type { ServiceContext } from './context.js';
@@ -52,6 +58,11 @@ export interface ServiceStartOptions {
    * up for then). Default: the environment's `BYODA_SEARCH_REFRESH_MS`, else 5 minutes.
    */
   readonly searchRefreshMs?: number;
+  /**
+   * Requests per window per client (src/http rate-limit.ts), `false` for none. Default: the
+   * environment's `BYODA_RATE_LIMIT_PER_MINUTE` (0: none), else src/http's DEFAULT_RATE_LIMIT.
+   */
+  readonly rateLimit?: RateLimitSetting;
   readonly logger?: Logger;
 }
 
@@ -110,7 +121,7 @@ export class ServiceServer {
     const latest = await context.contracts.latest();
     if (!latest)
       throw new ByodaError('BYODA_ERR_CONFIG', 'no contract has been published (run `byoda service init`)');
-    const app = buildServiceApp(context);
+    const app = buildServiceApp(context, options.rateLimit ?? rateLimitFromEnv(process.env));
     this.#app = app;
     const host = options.host ?? '127.0.0.1';
     await app.listen({ host, port: options.port ?? 0 });
