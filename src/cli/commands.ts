@@ -11,6 +11,7 @@ import { registerLoginCommand } from './login.js';
 import { registerNetworkCommands } from './network.js';
 import { registerPodCommands } from './pod.js';
 import { registerQueryCommand } from './query.js';
+import { registerSearchCommand } from './search.js';
 import { registerServiceCommands } from './service.js';
 import { registerUpCommand } from './up.js';
 
@@ -24,5 +25,6 @@ export function registerCommands(program: Command): void {
   registerLoginCommand(program);
   registerQueryCommand(program);
   registerLinkCommands(program);
+  registerSearchCommand(program);
   registerDemoCommand(program);
 }

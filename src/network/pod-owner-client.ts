@@ -1,7 +1,8 @@
 /**
  * What a pod's owner does through the web port (spec §4, §7, §10): log in with the password, read the
- * account's memberships, and send GraphQL to a membership's endpoint with the owner token. `byoda
- * login|query|link`, `byoda pod join`, `byoda up` and `byoda demo` use it.
+ * account's memberships, send GraphQL to a membership's endpoint with the owner token, and search the
+ * service through the pod. `byoda login|query|link|search`, `byoda pod join`, `byoda up` and `byoda
+ * demo` use it.
  *
  * GraphQL answers are returned as they came (data and errors): what counts as a failure is the
  * caller's choice. Errors before GraphQL (a wrong token, an unknown membership) are the pod's JSON
@@ -23,6 +24,8 @@ export const OWNER_API_PATHS = {
   account: '/api/v1/pod/account',
   join: (serviceId: number): string => `/api/v1/pod/member/service-${serviceId}`,
   data: (serviceId: number): string => `/api/v1/data/service-${serviceId}`,
+  search: (serviceId: number, className: string): string =>
+    `/api/v1/pod/search/service-${serviceId}/${encodeURIComponent(className)}`,
 } as const;
 
 /** Where a pod's web port is and how its certificate is checked. */
@@ -115,6 +118,20 @@ export class OwnerApi {
       throw unexpected('a membership');
     }
     return { serviceId, memberId, fqdn, contractVersion: version };
+  }
+
+  /**
+   * The member ids the service finds for `className.field` = `value` (docs/protocol.md "Search"),
+   * asked through the pod, which presents the membership's member TLS cert to the service.
+   */
+  async search(serviceId: number, className: string, field: string, value: string): Promise<string[]> {
+    const path = `${OWNER_API_PATHS.search(serviceId, className)}?${new URLSearchParams({ [field]: value })}`;
+    const reply = await this.#call('GET', path);
+    const results = isRecord(reply) ? reply['results'] : undefined;
+    if (!Array.isArray(results)) throw unexpected('search results');
+    return results.flatMap((result) =>
+      isRecord(result) && typeof result['member_id'] === 'string' ? [result['member_id']] : [],
+    );
   }
 
   /** One GraphQL operation on the membership of `serviceId`. */

@@ -1,6 +1,6 @@
 /**
- * The owner's API on the web port (spec §4, §10): log in for a JWT, read the account, join a service
- * and upgrade a membership. Everything but the login needs the owner's token; none of it exists on the
+ * The owner's API on the web port (spec §4, §10): log in for a JWT, read the account, join a service,
+ * upgrade a membership and search the service through the pod (owner-search-route.ts). Everything but the login needs the owner's token; none of it exists on the
  * member port, so other pods and the service cannot even reach it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -8,6 +8,7 @@ import { ByodaError } from '../errors/index.js';
 import type { PodContext } from './context.js';
 import { joinService } from './join.js';
 import { MAX_PASSWORD_LENGTH, verifyPassword } from './password.js';
+import { OWNER_SEARCH_PATH, ownerSearchRoute } from './owner-search-route.js';
 import { webRequester } from './requester.js';
 import { requestState } from './request-state.js';
 import { parseServiceIdParam } from './route-params.js';
@@ -19,6 +20,7 @@ export const POD_PATHS = {
   account: '/api/v1/pod/account',
   join: '/api/v1/pod/member/service-:serviceId',
   upgrade: '/api/v1/pod/member/service-:serviceId/upgrade',
+  search: OWNER_SEARCH_PATH,
 } as const;
 
 interface LoginBody {
@@ -65,6 +67,7 @@ export function webRoutes(app: FastifyInstance, pod: PodContext): void {
       added_fields: outcome.report?.addedFields ?? [],
     };
   });
+  ownerSearchRoute(app, pod, ownerOnly);
 }
 
 /** `onRequest`: only a valid owner token passes (401 otherwise, also without a token). */

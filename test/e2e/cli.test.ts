@@ -1,7 +1,7 @@
 /**
  * The owner commands as a user runs them: `byoda up` as a child process in a temporary folder (its
- * default `.byoda`, so that commands without a pod option find it), then real `byoda login`, `link` and
- * `query` processes against it. Failures must be a non-zero exit with one line on stderr.
+ * default `.byoda`, so that commands without a pod option find it), then real `byoda login`, `link`,
+ * `query` and `search` processes against it. Failures must be a non-zero exit with one line on stderr.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -180,6 +180,31 @@ describe('byoda login, link and query against a running byoda up', () => {
       assert.deepEqual(out, { mutate_person: { given_name: 'Mike' } });
     });
 
+    it("finds pod2's member by the email of its card (byoda search, through pod1)", async () => {
+      const expected = {
+        event: 'found',
+        service_id: SERVICE_ID,
+        class: 'person',
+        field: 'email',
+        results: [{ member_id: member2 }],
+      };
+      // The service collects pod2's email asynchronously: ask again until it has.
+      const args = ['search', 'person', 'email', 'MIKE@example.com', '--json'];
+      const giveUp = Date.now() + READY_TIMEOUT_MS;
+      let out = jsonOf(await run(args));
+      while (JSON.stringify(out) !== JSON.stringify(expected) && Date.now() < giveUp) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        out = jsonOf(await run(args));
+      }
+      assert.deepEqual(out, expected);
+      const text = await run(['search', 'person', 'email', 'mike@example.com']);
+      assert.equal(text.code, 0, text.stderr);
+      assert.equal(text.stdout, `${member2}\n`);
+      const none = await run(['search', 'person', 'email', 'nobody@example.com']);
+      assert.equal(none.code, 0, none.stderr);
+      assert.equal(none.stdout, `no member of service ${SERVICE_ID} has person.email = nobody@example.com\n`);
+    });
+
     it('reads the query from stdin with -', async () => {
       const result = await run(['query', '-', '--pod', 'pod2'], '{ person { given_name } }');
       assert.equal(result.code, 0, result.stderr);
@@ -243,6 +268,13 @@ describe('byoda login, link and query against a running byoda up', () => {
       assertOneLineFailure(
         await run(['query', '--class', 'nobody']),
         /^byoda: the service has no class nobody \(classes: .*person.*\)$/,
+      );
+    });
+
+    it('a search on a field the service may not search', async () => {
+      assertOneLineFailure(
+        await run(['search', 'person', 'given_name', 'Mike']),
+        /^byoda: invalid querystring\/given_name: person\.given_name is not searchable/,
       );
     });
 

@@ -318,9 +318,23 @@ describe(
       await screenshot(t, '3-data-person');
     });
 
-    it("adds a network link to pod2's member as family", async (t) => {
+    it("finds pod2's member by email and adds a network link to them as family", async (t) => {
       await page.getByRole('link', { name: 'Network links' }).click();
-      await page.getByLabel('Member id').fill(member(pod2));
+      // Bea's email, in other letters: the addressbook's person.email search is case-insensitive.
+      await page.getByLabel('Email address').fill('BEA@pod2.example');
+      const use = page.getByRole('button', { name: `Use ${member(pod2)} in the link form` });
+      const none = page.getByRole('status').filter({ hasText: 'No member of this service' });
+      // The service collects pod2's email asynchronously: ask again until it has.
+      const giveUp = Date.now() + 60_000;
+      for (;;) {
+        await page.getByRole('button', { name: 'Find', exact: true }).click();
+        await use.or(none).waitFor();
+        if (await use.isVisible()) break;
+        assert.ok(Date.now() < giveUp, 'the service found bea@pod2.example within 60 s');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      await use.click();
+      assert.equal(await page.getByLabel('Member id').inputValue(), member(pod2));
       await page.getByLabel('Relation').fill('family');
       await page.getByRole('button', { name: 'Add link' }).click();
       const row = page.getByRole('row').filter({ hasText: member(pod2) });

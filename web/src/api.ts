@@ -133,6 +133,31 @@ export async function fetchAccount(): Promise<Account> {
   return body as Account;
 }
 
+/**
+ * The member ids the service finds for `className.field` = `value`, asked through the pod (only
+ * members may search the service; the pod presents the membership's certificate for its owner).
+ */
+export async function searchMembers(
+  serviceId: number,
+  className: string,
+  field: string,
+  value: string,
+): Promise<string[]> {
+  const query = new URLSearchParams({ [field]: value });
+  const url = `/api/v1/pod/search/service-${serviceId}/${encodeURIComponent(className)}?${query}`;
+  const response = await fetch(url, { headers: { ...authHeaders(), accept: 'application/json' } });
+  const body = await readJson(response);
+  checkAuth(response, body);
+  if (!response.ok) throw errorOf(response, body);
+  const results = (body as { results?: unknown } | undefined)?.results;
+  if (!Array.isArray(results))
+    throw new ApiError('the pod did not answer with search results', response.status);
+  return results.flatMap((result: unknown) => {
+    const memberId = (result as { member_id?: unknown } | null)?.member_id;
+    return typeof memberId === 'string' ? [memberId] : [];
+  });
+}
+
 export function graphqlUrl(serviceId: number): string {
   return `/api/v1/data/service-${serviceId}`;
 }

@@ -9,6 +9,10 @@ describe('owner API client', () => {
     assert.equal(OWNER_API_PATHS.account, POD_PATHS.account);
     assert.equal(OWNER_API_PATHS.data(4294929430), DATA_PATH.replace(':serviceId', '4294929430'));
     assert.equal(OWNER_API_PATHS.join(4294929430), POD_PATHS.join.replace(':serviceId', '4294929430'));
+    assert.equal(
+      OWNER_API_PATHS.search(4294929430, 'person'),
+      POD_PATHS.search.replace(':serviceId', '4294929430').replace(':class', 'person'),
+    );
   });
 
   it("reads a token's expiry without verifying it, and nothing from a malformed one", () => {

@@ -1,12 +1,20 @@
-/** Add, list and remove the owner's network links (`network_links`). */
-import { useCallback, useEffect, useState } from 'preact/hooks';
-import { messageOf } from '../api.js';
+/**
+ * Add, list and remove the owner's network links (`network_links`), and find a member to link by their
+ * email address: the service's search (docs/protocol.md "Search"), asked through the pod, which is a
+ * member of the service and so may search for its owner. People know emails, not member ids.
+ */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { messageOf, searchMembers } from '../api.js';
 import type { Membership } from '../api.js';
 import { addLink, COMMON_RELATIONS, fetchLinks, LINKS_CLASS, removeLink } from '../links.js';
 import type { NetworkLink } from '../links.js';
 import type { MembershipSchema } from '../schema.js';
 
 const UUID_PATTERN = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+
+/** The field people are found by (the addressbook's `person.email`, which grants the service `search`). */
+const SEARCH_CLASS = 'person';
+const SEARCH_FIELD = 'email';
 
 interface LinksPageProps {
   readonly membership: Membership;
@@ -17,12 +25,15 @@ export function LinksPage({ membership, schema }: LinksPageProps) {
   if (!schema.classes.some((c) => c.name === LINKS_CLASS && c.kind === 'array')) {
     return <p>This service&apos;s contract has no {LINKS_CLASS} class.</p>;
   }
-  return <Links serviceId={membership.service_id} />;
+  const person = schema.classes.find((c) => c.name === SEARCH_CLASS);
+  const searchable = person !== undefined && SEARCH_FIELD in person.type.getFields();
+  return <Links serviceId={membership.service_id} searchable={searchable} />;
 }
 
-function Links({ serviceId }: { serviceId: number }) {
+function Links({ serviceId, searchable }: { serviceId: number; searchable: boolean }) {
   const [links, setLinks] = useState<NetworkLink[] | undefined>();
   const [memberId, setMemberId] = useState('');
+  const relationInput = useRef<HTMLInputElement>(null);
   const [relation, setRelation] = useState('friend');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
@@ -64,6 +75,14 @@ function Links({ serviceId }: { serviceId: number }) {
     });
   };
 
+  /** Fills the add-link form with a member found by email; the owner picks the relation and adds. */
+  const use = (found: string) => {
+    setMemberId(found);
+    setError(undefined);
+    setStatus(`Member ${found} is filled in below: choose the relation and add the link.`);
+    relationInput.current?.focus();
+  };
+
   return (
     <section aria-labelledby="links-heading">
       <h2 id="links-heading">Network links</h2>
@@ -71,6 +90,7 @@ function Links({ serviceId }: { serviceId: number }) {
         The members you know, and what they are to you. Your pod lets a linked member read what the contract
         grants that relation, and forwards your network queries to them.
       </p>
+      {searchable && <FindByEmail serviceId={serviceId} onUse={use} />}
       <form class="inline-form" onSubmit={add} aria-busy={busy}>
         <div class="field">
           <label for="link-member-id">Member id</label>
@@ -89,6 +109,7 @@ function Links({ serviceId }: { serviceId: number }) {
           <input
             id="link-relation"
             name="relation"
+            ref={relationInput}
             required
             list="link-relations"
             value={relation}
@@ -150,6 +171,84 @@ function Links({ serviceId }: { serviceId: number }) {
             ))}
           </tbody>
         </table>
+      )}
+    </section>
+  );
+}
+
+/**
+ * "Find a member by email": the member ids the service finds for `person.email` (exact and
+ * case-insensitive in the addressbook), each with a button that fills the add-link form.
+ */
+function FindByEmail({ serviceId, onUse }: { serviceId: number; onUse: (memberId: string) => void }) {
+  const [email, setEmail] = useState('');
+  const [found, setFound] = useState<{ email: string; memberIds: string[] } | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+
+  const find = (event: Event) => {
+    event.preventDefault();
+    const value = email.trim();
+    setBusy(true);
+    setError(undefined);
+    setFound(undefined);
+    searchMembers(serviceId, SEARCH_CLASS, SEARCH_FIELD, value)
+      .then((memberIds) => setFound({ email: value, memberIds }))
+      .catch((err: unknown) => setError(messageOf(err)))
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <section aria-labelledby="find-heading">
+      <h3 id="find-heading">Find a member by email</h3>
+      <p class="hint">
+        Your pod asks the service, which knows the email addresses that members&apos; pods let it search. It
+        answers member ids, nothing else.
+      </p>
+      <form class="inline-form" onSubmit={find} aria-busy={busy}>
+        <div class="field">
+          <label for="find-email">Email address</label>
+          <input
+            id="find-email"
+            name="email"
+            type="email"
+            required
+            maxLength={256}
+            placeholder="friend@example.org"
+            value={email}
+            onInput={(e) => setEmail(e.currentTarget.value)}
+          />
+        </div>
+        <div class="actions">
+          <button type="submit" disabled={busy}>
+            Find
+          </button>
+        </div>
+      </form>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      {found && found.memberIds.length === 0 && (
+        <p role="status">No member of this service has the email address {found.email}.</p>
+      )}
+      {found && found.memberIds.length > 0 && (
+        <ul class="found-members" aria-label={`Members with the email address ${found.email}`}>
+          {found.memberIds.map((id) => (
+            <li key={id}>
+              <code>{id}</code>{' '}
+              <button
+                type="button"
+                class="secondary"
+                aria-label={`Use ${id} in the link form`}
+                onClick={() => onUse(id)}
+              >
+                Use in the link form
+              </button>
+            </li>
+          ))}
+        </ul>
       )}
     </section>
   );
