@@ -14,13 +14,16 @@ import type { Agent } from 'undici';
 import { isByodaError } from '../../../src/errors/index.js';
 import { OwnerApi } from '../../../src/network/index.js';
 import { podPaths } from '../../../src/pod/index.js';
+import { assertJsonError, pollUntilEqual } from '../../fixtures/assertions.js';
 import { NetworkHarness } from '../../fixtures/network-harness.js';
 import type { PodInfo } from '../../fixtures/network-harness.js';
 import { EXAMPLE_CONTRACT, OwnerSession } from '../federation/owner-session.js';
 import { send, tlsAgent } from '../pod/pod-clients.js';
 import type { HttpAnswer } from '../pod/pod-clients.js';
 
+/** How long the log of a search may take to appear. */
 const WAIT_MS = 60_000;
+
 const SUZIE = { given_name: 'Suzie', family_name: 'Jones', email: 'Suzie@Example.org' };
 
 describe('the owner searches the service through their pod', () => {
@@ -40,27 +43,12 @@ describe('the owner searches the service through their pod', () => {
     });
 
   /** Polls the owner's search until it finds `expected` (the service collects asynchronously). */
-  const waitUntilFound = async (email: string, expected: string[]): Promise<void> => {
-    const giveUp = Date.now() + WAIT_MS;
-    let last: string[] = [];
-    while (Date.now() < giveUp) {
-      last = await mikeApi.search(serviceId, 'person', 'email', email);
-      if (JSON.stringify(last) === JSON.stringify(expected)) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.deepEqual(last, expected, `search for ${email} within ${WAIT_MS} ms`);
-  };
-
-  const assertError = (answer: HttpAnswer, status: number, code: string, path?: string): void => {
-    assert.equal(answer.status, status, answer.text);
-    const error = (answer.json as { error?: { code?: string; message?: string; path?: string } }).error;
-    assert.equal(error?.code, code, answer.text);
-    assert.ok(error?.message, answer.text);
-    if (path !== undefined) {
-      assert.equal(error.path, path, answer.text);
-      assert.ok(error.message.includes(path), `the message names ${path}: ${error.message}`);
-    }
-  };
+  const waitUntilFound = (email: string, expected: string[]): Promise<void> =>
+    pollUntilEqual(
+      () => mikeApi.search(serviceId, 'person', 'email', email),
+      expected,
+      `search for ${email}`,
+    );
 
   before(async () => {
     net = await NetworkHarness.start({ pods: 2, contract: EXAMPLE_CONTRACT });
@@ -102,18 +90,18 @@ describe('the owner searches the service through their pod', () => {
 
   it('answers the owner only: 401 without a token or with a bad one', async () => {
     const path = `service-${serviceId}/person?email=suzie%40example.org`;
-    assertError(await ownerSearch(path, null), 401, 'BYODA_ERR_UNAUTHORIZED');
-    assertError(await ownerSearch(path, 'Bearer not.a.token'), 401, 'BYODA_ERR_UNAUTHORIZED');
-    assertError(await ownerSearch(path, `Basic ${token}`), 401, 'BYODA_ERR_UNAUTHORIZED');
+    assertJsonError(await ownerSearch(path, null), 401, 'BYODA_ERR_UNAUTHORIZED');
+    assertJsonError(await ownerSearch(path, 'Bearer not.a.token'), 401, 'BYODA_ERR_UNAUTHORIZED');
+    assertJsonError(await ownerSearch(path, `Basic ${token}`), 401, 'BYODA_ERR_UNAUTHORIZED');
     // Refused before anything else: an unknown membership is no 404 for a stranger.
-    assertError(await ownerSearch('service-1/person?email=x', null), 401, 'BYODA_ERR_UNAUTHORIZED');
+    assertJsonError(await ownerSearch('service-1/person?email=x', null), 401, 'BYODA_ERR_UNAUTHORIZED');
     assert.equal((await ownerSearch(path)).status, 200);
   });
 
   it("passes the service's refusals on: an unknown class 404, a field it may not search 400", async () => {
-    assertError(await ownerSearch(`service-${serviceId}/nothing?email=x`), 404, 'BYODA_ERR_NOT_FOUND');
+    assertJsonError(await ownerSearch(`service-${serviceId}/nothing?email=x`), 404, 'BYODA_ERR_NOT_FOUND');
     const bad = async (query: string, path: string): Promise<void> =>
-      assertError(await ownerSearch(`service-${serviceId}/${query}`), 400, 'BYODA_ERR_BAD_REQUEST', path);
+      assertJsonError(await ownerSearch(`service-${serviceId}/${query}`), 400, 'BYODA_ERR_BAD_REQUEST', path);
     await bad('person?given_name=Suzie', 'querystring/given_name');
     await bad('person?phone=123', 'querystring/phone');
     // The client reports the service's refusal with its code, as the pod passed it on.
@@ -126,7 +114,7 @@ describe('the owner searches the service through their pod', () => {
   it('refuses a malformed query with 400 naming the field, without asking the service', async () => {
     // `nothing` is a class the service does not have: had the pod asked, the answer would be 404.
     const bad = async (query: string, path: string): Promise<void> =>
-      assertError(await ownerSearch(`service-${serviceId}/${query}`), 400, 'BYODA_ERR_BAD_REQUEST', path);
+      assertJsonError(await ownerSearch(`service-${serviceId}/${query}`), 400, 'BYODA_ERR_BAD_REQUEST', path);
     await bad('nothing', 'querystring');
     await bad('nothing?email=a%40b.c&given_name=Suzie', 'querystring');
     await bad('nothing?email=', 'querystring/email');
@@ -140,9 +128,9 @@ describe('the owner searches the service through their pod', () => {
   });
 
   it('answers 404 for a service the pod is not a member of, 400 for a malformed service id', async () => {
-    assertError(await ownerSearch('service-1/person?email=x'), 404, 'BYODA_ERR_NOT_FOUND');
+    assertJsonError(await ownerSearch('service-1/person?email=x'), 404, 'BYODA_ERR_NOT_FOUND');
     const malformed = await ownerSearch('service-abc/person?email=x');
-    assertError(malformed, 400, 'BYODA_ERR_BAD_REQUEST');
+    assertJsonError(malformed, 400, 'BYODA_ERR_BAD_REQUEST');
     assert.equal((malformed.json as { error: { path?: string } }).error.path, 'params/serviceId');
   });
 
@@ -172,7 +160,7 @@ describe('the owner searches the service through their pod', () => {
   // Last: the service is stopped.
   it('answers 502 BYODA_ERR_UNREACHABLE when the service cannot be reached', async () => {
     await net.service.process.stop();
-    assertError(
+    assertJsonError(
       await ownerSearch(`service-${serviceId}/person?email=suzie%40example.org`),
       502,
       'BYODA_ERR_UNREACHABLE',

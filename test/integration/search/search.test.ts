@@ -15,6 +15,7 @@ import type { Agent } from 'undici';
 import { memberFqdn, openServicePki } from '../../../src/pki/index.js';
 import type { Credential } from '../../../src/pki/index.js';
 import { CREDENTIALS } from '../../../src/pod/index.js';
+import { assertJsonError, pollUntilEqual } from '../../fixtures/assertions.js';
 import { NETWORK, NetworkHarness } from '../../fixtures/network-harness.js';
 import type { PodInfo } from '../../fixtures/network-harness.js';
 import { EXAMPLE_CONTRACT, OwnerSession } from '../federation/owner-session.js';
@@ -23,6 +24,8 @@ import type { HttpAnswer } from '../pod/pod-clients.js';
 
 const SEARCH = '/api/v1/service/search';
 const REFRESH = '/api/v1/service/search/refresh';
+
+/** How long the log of a search may take to appear. */
 const WAIT_MS = 60_000;
 
 const SUZIE = { given_name: 'Suzie', family_name: 'Jones', email: 'Suzie@Example.org' };
@@ -57,16 +60,8 @@ describe('the service search (spec §4)', () => {
   };
 
   /** Polls `found(query)` until it equals `expected` (the service collects asynchronously). */
-  const waitUntilFound = async (query: string, expected: string[]): Promise<void> => {
-    const giveUp = Date.now() + WAIT_MS;
-    let last: string[] = [];
-    while (Date.now() < giveUp) {
-      last = await found(query);
-      if (JSON.stringify(last) === JSON.stringify(expected)) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.deepEqual(last, expected, `search ${query} within ${WAIT_MS} ms`);
-  };
+  const waitUntilFound = (query: string, expected: string[]): Promise<void> =>
+    pollUntilEqual(() => found(query), expected, `search ${query}`);
 
   /** GET on pod 1's search-data endpoint of `service`, presenting `credential`. */
   const searchData = (credential: Credential | undefined, service = serviceId): Promise<HttpAnswer> => {
@@ -77,17 +72,6 @@ describe('the service search (spec §4)', () => {
     );
     agents.push(agent);
     return send(agent, `${pod1.memberUrl}/api/v1/pod/search-data/service-${service}`);
-  };
-
-  const assertError = (answer: HttpAnswer, status: number, code: string, path?: string): void => {
-    assert.equal(answer.status, status, answer.text);
-    const error = (answer.json as { error?: { code?: string; message?: string; path?: string } }).error;
-    assert.equal(error?.code, code, answer.text);
-    assert.ok(error?.message, answer.text);
-    if (path !== undefined) {
-      assert.equal(error.path, path, answer.text);
-      assert.ok(error.message.includes(path), `the message names ${path}: ${error.message}`);
-    }
   };
 
   before(async () => {
@@ -136,19 +120,19 @@ describe('the service search (spec §4)', () => {
 
   it('lets only members of the service search: 401 without a certificate, 403 for other kinds', async () => {
     const query = 'person?email=suzie%40example.org';
-    assertError(await search(query), 401, 'BYODA_ERR_UNAUTHORIZED');
-    assertError(await search(query, credentials['mikeAccount']), 403, 'BYODA_ERR_FORBIDDEN');
-    assertError(await search(query, credentials['mikeData']), 403, 'BYODA_ERR_FORBIDDEN');
-    assertError(await search(query, credentials['service']), 403, 'BYODA_ERR_FORBIDDEN');
+    assertJsonError(await search(query), 401, 'BYODA_ERR_UNAUTHORIZED');
+    assertJsonError(await search(query, credentials['mikeAccount']), 403, 'BYODA_ERR_FORBIDDEN');
+    assertJsonError(await search(query, credentials['mikeData']), 403, 'BYODA_ERR_FORBIDDEN');
+    assertJsonError(await search(query, credentials['service']), 403, 'BYODA_ERR_FORBIDDEN');
     // Refused before anything else: an unknown class is no 404 for a stranger.
-    assertError(await search('nothing?email=x'), 401, 'BYODA_ERR_UNAUTHORIZED');
+    assertJsonError(await search('nothing?email=x'), 401, 'BYODA_ERR_UNAUTHORIZED');
     assert.equal((await search(query, credentials['suzieMember'])).status, 200);
   });
 
   it('refuses bad searches with 400 naming the parameter, and an unknown class with 404', async () => {
     const member = credentials['mikeMember'];
     const bad = async (query: string, path: string): Promise<void> =>
-      assertError(await search(query, member), 400, 'BYODA_ERR_BAD_REQUEST', path);
+      assertJsonError(await search(query, member), 400, 'BYODA_ERR_BAD_REQUEST', path);
     await bad('person', 'querystring');
     await bad('person?email=a%40b.c&given_name=Suzie', 'querystring');
     await bad('person?phone=123', 'querystring/phone');
@@ -156,8 +140,8 @@ describe('the service search (spec §4)', () => {
     await bad('person?email=', 'querystring/email');
     await bad(`person?email=${'a'.repeat(257)}`, 'querystring/email');
     await bad('person?email=a&email=b', 'querystring/email');
-    assertError(await search('nothing?email=x', member), 404, 'BYODA_ERR_NOT_FOUND');
-    assertError(await search('no-such!?email=x', member), 400, 'BYODA_ERR_BAD_REQUEST', 'params/class');
+    assertJsonError(await search('nothing?email=x', member), 404, 'BYODA_ERR_NOT_FOUND');
+    assertJsonError(await search('no-such!?email=x', member), 400, 'BYODA_ERR_BAD_REQUEST', 'params/class');
     // 256 characters is allowed (and finds nothing).
     assert.deepEqual(await found(`person?email=${'a'.repeat(256)}`), []);
   });
@@ -171,10 +155,10 @@ describe('the service search (spec §4)', () => {
       contract_version: 1,
       classes: { person: [{ email: 'suzie.jones@example.org' }] },
     });
-    assertError(await searchData(credentials['mikeMember']), 403, 'BYODA_ERR_FORBIDDEN');
-    assertError(await searchData(credentials['suzieMember']), 403, 'BYODA_ERR_FORBIDDEN');
-    assertError(await searchData(undefined), 403, 'BYODA_ERR_FORBIDDEN');
-    assertError(await searchData(credentials['service'], 1), 404, 'BYODA_ERR_NOT_FOUND');
+    assertJsonError(await searchData(credentials['mikeMember']), 403, 'BYODA_ERR_FORBIDDEN');
+    assertJsonError(await searchData(credentials['suzieMember']), 403, 'BYODA_ERR_FORBIDDEN');
+    assertJsonError(await searchData(undefined), 403, 'BYODA_ERR_FORBIDDEN');
+    assertJsonError(await searchData(credentials['service'], 1), 404, 'BYODA_ERR_NOT_FOUND');
   });
 
   it('logs each search with the caller and the field, never the value searched', async () => {
@@ -204,9 +188,9 @@ describe('the service search (spec §4)', () => {
   it('takes a refresh nudge only from a member of the service', async () => {
     const nudge = (credential?: Credential): Promise<HttpAnswer> =>
       send(serviceAgent(credential), `${net.service.url}${REFRESH}`, { method: 'POST' });
-    assertError(await nudge(), 401, 'BYODA_ERR_UNAUTHORIZED');
-    assertError(await nudge(credentials['mikeAccount']), 403, 'BYODA_ERR_FORBIDDEN');
-    assertError(await nudge(credentials['mikeData']), 403, 'BYODA_ERR_FORBIDDEN');
+    assertJsonError(await nudge(), 401, 'BYODA_ERR_UNAUTHORIZED');
+    assertJsonError(await nudge(credentials['mikeAccount']), 403, 'BYODA_ERR_FORBIDDEN');
+    assertJsonError(await nudge(credentials['mikeData']), 403, 'BYODA_ERR_FORBIDDEN');
     const accepted = await nudge(credentials['mikeMember']);
     assert.equal(accepted.status, 202, accepted.text);
   });

@@ -34,6 +34,7 @@ import { credentialTlsOptions } from '../../../src/pki/index.js';
 import type { Credential } from '../../../src/pki/index.js';
 import { sharedContractPath } from '../../fixtures/contracts.js';
 import { digShort } from '../../fixtures/dig.js';
+import { assertJsonError } from '../../fixtures/assertions.js';
 import { foreignKeyCsr, makeHierarchy, tempDir } from '../../fixtures/pki.js';
 import { byoda, byodaJson, startServer } from './processes.js';
 import type { RunningServer } from './processes.js';
@@ -92,18 +93,6 @@ async function tlsRequest(
   let text = '';
   for await (const chunk of socket) text += (chunk as Buffer).toString();
   return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]), text, resumed, session };
-}
-
-function assertError(reply: Reply, status: number, code: string, path?: string): void {
-  assert.equal(reply.status, status, reply.text);
-  const error = (reply.json as { error?: { code?: string; message?: string; path?: string } }).error;
-  assert.equal(error?.code, code, reply.text);
-  assert.ok(error?.message, 'the error has a message');
-  assert.doesNotMatch(error.message, /\n\s+at /, 'no stack trace');
-  if (path !== undefined) {
-    assert.equal(error.path, path, reply.text);
-    assert.ok(error.message.includes(path), `the message names ${path}: ${error.message}`);
-  }
 }
 
 describe('service server (real processes)', () => {
@@ -343,7 +332,7 @@ describe('service server (real processes)', () => {
         method: 'POST',
         body: JSON.stringify({ csr, port: 1 }),
       });
-      assertError(reply, 401, 'BYODA_ERR_UNAUTHORIZED');
+      assertJsonError(reply, 401, 'BYODA_ERR_UNAUTHORIZED');
     });
 
     it('refuses account certs of another network, or of an impostor root of this one (401)', async () => {
@@ -355,7 +344,7 @@ describe('service server (real processes)', () => {
           method: 'POST',
           body: JSON.stringify({ csr, port: 1 }),
         });
-        assertError(reply, 401, 'BYODA_ERR_UNAUTHORIZED');
+        assertJsonError(reply, 401, 'BYODA_ERR_UNAUTHORIZED');
       }
     });
 
@@ -365,7 +354,7 @@ describe('service server (real processes)', () => {
         method: 'POST',
         body: JSON.stringify({ csr, port: 1 }),
       });
-      assertError(reply, 403, 'BYODA_ERR_FORBIDDEN');
+      assertJsonError(reply, 403, 'BYODA_ERR_FORBIDDEN');
     });
 
     it('refuses a member id that belongs to another account (403)', async () => {
@@ -379,7 +368,7 @@ describe('service server (real processes)', () => {
           method: 'POST',
           body: JSON.stringify({ csr, port: 1 }),
         });
-        assertError(reply, 403, 'BYODA_ERR_FORBIDDEN');
+        assertJsonError(reply, 403, 'BYODA_ERR_FORBIDDEN');
       }
     });
 
@@ -391,7 +380,7 @@ describe('service server (real processes)', () => {
           method: 'POST',
           body: JSON.stringify({ csr, port: 1 }),
         });
-        assertError(reply, 400, 'BYODA_ERR_CSR', 'body/csr');
+        assertJsonError(reply, 400, 'BYODA_ERR_CSR', 'body/csr');
       }
     });
 
@@ -406,30 +395,30 @@ describe('service server (real processes)', () => {
           ...(contentType ? { contentType } : {}),
         });
       const json = (value: unknown) => post(JSON.stringify(value));
-      assertError(await json({ csr: 'not a CSR', port: 1 }), 400, 'BYODA_ERR_CSR', 'body/csr');
-      assertError(
+      assertJsonError(await json({ csr: 'not a CSR', port: 1 }), 400, 'BYODA_ERR_CSR', 'body/csr');
+      assertJsonError(
         await json({ csr: await foreignKeyCsr(cn, 'p384'), port: 1 }),
         400,
         'BYODA_ERR_CSR',
         'body/csr',
       );
-      assertError(await post('{"csr": '), 400, 'BYODA_ERR_BAD_REQUEST');
-      assertError(await post(''), 400, 'BYODA_ERR_BAD_REQUEST');
-      assertError(await post('csr=x', 'text/plain'), 400, 'BYODA_ERR_BAD_REQUEST', 'body');
-      assertError(await post('<csr/>', 'application/xml'), 415, 'BYODA_ERR_BAD_REQUEST');
-      assertError(await json({ port: 1 }), 400, 'BYODA_ERR_BAD_REQUEST', 'body/csr');
-      assertError(await json({ csr, port: 1, admin: true }), 400, 'BYODA_ERR_BAD_REQUEST', 'body/admin');
-      assertError(await json({ csr, port: '80' }), 400, 'BYODA_ERR_BAD_REQUEST', 'body/port');
-      assertError(await json({ csr, port: 70000 }), 400, 'BYODA_ERR_BAD_REQUEST', 'body/port');
-      assertError(await json({ csr }), 400, 'BYODA_ERR_BAD_REQUEST', 'body/port');
-      assertError(
+      assertJsonError(await post('{"csr": '), 400, 'BYODA_ERR_BAD_REQUEST');
+      assertJsonError(await post(''), 400, 'BYODA_ERR_BAD_REQUEST');
+      assertJsonError(await post('csr=x', 'text/plain'), 400, 'BYODA_ERR_BAD_REQUEST', 'body');
+      assertJsonError(await post('<csr/>', 'application/xml'), 415, 'BYODA_ERR_BAD_REQUEST');
+      assertJsonError(await json({ port: 1 }), 400, 'BYODA_ERR_BAD_REQUEST', 'body/csr');
+      assertJsonError(await json({ csr, port: 1, admin: true }), 400, 'BYODA_ERR_BAD_REQUEST', 'body/admin');
+      assertJsonError(await json({ csr, port: '80' }), 400, 'BYODA_ERR_BAD_REQUEST', 'body/port');
+      assertJsonError(await json({ csr, port: 70000 }), 400, 'BYODA_ERR_BAD_REQUEST', 'body/port');
+      assertJsonError(await json({ csr }), 400, 'BYODA_ERR_BAD_REQUEST', 'body/port');
+      assertJsonError(
         await json({ csr, port: 1, address: 'nowhere' }),
         400,
         'BYODA_ERR_BAD_REQUEST',
         'body/address',
       );
-      assertError(await json([csr]), 400, 'BYODA_ERR_BAD_REQUEST', 'body');
-      assertError(await json({ csr: 'x'.repeat(70 * 1024) }), 413, 'BYODA_ERR_TOO_LARGE');
+      assertJsonError(await json([csr]), 400, 'BYODA_ERR_BAD_REQUEST', 'body');
+      assertJsonError(await json({ csr: 'x'.repeat(70 * 1024) }), 413, 'BYODA_ERR_TOO_LARGE');
       // None of the refusals claimed the member id: the account still gets it.
       await askMembership(account, { csr, port: 1 });
     });
@@ -438,31 +427,31 @@ describe('service server (real processes)', () => {
   it('refuses bad contract and search requests, and keeps serving', async () => {
     const agent = serviceAgent();
     for (const query of ['?version=abc', '?version=-1', '?version=01', '?version=1.0', '?version=']) {
-      assertError(
+      assertJsonError(
         await call(agent, serviceUrl, `${CONTRACT_PATH}${query}`),
         400,
         'BYODA_ERR_BAD_REQUEST',
         'querystring/version',
       );
     }
-    assertError(
+    assertJsonError(
       await call(agent, serviceUrl, `${CONTRACT_PATH}?v=1`),
       400,
       'BYODA_ERR_BAD_REQUEST',
       'querystring/v',
     );
-    assertError(await call(agent, serviceUrl, `${CONTRACT_PATH}?version=99`), 404, 'BYODA_ERR_NOT_FOUND');
+    assertJsonError(await call(agent, serviceUrl, `${CONTRACT_PATH}?version=99`), 404, 'BYODA_ERR_NOT_FOUND');
     // Search is for members of the service only (test/integration/search covers it with members):
     // without a client certificate nothing is looked at, not even the class.
     for (const path of ['person?email=a%40b.c', 'nothing', 'no-such!']) {
-      assertError(
+      assertJsonError(
         await call(agent, serviceUrl, `/api/v1/service/search/${path}`),
         401,
         'BYODA_ERR_UNAUTHORIZED',
       );
     }
-    assertError(await call(agent, serviceUrl, '/api/v1/service/nothing'), 404, 'BYODA_ERR_NOT_FOUND');
-    assertError(
+    assertJsonError(await call(agent, serviceUrl, '/api/v1/service/nothing'), 404, 'BYODA_ERR_NOT_FOUND');
+    assertJsonError(
       await call(agent, serviceUrl, CONTRACT_PATH, { method: 'POST', body: '{}' }),
       404,
       'BYODA_ERR_NOT_FOUND',
@@ -551,7 +540,7 @@ describe('service server (real processes)', () => {
       const csr = await createCsr(memberDataCn(NETWORK, SERVICE_ID, memberId), await generateKeyPair());
       const body = JSON.stringify({ csr });
       const refused = await call(serviceAgent(stranger), serviceUrl, MEMBER_PATH, { method: 'POST', body });
-      assertError(refused, 403, 'BYODA_ERR_FORBIDDEN');
+      assertJsonError(refused, 403, 'BYODA_ERR_FORBIDDEN');
       assert.equal(
         (await call(serviceAgent(account), serviceUrl, MEMBER_PATH, { method: 'POST', body })).status,
         200,
