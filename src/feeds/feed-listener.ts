@@ -113,6 +113,8 @@ export const DEFAULT_RETRY_MAX_MS = 60_000;
 export const DEFAULT_KEEP_ALIVE_MS = 12_000;
 /** Most pages one catch-up (or the first walk to the class's end) reads before it gives up. */
 export const MAX_CATCH_UP_PAGES = 20;
+/** Events a follow may have waiting to be copied before its connection is cut (and retried later). */
+export const MAX_PENDING_ITEMS = 1000;
 /** Cursors remembered per follow to skip items copied twice. */
 const RECENT_CURSORS = 1000;
 export const DEFAULT_PONG_TIMEOUT_MS = 10_000;
@@ -139,6 +141,8 @@ interface Follow {
   connectedAt: number | undefined;
   /** Items are handled one after the other, in the order the pod sent them. */
   work: Promise<void>;
+  /** Events queued in `work` and not handled yet. */
+  pending: number;
   /**
    * Where this follow is in the followed class: the cursor of the last item seen (null: the class was
    * empty), so that after a lost connection, or a restart of this pod, what came later can be
@@ -261,7 +265,19 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
       {
         next: (result) => {
           if (!current()) return;
-          follow.work = follow.work.then(() => handleResult(follow, field, result));
+          // A pod sending faster than this pod can keep its items would grow the queue without end.
+          if (follow.pending >= MAX_PENDING_ITEMS) {
+            failed(follow, generation, `more than ${MAX_PENDING_ITEMS} items waiting to be copied`);
+            return;
+          }
+          follow.pending++;
+          follow.work = follow.work.then(async () => {
+            try {
+              await handleResult(follow, field, result);
+            } finally {
+              follow.pending--;
+            }
+          });
         },
         error: (err) => failed(follow, generation, describe(err)),
         complete: () => failed(follow, generation, 'the pod ended the subscription'),
@@ -406,13 +422,21 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
         const oldest = follow.recent.values().next();
         if (!oldest.done) follow.recent.delete(oldest.value);
       }
-      if (follow.lastCursor !== undefined) await remember(follow, cursor);
     }
     const results = await copyFeedItem(options.store, options.contract(), follow.relation, node, {
       memberId: follow.memberId,
       relations: follow.relations,
     });
     for (const outcome of results) report(follow, outcome);
+    if (cursor !== undefined) {
+      if (results.some((r) => r.outcome === 'failed')) {
+        // Not kept (the store failed, not the item): the next catch-up brings it again.
+        follow.recent.delete(cursor);
+      } else {
+        // Only now is the follow past this item: a crash before this line loses nothing.
+        await remember(follow, cursor);
+      }
+    }
     return results.some((r) => r.outcome === 'copied');
   }
 
@@ -505,6 +529,7 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
         attempts: 0,
         connectedAt: undefined,
         work: Promise.resolve(),
+        pending: 0,
         stateKey: feedStateKey(want.memberId, want.relation),
         lastCursor: undefined,
         recent: new Set(),

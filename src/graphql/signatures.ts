@@ -14,8 +14,11 @@
  * `sign: true` has this pod sign the record as its owner's membership.
  */
 import { GraphQLBoolean, GraphQLNonNull, GraphQLObjectType, GraphQLString } from 'graphql';
-import type { DataClass } from '../contract/index.js';
+import { findClass } from '../contract/index.js';
+import type { DataClass, Field } from '../contract/index.js';
 import { ByodaError, isByodaError } from '../errors/index.js';
+import { fieldDecision } from '../firewall/index.js';
+import type { Requester } from '../firewall/index.js';
 import { readDataSignature, type SignatureCheck } from '../signing/index.js';
 import { canonicalRecord, type DataRecord, type RecordInput } from '../storage/index.js';
 import type { MembershipContext } from './context.js';
@@ -65,7 +68,15 @@ export function dataSignatureType(): GraphQLObjectType<EdgeSignature, Membership
       'A member’s signature over the record (spec §9): a compact JWS (ES256, detached payload over the ' +
       'RFC 8785 canonical JSON of the record), checked by this pod against the signer’s data certificate.',
     fields: {
-      jws: { type: new GraphQLNonNull(GraphQLString), resolve: (source) => source.jws },
+      jws: {
+        type: GraphQLString,
+        description:
+          'The JWS; null when the record has fields you may not read: the signature covers them, and ' +
+          'with the signer’s public key one could test guesses of their values.',
+        resolve: guardedSync<EdgeSignature, unknown, string | null>((source, _args, context) =>
+          readsEverything(context, source.className, source.data) ? source.jws : null,
+        ),
+      },
       signer_member_id: {
         type: UUIDScalar,
         description: 'The member the signature names as its signer.',
@@ -87,6 +98,37 @@ export function dataSignatureType(): GraphQLObjectType<EdgeSignature, Membership
         resolve: fromCheck((check) => (check.verified ? null : (check.reason ?? null))),
       },
     },
+  });
+}
+
+/**
+ * Whether the requester may read every field the record has a value for, nested ones included: only
+ * then may it have the JWS (verification needs all of them, and a JWS over hidden values is an oracle
+ * for guessing them). The record itself is readable, or the edge would not be served.
+ */
+function readsEverything(context: MembershipContext, className: string, data: DataRecord): boolean {
+  const cls = findClass(context.contract, className);
+  return cls !== undefined && fieldsReadable(cls.fields, data, context.requester);
+}
+
+function fieldsReadable(
+  fields: readonly Field[],
+  value: Readonly<Record<string, unknown>>,
+  requester: Requester,
+): boolean {
+  return Object.keys(value).every((name) => {
+    const field = fields.find((f) => f.name === name);
+    if (!field || !fieldDecision(field, 'read', requester).allowed) return false;
+    const nested = field.type.kind === 'array' ? field.type.items : field.type;
+    if (nested.kind !== 'object') return true;
+    const items = Array.isArray(value[name]) ? (value[name] as unknown[]) : [value[name]];
+    return items.every(
+      (item) =>
+        typeof item !== 'object' ||
+        item === null ||
+        Array.isArray(item) ||
+        fieldsReadable(nested.fields, item as Readonly<Record<string, unknown>>, requester),
+    );
   });
 }
 

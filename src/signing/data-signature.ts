@@ -45,6 +45,9 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const CLASS_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
 /** ES256 signatures are r || s, 32 bytes each: 86 base64url characters. */
 const ES256_SIGNATURE_CHARS = 86;
+/** 9999-12-31T23:59:59Z, the last second an ISO 8601 date-time with a four-digit year can show. */
+const MAX_IAT = 253_402_300_799;
+
 const HEADER_KEYS = new Set(['alg', 'typ', 'byoda_member_id', 'byoda_service_id', 'byoda_class', 'iat']);
 
 const malformed = (what: string): ByodaError =>
@@ -101,8 +104,9 @@ function readHeader(protectedPart: string): DataSignatureHeader {
   if (typeof byoda_class !== 'string' || !CLASS_NAME.test(byoda_class)) {
     throw malformed('byoda_class must be a class name');
   }
-  if (typeof iat !== 'number' || !Number.isSafeInteger(iat) || iat < 0) {
-    throw malformed('iat must be a whole number of seconds');
+  // Up to the end of year 9999: a date-time must be able to show it (signed_at).
+  if (typeof iat !== 'number' || !Number.isSafeInteger(iat) || iat < 0 || iat > MAX_IAT) {
+    throw malformed('iat must be a whole number of seconds up to the year 9999');
   }
   return {
     alg,

@@ -122,7 +122,7 @@ describe('buildMembershipSchema', () => {
           ([n, f]) => `${n}: ${String(f.type)}`,
         ),
         [
-          'jws: String!',
+          'jws: String',
           'signer_member_id: UUID',
           'signed_at: DateTime',
           'verified: Boolean!',

@@ -5,13 +5,22 @@
 import { afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDataCertCache } from '../../../src/federation/index.js';
+import { parseContract } from '../../../src/contract/index.js';
+import type { Requester } from '../../../src/firewall/index.js';
+import {
+  MembershipEvents,
+  buildMembershipSchema,
+  executeMembershipQuery,
+} from '../../../src/graphql/index.js';
 import type { ProxyHook, RemoteAppendRequest } from '../../../src/graphql/index.js';
 import { REASON_CHANGED, createRecordSignatures, signRecord } from '../../../src/signing/index.js';
 import type { RecordSignatures, SignatureCheck } from '../../../src/signing/index.js';
+import { openSqliteStore } from '../../../src/storage/index.js';
 import type { DataRecord } from '../../../src/storage/index.js';
+import { smallContractDocument } from '../../fixtures/contracts.js';
 import { NETWORK, SERVICE_ID, testNetwork } from '../federation/pods.js';
 import type { TestMember } from '../federation/pods.js';
-import { OTHER_MEMBER_ID, OWNER, codes, member, openMembership, sampleInput } from './membership.js';
+import { OTHER_MEMBER_ID, OWNER, codes, member, openMembership, plain, sampleInput } from './membership.js';
 import type { ContextOptions, Membership } from './membership.js';
 
 const APPEND =
@@ -222,6 +231,53 @@ describe('signed data in the GraphQL API (spec §9)', () => {
     const [edge] = (asOwner.data as { network_assets_connection: { edges: EdgeSig[] } })
       .network_assets_connection.edges;
     assert.match(edge?.signature?.jws ?? '', /\.\./);
+  });
+
+  it('withholds the JWS from a reader who may not read every field it covers, verified or not', async () => {
+    // A small contract where a Friend-linked member reads `person` but not its `age`.
+    const document = smallContractDocument();
+    const person = (
+      document['jsonschema'] as { properties: Record<string, { properties: Record<string, object> }> }
+    ).properties['person'];
+    assert.ok(person);
+    person.properties['age'] = {
+      type: 'integer',
+      '#accesscontrol': { network: { permissions: [{ permission: 'read', relation: 'family' }] } },
+    };
+    const contract = parseContract(document);
+    const schema = buildMembershipSchema(contract);
+    const store = await openSqliteStore(':memory:', contract);
+    const events = new MembershipEvents();
+    const run = async (requester: Requester, query: string) =>
+      plain(
+        await executeMembershipQuery(
+          schema,
+          { contract, store, requester, memberId: owner.memberId, events, signatures },
+          { query },
+        ),
+      );
+    try {
+      const stored = await run(
+        OWNER,
+        'mutation { mutate_person(input: {name: "Ann", age: 41}, sign: true) { name } }',
+      );
+      assert.equal(stored.errors, undefined);
+      const read = '{ person_connection { edges { node { name } signature { jws verified } } } }';
+      const jwsOf = (result: { data?: unknown }) =>
+        (
+          result.data as {
+            person_connection: { edges: { signature: { jws: string | null; verified: boolean } }[] };
+          }
+        ).person_connection.edges[0]?.signature;
+      const friend = member({ relations: ['friend'] });
+      assert.deepEqual(jwsOf(await run(friend, read)), { jws: null, verified: true });
+      const ownerView = jwsOf(await run(OWNER, read));
+      assert.match(ownerView?.jws ?? '', /^[\w-]+\.\.[\w-]+$/);
+      assert.equal(ownerView?.verified, true);
+    } finally {
+      events.close();
+      await store.close();
+    }
   });
 
   describe('refusals', () => {

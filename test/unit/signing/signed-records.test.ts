@@ -222,6 +222,8 @@ describe('signed data (spec §9)', () => {
       ['a class that is no name', jwsWith({ ...HEADER, byoda_class: 'a b' }), /byoda_class/],
       ['a fractional iat', jwsWith({ ...HEADER, iat: 1.5 }), /iat must be a whole number/],
       ['no iat', jwsWith({ ...HEADER, iat: undefined }), /iat/],
+      // No date-time can show it: verification would have nothing to say as `signed_at`.
+      ['an iat past the year 9999', jwsWith({ ...HEADER, iat: Number.MAX_SAFE_INTEGER }), /year 9999/],
       ['a crit header', jwsWith({ ...HEADER, crit: ['b64'] }), /unknown header field "crit"/],
       ['a b64 header', jwsWith({ ...HEADER, b64: false }), /unknown header field "b64"/],
     ];
