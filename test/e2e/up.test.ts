@@ -76,6 +76,19 @@ class UpProcess {
     throw new Error(`no network.json within ${READY_TIMEOUT_MS} ms:\n${this.stdout}\n${this.stderr}`);
   }
 
+  /**
+   * Waits until stdout matches `pattern`: network.json is written before the summary is printed, and
+   * the pipe may deliver it later still.
+   */
+  async waitForOutput(pattern: RegExp): Promise<string> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (!pattern.test(this.stdout) && this.running && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.match(this.stdout, pattern);
+    return this.stdout;
+  }
+
   /** Sends `signal` and waits for the exit code (SIGKILL if it does not end in time). */
   async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
     if (!this.running) return this.child.exitCode;
@@ -257,7 +270,8 @@ describe('byoda up', () => {
 
   it('writes network.json with every field of spec §11 once everything answers', async () => {
     await checkNetworkJson(first!);
-    const ready = up!.stdout
+    const output = await up!.waitForOutput(/"event":"ready"/);
+    const ready = output
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>)
@@ -321,7 +335,7 @@ describe('byoda up', () => {
     const ids = (net: NetworkJson) =>
       net.pods.map((pod) => ({ account: pod.account_id, members: pod.memberships.map((m) => m.member_id) }));
     assert.deepEqual(ids(second), ids(first!));
-    assert.match(up.stdout, /BYODA network byoda\.test is up/);
+    await up.waitForOutput(/BYODA network byoda\.test is up/);
     const session = await ownerSession(second, 0);
     try {
       const data = await session.graphql(
