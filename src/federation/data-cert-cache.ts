@@ -6,7 +6,9 @@
  *
  * Entries live `ttlMs` (default one hour, and never past the certificate's own end) and at most
  * `maxEntries` are kept (default 10,000; the oldest go first). Concurrent requests for the same member
- * share one fetch; a failed fetch is not remembered, so the next query tries again.
+ * share one fetch. A failure is remembered for a short while (10 s; 5 minutes for a chain that did not
+ * verify), so that records naming many unknown or untrusted signers, or a burst of queries from one,
+ * cost one attempt per member and not one per record or query; then the next use tries again.
  */
 import { X509Certificate } from 'node:crypto';
 import { ByodaError, isByodaError } from '../errors/index.js';
@@ -28,6 +30,10 @@ export interface DataCertCacheOptions {
   readonly now?: () => number;
   /** Shared memory of verified chains (default: none, every fetched chain is verified). */
   readonly chains?: VerifiedChains;
+  /** How long a failed fetch answers with its error before trying again, in ms (default 10 s). */
+  readonly failureTtlMs?: number;
+  /** The same for a chain that was fetched but did not verify (default 5 minutes). */
+  readonly untrustedTtlMs?: number;
 }
 
 export interface DataCertCache {
@@ -40,6 +46,8 @@ export interface DataCertCache {
 
 export const DEFAULT_DATA_CERT_TTL_MS = 60 * 60_000;
 export const DEFAULT_DATA_CERT_ENTRIES = 10_000;
+export const DEFAULT_DATA_CERT_FAILURE_TTL_MS = 10_000;
+export const DEFAULT_DATA_CERT_UNTRUSTED_TTL_MS = 5 * 60_000;
 /** A PEM chain of three certificates is about 2 KiB; anything near this is not a data cert chain. */
 export const MAX_DATA_CERT_CHAIN_BYTES = 64 * 1024;
 
@@ -68,6 +76,21 @@ export function createDataCertCache(options: DataCertCacheOptions): DataCertCach
   const maxEntries = options.maxEntries ?? DEFAULT_DATA_CERT_ENTRIES;
   const entries = new Map<string, Entry>();
   const inFlight = new Map<string, Promise<string>>();
+  const failures = new Map<string, { readonly error: unknown; readonly until: number }>();
+
+  function rememberFailure(memberId: string, error: unknown): void {
+    const untrusted = isByodaError(error) && error.code === 'BYODA_ERR_CERT_CHAIN';
+    const ttl = untrusted
+      ? (options.untrustedTtlMs ?? DEFAULT_DATA_CERT_UNTRUSTED_TTL_MS)
+      : (options.failureTtlMs ?? DEFAULT_DATA_CERT_FAILURE_TTL_MS);
+    failures.delete(memberId);
+    failures.set(memberId, { error, until: now() + ttl });
+    while (failures.size > maxEntries) {
+      const oldest = failures.keys().next();
+      if (oldest.done) break;
+      failures.delete(oldest.value);
+    }
+  }
 
   async function store(memberId: string, chainPem: string): Promise<string> {
     const notAfter = await verifyDataChain(memberId, chainPem, options);
@@ -94,14 +117,28 @@ export function createDataCertCache(options: DataCertCacheOptions): DataCertCach
       const id = memberId.toLowerCase();
       const entry = entries.get(id);
       if (entry && entry.expires > now()) return Promise.resolve(entry.chainPem);
+      const failed = failures.get(id);
+      if (failed && failed.until > now()) return Promise.reject(failed.error);
       const pending = inFlight.get(id);
       if (pending) return pending;
-      const fetching = fetchAndStore(id).finally(() => inFlight.delete(id));
+      const fetching = fetchAndStore(id)
+        .then(
+          (chainPem) => {
+            failures.delete(id);
+            return chainPem;
+          },
+          (err: unknown) => {
+            rememberFailure(id, err);
+            throw err;
+          },
+        )
+        .finally(() => inFlight.delete(id));
       inFlight.set(id, fetching);
       return fetching;
     },
     async prime(memberId: string, chainPem: string): Promise<void> {
       await store(memberId.toLowerCase(), chainPem);
+      failures.delete(memberId.toLowerCase());
     },
     get size(): number {
       return entries.size;

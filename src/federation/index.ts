@@ -45,6 +45,8 @@ export {
 export type { QueryMemory, QueryMemoryOptions } from './query-memory.js';
 export {
   DEFAULT_DATA_CERT_ENTRIES,
+  DEFAULT_DATA_CERT_FAILURE_TTL_MS,
+  DEFAULT_DATA_CERT_UNTRUSTED_TTL_MS,
   DEFAULT_DATA_CERT_TTL_MS,
   createDataCertCache,
   dataCertPath,

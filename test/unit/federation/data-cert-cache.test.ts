@@ -71,7 +71,7 @@ describe('data cert cache (spec §4, §8)', () => {
     assert.deepEqual(fetches, [alice.memberId, bob.memberId, alice.memberId]);
   });
 
-  it('refuses, and does not keep, a chain that is not the member’s data cert', async () => {
+  it('refuses a chain that is not the member’s data cert, and answers so for a while without fetching', async () => {
     const certs = cache({
       fetchChain: async () => {
         fetches.push('x');
@@ -82,16 +82,22 @@ describe('data cert cache (spec §4, §8)', () => {
       code: 'BYODA_ERR_CERT_CHAIN',
       message: /not its member data certificate/,
     });
-    await assert.rejects(certs.get(alice.memberId));
-    assert.equal(fetches.length, 2);
+    await assert.rejects(certs.get(alice.memberId), { code: 'BYODA_ERR_CERT_CHAIN' });
+    assert.equal(fetches.length, 1, 'an untrusted chain is not fetched again at once');
+    now += 5 * 60_000 + 1;
+    await assert.rejects(certs.get(alice.memberId), { code: 'BYODA_ERR_CERT_CHAIN' });
+    assert.equal(fetches.length, 2, 'and is fetched again after five minutes');
     const tls = cache({ fetchChain: async () => alice.tls.chainPem });
     await assert.rejects(tls.get(alice.memberId), { code: 'BYODA_ERR_CERT_CHAIN' });
   });
 
-  it('does not remember failed fetches', async () => {
+  it('remembers a failed fetch for ten seconds: many records naming one unknown signer cost one try', async () => {
     const certs = cache();
     const stranger = '33333333-3333-4333-8333-333333333333';
     await assert.rejects(certs.get(stranger), /unreachable/);
+    await assert.rejects(certs.get(stranger), /unreachable/);
+    assert.deepEqual(fetches, [stranger]);
+    now += 10_001;
     await assert.rejects(certs.get(stranger), /unreachable/);
     assert.deepEqual(fetches, [stranger, stranger]);
   });
