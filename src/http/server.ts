@@ -79,8 +79,16 @@ export function createHttpsServer(options: HttpServerOptions) {
     let check: ReturnType<typeof app.createRateLimit> | undefined;
     app.addHook('onRequest', async (request, reply) => {
       check ??= app.createRateLimit();
-      const outcome = await check(request);
-      if (outcome.isAllowed || !outcome.isExceeded) return;
+      const counter = check;
+      const outcome = await counter(request);
+      if (outcome.isAllowed || !outcome.isExceeded) {
+        // A WebSocket upgrade carries operations for as long as it stays open: each counts too.
+        furtherOperations.set(request.raw, async () => {
+          const next = await counter(request);
+          return next.isAllowed || !next.isExceeded ? undefined : rateLimitedError(limit, next.ttlInSeconds);
+        });
+        return;
+      }
       void reply.header('retry-after', String(outcome.ttlInSeconds));
       throw rateLimitedError(limit, outcome.ttlInSeconds);
     });
@@ -91,6 +99,18 @@ export function createHttpsServer(options: HttpServerOptions) {
       .send(new ByodaError('BYODA_ERR_NOT_FOUND', `no route for ${request.method} ${request.url}`).toJSON());
   });
   return app;
+}
+
+/** Per request (its raw message), how to count one more operation under the same client's limit. */
+const furtherOperations = new WeakMap<object, () => Promise<ByodaError | undefined>>();
+
+/**
+ * Counts one more operation of a long-lived request (a graphql-ws subscribe message on an upgraded
+ * WebSocket) under the client's rate limit: the refusal to send back, or undefined when allowed (also
+ * on a server without a limit).
+ */
+export async function countFurtherOperation(request: FastifyRequest): Promise<ByodaError | undefined> {
+  return furtherOperations.get(request.raw)?.();
 }
 
 /** Maps any error thrown by a route or by fastify itself to the JSON error body. */

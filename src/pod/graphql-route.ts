@@ -13,7 +13,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { createHandler } from 'graphql-http/lib/use/fastify';
 import type { Response as GraphqlHttpResponse } from 'graphql-http';
 import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import { ByodaError } from '../errors/index.js';
 import { createRemoteAppend } from '../federation/index.js';
 import type { Requester } from '../firewall/index.js';
+import { countFurtherOperation } from '../http/index.js';
 import { prepareMembershipOperation } from '../graphql/index.js';
 import type {
   MembershipContext,
@@ -233,6 +234,15 @@ function createWsHandler(options: GraphqlRouteOptions) {
         return valid;
       },
       onSubscribe: async (ctx, _id, payload) => {
+        // The upgrade was counted under the client's rate limit; every operation on the socket is too.
+        const limited = await countFurtherOperation(ctx.extra.request);
+        if (limited) {
+          const refused: RefusedOperation = {
+            errors: [new GraphQLError(limited.message, { extensions: { code: limited.code } })],
+          };
+          logSubscription(options, ctx.extra.request, upgradedConnections.get(ctx.extra.socket), refused);
+          return refused.errors;
+        }
         const requester = upgradedConnections.get(ctx.extra.socket);
         const prepared = await prepareFor(ctx.extra.request, payload, options, requester);
         logSubscription(options, ctx.extra.request, requester, prepared);

@@ -62,6 +62,11 @@ export class OwnerSession {
   }
 
   /** Logs in on the pod's web port and joins the service through the owner API. */
+  /** The owner's token (e.g. for a graphql-ws `connection_init`). */
+  get token(): string {
+    return this.#token;
+  }
+
   static async join(pod: OwnedPod, rootCaPem: string, serviceId: number): Promise<OwnerSession> {
     const client = new OwnerApi({ webUrl: pod.webUrl, fqdn: pod.fqdn, rootCaPem });
     try {

@@ -15,7 +15,8 @@ import type { PodAddress } from '../../../src/pod/index.js';
 import { NETWORK, NetworkHarness } from '../../fixtures/network-harness.js';
 import { startInProcessPod, stopInProcessPod } from '../federation/in-process-pods.js';
 import type { InProcessPod } from '../federation/in-process-pods.js';
-import { send, tlsAgent } from '../pod/pod-clients.js';
+import { OwnerSession } from '../federation/owner-session.js';
+import { send, tlsAgent, wsClient } from '../pod/pod-clients.js';
 import type { HttpAnswer } from '../pod/pod-clients.js';
 
 const TIMINGS = { hopTimeoutMs: 15_000, deadlineMs: 45_000 };
@@ -222,6 +223,80 @@ describe('pod CORS and rate limits', () => {
         assert.deepEqual((refused.json as { error: { code: string } }).error.code, 'BYODA_ERR_RATE_LIMITED');
         assert.ok(Number(refused.headers['retry-after']) >= 1, 'retry-after is sent');
       }
+    });
+  });
+
+  describe('rate limit of operations over one WebSocket', () => {
+    const LIMIT = 12;
+    let limited: PodServer;
+    let session: OwnerSession;
+
+    before(async () => {
+      const dataDir = join(net.root, 'limited-ws');
+      const password = 'limited ws pod password';
+      await initPod({
+        dataDir,
+        directoryUrl: net.directory.url,
+        rootCaPem: net.directory.rootCaPem,
+        passphrase: 'limited ws pod passphrase',
+        password,
+      });
+      limited = new PodServer();
+      const address = await limited.start({
+        dataDir,
+        passphrase: 'limited ws pod passphrase',
+        dnsServer: net.directory.dns,
+        rateLimit: { max: LIMIT },
+      });
+      session = await OwnerSession.join(
+        { name: 'limited-ws', webUrl: address.webUrl, fqdn: address.fqdn, username: 'owner', password },
+        net.directory.rootCaPem,
+        net.service.serviceId,
+      );
+    });
+
+    after(async () => {
+      await session?.close();
+      await limited?.stop();
+    });
+
+    it('counts every operation on an upgraded socket, not only the upgrade', async () => {
+      const client = wsClient(session.pod.webUrl, net.service.serviceId, {
+        rootCaPem: net.directory.rootCaPem,
+        servername: session.pod.fqdn,
+        connectionParams: { authorization: `Bearer ${session.token}` },
+      });
+      const codes: string[] = [];
+      // A subscription held open keeps the one socket (the client is lazy: it closes when idle).
+      const held = client.iterate({ query: 'subscription { network_links_updates { action } }' });
+      void held.next().catch(() => undefined);
+      try {
+        for (let i = 0; i < LIMIT; i++) {
+          const result = await new Promise<{ errors?: readonly { extensions?: Record<string, unknown> }[] }>(
+            (resolve) => {
+              let answer = {};
+              client.subscribe(
+                { query: '{ __typename }' },
+                {
+                  next: (value) => (answer = value),
+                  error: (err) =>
+                    resolve({
+                      errors: Array.isArray(err) ? err : [{ extensions: { code: 'socket closed' } }],
+                    }),
+                  complete: () => resolve(answer),
+                },
+              );
+            },
+          );
+          codes.push(String(result.errors?.[0]?.extensions?.['code'] ?? 'ok'));
+        }
+      } finally {
+        await held.return?.();
+        await client.dispose();
+      }
+      // Login, join and the upgrade took some of the twelve: the socket's own operations ran out.
+      assert.ok(codes.includes('ok'), codes.join(' '));
+      assert.equal(codes.at(-1), 'BYODA_ERR_RATE_LIMITED', codes.join(' '));
     });
   });
 });
