@@ -10,7 +10,9 @@
  * - **Bounded.** At most `concurrency` pods at a time; a member asked for while being collected is
  *   collected once more afterwards (its data may have changed meanwhile), never twice at once.
  * - **Failures.** A pod that answers 404 (no such membership any more) is removed from the index; an
- *   unreachable pod, or one that answers nonsense, keeps its rows (logged): it may be restarting.
+ *   unreachable pod, or one that answers nonsense, keeps its rows (logged): it may be restarting. Not
+ *   for ever: rows last collected more than `staleAfterMs` ago (default a day) go at the next failed
+ *   collection, so a member whose pod is gone is not found by its email indefinitely.
  */
 import type { Logger } from 'pino';
 import type { Contract } from '../contract/index.js';
@@ -28,6 +30,9 @@ export const DEFAULT_SEARCH_REFRESH_MS = 5 * 60_000;
 /** Environment variable that sets the full refresh interval (tests use a short one). */
 export const SEARCH_REFRESH_ENV = 'BYODA_SEARCH_REFRESH_MS';
 
+/** How long an unreachable pod's values stay searchable after they were last collected. */
+export const DEFAULT_SEARCH_STALE_AFTER_MS = 24 * 60 * 60_000;
+
 /** Most values kept per member: the pod sends at most 10,000 records per class, each a few values. */
 export const MAX_VALUES_PER_MEMBER = 50_000;
 
@@ -40,6 +45,9 @@ export interface SearchCollectorOptions {
   readonly contract: () => Promise<Contract | undefined>;
   readonly logger: Logger;
   readonly concurrency?: number;
+  /** Values last collected longer ago than this are dropped when the pod cannot be reached. */
+  readonly staleAfterMs?: number;
+  readonly now?: () => number;
 }
 
 export class SearchCollector {
@@ -126,6 +134,14 @@ export class SearchCollector {
     for (const resolve of waiters) resolve();
   }
 
+  /** Whether `memberId`'s indexed values are older than the options allow keeping without a refresh. */
+  #stale(memberId: string): boolean {
+    const collectedAt = this.#options.index.collectedAt(memberId);
+    if (collectedAt === undefined) return false;
+    const now = this.#options.now?.() ?? Date.now();
+    return now - Date.parse(collectedAt) > (this.#options.staleAfterMs ?? DEFAULT_SEARCH_STALE_AFTER_MS);
+  }
+
   /** One member's collection; every failure is logged here, never thrown. */
   async #collect(memberId: string): Promise<void> {
     const { peers, index, serviceId, logger } = this.#options;
@@ -141,6 +157,14 @@ export class SearchCollector {
         if (isMembershipGone(err)) {
           const removed = index.removeMember(memberId);
           log.info({ removed }, 'search data: the pod has no such membership; member removed from the index');
+          return;
+        }
+        if (this.#stale(memberId)) {
+          index.removeMember(memberId);
+          log.warn(
+            { reason: reasonOf(err) },
+            'search data: pod not reached, and its values are too old to keep; member removed from the index',
+          );
           return;
         }
         log.warn({ reason: reasonOf(err) }, 'search data: pod not reached; its indexed values are kept');

@@ -63,6 +63,7 @@ export class SearchIndex {
   private readonly upsertMember: Statement<[string, number, string]>;
   private readonly finders: Readonly<Record<string, Statement<[QueryParams], { member_id: string }>>>;
   private readonly countValues: Statement<[string], { count: number }>;
+  private readonly selectCollectedAt: Statement<[string], { collected_at: string }>;
 
   /**
    * Opens (creating if needed) the index at `file`; `:memory:` works for tests. Owner-only: it holds
@@ -98,6 +99,7 @@ export class SearchIndex {
       'prefix-folded': finder('folded', true),
     };
     this.countValues = this.db.prepare('SELECT count(*) AS count FROM search_values WHERE member_id = ?');
+    this.selectCollectedAt = this.db.prepare('SELECT collected_at FROM search_members WHERE member_id = ?');
   }
 
   /** Replaces everything indexed for `memberId` with `rows` (one transaction). */
@@ -111,6 +113,11 @@ export class SearchIndex {
         this.upsertMember.run(memberId, contractVersion, new Date().toISOString());
       })
       .immediate();
+  }
+
+  /** When `memberId`'s values were last collected (ISO 8601), or undefined if it is not indexed. */
+  collectedAt(memberId: string): string | undefined {
+    return this.selectCollectedAt.get(memberId)?.collected_at;
   }
 
   /** Forgets `memberId` (its pod no longer has the membership); true when it was indexed. */

@@ -409,6 +409,49 @@ describe('search: the collector', () => {
     index.close();
   });
 
+  it('drops an unreachable member’s values once they are older than staleAfterMs', async () => {
+    const [recent, old] = [randomUUID(), randomUUID()];
+    const index = new SearchIndex(':memory:');
+    index.replaceMember(recent, 1, [{ className: 'person', field: 'email', value: 'recent@example.org' }]);
+    index.replaceMember(old, 1, [{ className: 'person', field: 'email', value: 'old@example.org' }]);
+    const unreachable = async (): Promise<string> =>
+      Promise.reject(new ByodaError('BYODA_ERR_UNREACHABLE', 'timed out'));
+    const { peers } = fakePods(
+      new Map([
+        [recent, unreachable],
+        [old, unreachable],
+      ]),
+    );
+    // A collector whose clock is two days past the collection: for it, the values are stale.
+    const collectedOld = Date.parse(index.collectedAt(old) ?? '');
+    const collector = new SearchCollector({
+      peers,
+      index,
+      serviceId: addressbook.serviceId,
+      contract: async () => addressbook,
+      logger: silentLogger(),
+      staleAfterMs: 24 * 60 * 60_000,
+      now: () => collectedOld + 2 * 24 * 60 * 60_000,
+    });
+    // The same index read with the real clock: `recent` is fresh there.
+    const recentCollector = new SearchCollector({
+      peers,
+      index,
+      serviceId: addressbook.serviceId,
+      contract: async () => addressbook,
+      logger: silentLogger(),
+      staleAfterMs: 24 * 60 * 60_000,
+    });
+    collector.request(old);
+    recentCollector.request(recent);
+    await Promise.all([collector.whenIdle(), recentCollector.whenIdle()]);
+    assert.deepEqual(found(index, 'old@example.org'), []);
+    assert.equal(index.collectedAt(old), undefined);
+    assert.deepEqual(found(index, 'recent@example.org'), [recent]);
+    await Promise.all([collector.stop(), recentCollector.stop()]);
+    index.close();
+  });
+
   it('keeps a member’s values when its pod answers nonsense', async () => {
     const member = randomUUID();
     const index = new SearchIndex(':memory:');
