@@ -30,6 +30,13 @@ export const DEFAULT_SEARCH_REFRESH_MS = 5 * 60_000;
 /** Environment variable that sets the full refresh interval (tests use a short one). */
 export const SEARCH_REFRESH_ENV = 'BYODA_SEARCH_REFRESH_MS';
 
+/**
+ * Least time between the starts of two collections of one member: nudges within it are merged into one
+ * collection at its end, so a member nudging in a loop costs a collection every few seconds, not a
+ * collection slot for good.
+ */
+export const DEFAULT_SEARCH_MIN_INTERVAL_MS = 2000;
+
 /** How long an unreachable pod's values stay searchable after they were last collected. */
 export const DEFAULT_SEARCH_STALE_AFTER_MS = 24 * 60 * 60_000;
 
@@ -47,6 +54,8 @@ export interface SearchCollectorOptions {
   readonly concurrency?: number;
   /** Values last collected longer ago than this are dropped when the pod cannot be reached. */
   readonly staleAfterMs?: number;
+  /** See DEFAULT_SEARCH_MIN_INTERVAL_MS. */
+  readonly minIntervalMs?: number;
   readonly now?: () => number;
 }
 
@@ -58,6 +67,9 @@ export class SearchCollector {
   readonly #running = new Set<string>();
   readonly #again = new Set<string>();
   readonly #inFlight = new Set<Promise<void>>();
+  /** When each member's last collection started (ms), and the timers of requests deferred until later. */
+  readonly #lastStarted = new Map<string, number>();
+  readonly #deferred = new Map<string, NodeJS.Timeout>();
   #idleWaiters: (() => void)[] = [];
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -77,7 +89,17 @@ export class SearchCollector {
       this.#again.add(id);
       return;
     }
-    if (this.#queued.has(id)) return;
+    if (this.#queued.has(id) || this.#deferred.has(id)) return;
+    const wait = this.#sinceLast(id);
+    if (wait > 0) {
+      const timer = setTimeout(() => {
+        this.#deferred.delete(id);
+        this.request(id);
+      }, wait);
+      timer.unref();
+      this.#deferred.set(id, timer);
+      return;
+    }
     this.#queued.add(id);
     this.#pending.push(id);
     this.#pump();
@@ -104,6 +126,8 @@ export class SearchCollector {
     this.#stopped = true;
     this.#abort.abort(new Error('the service is stopping'));
     clearInterval(this.#timer);
+    for (const timer of this.#deferred.values()) clearTimeout(timer);
+    this.#deferred.clear();
     this.#pending = [];
     this.#queued.clear();
     this.#again.clear();
@@ -117,6 +141,7 @@ export class SearchCollector {
       if (memberId === undefined) break;
       this.#queued.delete(memberId);
       this.#running.add(memberId);
+      this.#lastStarted.set(memberId, this.#now());
       const run: Promise<void> = this.#collect(memberId).finally(() => {
         this.#running.delete(memberId);
         this.#inFlight.delete(run);
@@ -134,12 +159,25 @@ export class SearchCollector {
     for (const resolve of waiters) resolve();
   }
 
+  /** Milliseconds until `memberId` may be collected again (0: now). */
+  #sinceLast(memberId: string): number {
+    const last = this.#lastStarted.get(memberId);
+    if (last === undefined) return 0;
+    const minInterval = this.#options.minIntervalMs ?? DEFAULT_SEARCH_MIN_INTERVAL_MS;
+    return Math.max(0, last + minInterval - this.#now());
+  }
+
+  #now(): number {
+    return this.#options.now?.() ?? Date.now();
+  }
+
   /** Whether `memberId`'s indexed values are older than the options allow keeping without a refresh. */
   #stale(memberId: string): boolean {
     const collectedAt = this.#options.index.collectedAt(memberId);
     if (collectedAt === undefined) return false;
-    const now = this.#options.now?.() ?? Date.now();
-    return now - Date.parse(collectedAt) > (this.#options.staleAfterMs ?? DEFAULT_SEARCH_STALE_AFTER_MS);
+    return (
+      this.#now() - Date.parse(collectedAt) > (this.#options.staleAfterMs ?? DEFAULT_SEARCH_STALE_AFTER_MS)
+    );
   }
 
   /** One member's collection; every failure is logged here, never thrown. */

@@ -327,6 +327,7 @@ describe('search: the collector', () => {
       contract: async () => addressbook,
       logger: silentLogger(),
       concurrency: 2,
+      minIntervalMs: 0,
     });
 
   const found = (index: SearchIndex, email: string): string[] =>
@@ -405,6 +406,33 @@ describe('search: the collector', () => {
     await collector.whenIdle();
     assert.deepEqual(found(index, 'gone@example.org'), []);
     assert.deepEqual(found(index, 'away@example.org'), [away]);
+    await collector.stop();
+    index.close();
+  });
+
+  it('merges the nudges of one member within minIntervalMs into one more collection', async () => {
+    const member = randomUUID();
+    const index = new SearchIndex(':memory:');
+    const { peers, stats } = fakePods(new Map([[member, async () => body(member, 'loop@example.org')]]));
+    const collector = new SearchCollector({
+      peers,
+      index,
+      serviceId: addressbook.serviceId,
+      contract: async () => addressbook,
+      logger: silentLogger(),
+      minIntervalMs: 300,
+    });
+    collector.request(member);
+    await collector.whenIdle();
+    for (let i = 0; i < 100; i++) collector.request(member);
+    await collector.whenIdle();
+    assert.equal(stats.calls.length, 1, 'nothing more within the interval');
+    // The merged request runs once the interval is over.
+    for (let waited = 0; stats.calls.length < 2 && waited < 5000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await collector.whenIdle();
+    assert.equal(stats.calls.length, 2);
     await collector.stop();
     index.close();
   });
