@@ -105,9 +105,24 @@ export function assertWriteAllowed(
   if (refusal) assertAllowed(refusal.decision, refusal.path);
 }
 
-interface FieldRefusal {
+/** The first field a record or input sets that the action is denied on, with its path and why. */
+export interface FieldRefusal {
   readonly path: string;
   readonly decision: Decision;
+}
+
+/**
+ * The first field set in `value` (nested object fields too, in contract order) on which `action` is
+ * denied to `requester`, or undefined when it is allowed on all of them. Keys the class does not know
+ * are skipped: checking them is input validation's job. Shared by writes, persist and signatures.
+ */
+export function deniedField(
+  cls: DataClass,
+  action: Action,
+  value: Readonly<Record<string, unknown>>,
+  requester: Requester,
+): FieldRefusal | undefined {
+  return firstDeniedField(cls.fields, value, action, requester, cls.name);
 }
 
 function firstDeniedField(

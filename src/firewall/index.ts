@@ -11,7 +11,8 @@ export {
   assertWriteAllowed,
   classDecision,
   decide,
+  deniedField,
   fieldDecision,
   readableFields,
 } from './decide.js';
-export type { Decision, Grant } from './decide.js';
+export type { Decision, FieldRefusal, Grant } from './decide.js';

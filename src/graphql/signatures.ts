@@ -15,10 +15,9 @@
  */
 import { GraphQLBoolean, GraphQLNonNull, GraphQLObjectType, GraphQLString } from 'graphql';
 import { findClass } from '../contract/index.js';
-import type { DataClass, Field } from '../contract/index.js';
+import type { DataClass } from '../contract/index.js';
 import { ByodaError, isByodaError } from '../errors/index.js';
-import { fieldDecision } from '../firewall/index.js';
-import type { Requester } from '../firewall/index.js';
+import { deniedField } from '../firewall/index.js';
 import { readDataSignature, type SignatureCheck } from '../signing/index.js';
 import { canonicalRecord, type DataRecord, type RecordInput } from '../storage/index.js';
 import type { MembershipContext } from './context.js';
@@ -108,28 +107,11 @@ export function dataSignatureType(): GraphQLObjectType<EdgeSignature, Membership
  */
 function readsEverything(context: MembershipContext, className: string, data: DataRecord): boolean {
   const cls = findClass(context.contract, className);
-  return cls !== undefined && fieldsReadable(cls.fields, data, context.requester);
-}
-
-function fieldsReadable(
-  fields: readonly Field[],
-  value: Readonly<Record<string, unknown>>,
-  requester: Requester,
-): boolean {
-  return Object.keys(value).every((name) => {
-    const field = fields.find((f) => f.name === name);
-    if (!field || !fieldDecision(field, 'read', requester).allowed) return false;
-    const nested = field.type.kind === 'array' ? field.type.items : field.type;
-    if (nested.kind !== 'object') return true;
-    const items = Array.isArray(value[name]) ? (value[name] as unknown[]) : [value[name]];
-    return items.every(
-      (item) =>
-        typeof item !== 'object' ||
-        item === null ||
-        Array.isArray(item) ||
-        fieldsReadable(nested.fields, item as Readonly<Record<string, unknown>>, requester),
-    );
-  });
+  return (
+    cls !== undefined &&
+    Object.keys(data).every((name) => cls.fields.some((field) => field.name === name)) &&
+    deniedField(cls, 'read', data, context.requester) === undefined
+  );
 }
 
 /** The resolver of `T_edge.signature`: edge sources carry it (null or an `EdgeSignature`). */
