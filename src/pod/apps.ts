@@ -18,15 +18,15 @@ import type { HttpsApp, RateLimitSetting } from '../http/index.js';
 import { credentialTlsOptions } from '../pki/index.js';
 import type { Credential } from '../pki/index.js';
 import type { PodContext } from './context.js';
-import { corsOptionsOf } from './cors.js';
-import { dataCertRoute } from './data-cert-route.js';
-import { graphqlRoutes } from './graphql-route.js';
-import type { Membership } from './membership.js';
-import { memberRoutes } from './member-routes.js';
-import { webRequester } from './requester.js';
-import { addRequestLog, quietFastifyLogger } from './request-log.js';
-import { webRoutes } from './web-routes.js';
-import { webAppRoutes } from './web-app.js';
+import { corsOptionsOf } from './routes/cors.js';
+import { dataCertRoute } from './routes/data-cert-route.js';
+import { graphqlRoutes } from './routes/graphql-route.js';
+import type { Membership } from './memberships/membership.js';
+import { memberRoutes } from './routes/member-routes.js';
+import { webRequester } from './auth/requester.js';
+import { addRequestLog, quietFastifyLogger } from './routes/request-log.js';
+import { webRoutes } from './routes/web-routes.js';
+import { webAppRoutes } from './routes/web-app.js';
 
 /** GraphQL requests and JSON bodies are small; 1 MiB bounds what one client can make a pod parse. */
 export const POD_BODY_LIMIT = DEFAULT_BODY_LIMIT;

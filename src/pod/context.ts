@@ -9,17 +9,17 @@ import { ByodaError } from '../errors/index.js';
 import { DirectoryClient } from '../network/index.js';
 import { accountFqdn, readCredential, readRootCaCert } from '../pki/index.js';
 import type { Credential } from '../pki/index.js';
-import { AccountStore } from './account-store.js';
-import type { FederationTimings } from './federation-timings.js';
-import type { AccountRecord } from './account-store.js';
-import { CREDENTIALS, podPaths, readPodConfig } from './layout.js';
-import type { PodConfig, PodPaths } from './layout.js';
-import { LoginLimiter } from './login-limiter.js';
-import { openMembership } from './membership.js';
-import type { MembershipFederationSettings } from './membership.js';
-import { MembershipRegistry } from './membership-registry.js';
-import { readOwnerSigningKey } from './owner-key.js';
-import { OwnerTokens } from './owner-token.js';
+import { AccountStore } from './lifecycle/account-store.js';
+import type { FederationTimings } from './federation/federation-timings.js';
+import type { AccountRecord } from './lifecycle/account-store.js';
+import { CREDENTIALS, podPaths, readPodConfig } from './lifecycle/layout.js';
+import type { PodConfig, PodPaths } from './lifecycle/layout.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import { openMembership } from './memberships/membership.js';
+import type { MembershipFederationSettings } from './memberships/membership.js';
+import { MembershipRegistry } from './memberships/membership-registry.js';
+import { readOwnerSigningKey } from './auth/owner-key.js';
+import { OwnerTokens } from './auth/owner-token.js';
 
 /** Where other pods and the service reach this pod's member port (given to the service at join). */
 export interface MemberEndpoint {

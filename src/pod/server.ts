@@ -27,11 +27,11 @@ import { DirectoryClient } from '../network/index.js';
 import { buildMemberApp, buildWebApp } from './apps.js';
 import { closePodContext, openPodContext } from './context.js';
 import type { PodContext } from './context.js';
-import { federationTimingsFromEnv } from './federation-timings.js';
-import type { FederationTimings } from './federation-timings.js';
-import { writeRunInfo } from './layout.js';
-import type { LoginLimiter } from './login-limiter.js';
-import { SearchNudges } from './search-refresh.js';
+import { federationTimingsFromEnv } from './federation/federation-timings.js';
+import type { FederationTimings } from './federation/federation-timings.js';
+import { writeRunInfo } from './lifecycle/layout.js';
+import type { LoginLimiter } from './auth/login-limiter.js';
+import { SearchNudges } from './search/search-refresh.js';
 
 export interface PodStartOptions {
   readonly dataDir: string;

@@ -3,7 +3,7 @@
  * contract: a field is searchable when its effective rules grant `search` to the service (never
  * `read`: reference.md, "the email has search"), and the grant's `match` (`exact`, or our `prefix`) and
  * `casesensitive` decide how a query value meets a stored one. The pod applies the same rule when it
- * answers the service (src/pod/search-data.ts); the service checks again, so that it never indexes a
+ * answers the service (src/pod/search/search-data.ts); the service checks again, so that it never indexes a
  * field the contract it publishes does not make searchable.
  */
 import type { Contract, DataClass, Field, SearchMatch } from '../contract/index.js';

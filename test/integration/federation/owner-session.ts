@@ -1,7 +1,7 @@
 /**
  * Helpers of the federation tests (not a test file): a pod's owner, logged in on its web port, who
  * joins the service and writes and reads through GraphQL; the project's own example contract; and the
- * pods' log lines about forwarded queries (src/pod/federated-admission.ts), by which visits are counted.
+ * pods' log lines about forwarded queries (src/pod/federation/federated-admission.ts), by which visits are counted.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -159,7 +159,7 @@ export function connectionOf(data: Record<string, unknown>, field: string): Conn
   return connection as Connection;
 }
 
-/** A pod's log line about a forwarded query that reached it (src/pod/federated-admission.ts). */
+/** A pod's log line about a forwarded query that reached it (src/pod/federation/federated-admission.ts). */
 export interface VisitLine {
   readonly msg: 'federated query admitted' | 'federated query repeated';
   readonly query_id: string;

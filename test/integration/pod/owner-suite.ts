@@ -14,7 +14,7 @@ import { findClass } from '../../../src/contract/index.js';
 import type { DataClass } from '../../../src/contract/index.js';
 import type { Requester } from '../../../src/firewall/index.js';
 import { memberFqdn } from '../../../src/pki/index.js';
-import { readOwnerSigningKey } from '../../../src/pod/owner-key.js';
+import { readOwnerSigningKey } from '../../../src/pod/auth/owner-key.js';
 import {
   filterField,
   readablePart,

@@ -85,7 +85,7 @@ describe('recursive queries between real pods (spec §6, §8)', () => {
     });
     const seen: TestPod['seen'] = [];
 
-    /** What the pod's member-port code does to know who is asking (src/pod/requester.ts). */
+    /** What the pod's member-port code does to know who is asking (src/pod/auth/requester.ts). */
     async function requesterOf(socket: TLSSocket): Promise<Requester> {
       const [leaf, ...intermediates] = peerCertificateChainOf(socket);
       if (leaf === undefined) return { kind: 'anonymous' };

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AccountStore } from '../../../src/pod/account-store.js';
+import { AccountStore } from '../../../src/pod/lifecycle/account-store.js';
 import { tempDir } from '../../fixtures/pki.js';
 
 describe('pod: account.db', () => {

@@ -10,8 +10,8 @@ import {
   corsHostsFor,
   corsOptionsFor,
   isAllowedOrigin,
-} from '../../../src/pod/cors.js';
-import type { CorsMembership, CorsMemberships } from '../../../src/pod/cors.js';
+} from '../../../src/pod/routes/cors.js';
+import type { CorsMembership, CorsMemberships } from '../../../src/pod/routes/cors.js';
 
 /** Memberships by service id, each with a contract that lists `origins`. */
 function memberships(byService: Record<number, readonly string[]>): CorsMemberships {

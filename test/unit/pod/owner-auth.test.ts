@@ -7,9 +7,9 @@ import {
   verifyPassword,
   generatePassword,
   validateNewPassword,
-} from '../../../src/pod/password.js';
-import { LoginLimiter } from '../../../src/pod/login-limiter.js';
-import { OwnerTokens, bearerToken } from '../../../src/pod/owner-token.js';
+} from '../../../src/pod/auth/password.js';
+import { LoginLimiter } from '../../../src/pod/auth/login-limiter.js';
+import { OwnerTokens, bearerToken } from '../../../src/pod/auth/owner-token.js';
 
 const FAST = { N: 2 ** 10, r: 8, p: 1 };
 

@@ -8,7 +8,7 @@ import { parseContract, signContract } from '../../../src/contract/index.js';
 import type { Contract, ContractDocument } from '../../../src/contract/index.js';
 import { createNetworkPki, createServicePki, memberDataCn, memberFqdn } from '../../../src/pki/index.js';
 import type { NetworkPki, ServicePki } from '../../../src/pki/index.js';
-import { Membership } from '../../../src/pod/membership.js';
+import { Membership } from '../../../src/pod/memberships/membership.js';
 import { openSqliteStore } from '../../../src/storage/index.js';
 import { tempDir } from '../../fixtures/pki.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { toByodaError } from '../../../src/http/index.js';
-import { NOT_BUILT_PAGE, WEB_APP_CSP, webAppRoutes } from '../../../src/pod/web-app.js';
+import { NOT_BUILT_PAGE, WEB_APP_CSP, webAppRoutes } from '../../../src/pod/routes/web-app.js';
 
 const SECRET = 'not for the browser';
 

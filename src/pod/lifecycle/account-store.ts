@@ -1,0 +1,157 @@
+/**
+ * `account.db`: the pod's own bookkeeping, apart from membership data (which lives in one namespace
+ * file per membership). Holds the one account of the pod (spec §1: one pod = one account) with the
+ * owner's password hash (spec §10), and the memberships it has joined. SQLite in WAL mode so that
+ * `byoda pod status` can read it while the pod runs; numbered migrations keyed on `user_version`.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { ByodaError } from '../../errors/index.js';
+import { openMigratedDatabase } from '../../storage/index.js';
+
+export interface AccountRecord {
+  readonly accountId: string;
+  readonly username: string;
+  /** `scrypt$...` (src/pod/auth/password.ts). */
+  readonly passwordHash: string;
+  readonly createdAt: string;
+}
+
+export interface MembershipRecord {
+  readonly serviceId: number;
+  readonly memberId: string;
+  /** The contract version the namespace follows. */
+  readonly contractVersion: number;
+  readonly joinedAt: string;
+}
+
+interface Migration {
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Applied in order; `user_version` is the number applied so far. Never edit one that has shipped. */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    name: '001 create account',
+    sql: `CREATE TABLE account (
+      account_id TEXT PRIMARY KEY,
+      username TEXT NOT NULL,
+      password_hash TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    )`,
+  },
+  {
+    name: '002 create memberships',
+    sql: `CREATE TABLE memberships (
+      service_id INTEGER PRIMARY KEY,
+      member_id TEXT NOT NULL UNIQUE,
+      contract_version INTEGER NOT NULL,
+      joined_at TEXT NOT NULL
+    )`,
+  },
+];
+
+interface AccountRow {
+  account_id: string;
+  username: string;
+  password_hash: string;
+  created_at: string;
+}
+
+interface MembershipRow {
+  service_id: number;
+  member_id: string;
+  contract_version: number;
+  joined_at: string;
+}
+
+export class AccountStore {
+  readonly #db: Database.Database;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+  }
+
+  /** Opens (creating and migrating if needed) the account database. */
+  static open(path: string): AccountStore {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const db = openMigratedDatabase(path, {
+      what: 'account.db',
+      migrations: MIGRATIONS.map((migration) => migration.sql),
+      // It holds the password hash: owner-only, like the keys.
+      mode: 0o600,
+      code: 'BYODA_ERR_CONFIG',
+    });
+    return new AccountStore(db);
+  }
+
+  /** Opens an existing database read-only (for `byoda pod status` next to a running pod). */
+  static openReadOnly(path: string): AccountStore {
+    try {
+      return new AccountStore(new Database(path, { readonly: true, fileMustExist: true }));
+    } catch (cause) {
+      throw new ByodaError('BYODA_ERR_CONFIG', 'the pod has no account database (run `byoda pod init`)', {
+        cause,
+      });
+    }
+  }
+
+  getAccount(): AccountRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM account LIMIT 1').get() as AccountRow | undefined;
+    return row && toAccount(row);
+  }
+
+  createAccount(account: AccountRecord): void {
+    this.#db
+      .prepare('INSERT INTO account (account_id, username, password_hash, created_at) VALUES (?, ?, ?, ?)')
+      .run(account.accountId, account.username, account.passwordHash, account.createdAt);
+  }
+
+  listMemberships(): MembershipRecord[] {
+    const rows = this.#db.prepare('SELECT * FROM memberships ORDER BY joined_at, service_id').all();
+    return (rows as MembershipRow[]).map(toMembership);
+  }
+
+  getMembership(serviceId: number): MembershipRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM memberships WHERE service_id = ?').get(serviceId);
+    return row === undefined ? undefined : toMembership(row as MembershipRow);
+  }
+
+  addMembership(membership: MembershipRecord): void {
+    this.#db
+      .prepare(
+        'INSERT INTO memberships (service_id, member_id, contract_version, joined_at) VALUES (?, ?, ?, ?)',
+      )
+      .run(membership.serviceId, membership.memberId, membership.contractVersion, membership.joinedAt);
+  }
+
+  setContractVersion(serviceId: number, version: number): void {
+    this.#db
+      .prepare('UPDATE memberships SET contract_version = ? WHERE service_id = ?')
+      .run(version, serviceId);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+function toAccount(row: AccountRow): AccountRecord {
+  return {
+    accountId: row.account_id,
+    username: row.username,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+  };
+}
+
+function toMembership(row: MembershipRow): MembershipRecord {
+  return {
+    serviceId: row.service_id,
+    memberId: row.member_id,
+    contractVersion: row.contract_version,
+    joinedAt: row.joined_at,
+  };
+}

@@ -1,0 +1,279 @@
+/**
+ * The GraphQL endpoint of each membership, `/api/v1/data/service-<service_id>` (spec §4, §7), on both
+ * ports: POST and GET per the GraphQL-over-HTTP spec (served by graphql-http's fastify handler), and
+ * subscriptions over graphql-ws on the same path (a WebSocket upgrade of the GET).
+ *
+ * Who is asking is settled in `onRequest`, before the body is read: an unknown membership is 404, bad
+ * credentials are a JSON 401/403 (spec §4), everything else reaches GraphQL with a requester the
+ * firewall judges field by field (spec §6). The membership's snapshot (contract + schema) is taken
+ * once per operation.
+ *
+ * Federation (spec §8): every operation's context on both ports carries the membership's proxy hook,
+ * and on the member port a forwarded query is admitted (origin signature, query id) before it runs.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { GraphQLError } from 'graphql';
+import { createHandler } from 'graphql-http/lib/use/fastify';
+import type { Response as GraphqlHttpResponse } from 'graphql-http';
+import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
+import type { Logger } from 'pino';
+import { ByodaError } from '../../errors/index.js';
+import { createRemoteAppend } from '../../federation/index.js';
+import type { Requester } from '../../firewall/index.js';
+import { countFurtherOperation } from '../../http/index.js';
+import { prepareMembershipOperation } from '../../graphql/index.js';
+import type {
+  MembershipContext,
+  MembershipRequest,
+  PreparedMembershipOperation,
+  RemoteAppendHook,
+} from '../../graphql/index.js';
+import { createRecordSignatures } from '../../signing/index.js';
+import type { RecordSignatures } from '../../signing/index.js';
+import type { PodContext } from '../context.js';
+import { admitForwarded } from '../federation/federated-admission.js';
+import type { RefusedOperation } from '../federation/federated-admission.js';
+import { errorCodes, withErrorCode } from './graphql-errors.js';
+import type { Membership } from '../memberships/membership.js';
+import { bearerToken } from '../auth/owner-token.js';
+import { OWNER } from '../auth/requester.js';
+import { requestState } from './request-state.js';
+import type { PortName } from './request-log.js';
+import { parseServiceIdParam } from './route-params.js';
+import type { ServiceParams } from './route-params.js';
+
+export const DATA_PATH = '/api/v1/data/service-:serviceId';
+
+/** Who asks, from the request's credentials, for the membership it addresses. */
+export type RequesterOf = (request: FastifyRequest, membership: Membership) => Promise<Requester>;
+
+export interface GraphqlRouteOptions {
+  readonly pod: PodContext;
+  readonly port: PortName;
+  readonly requesterOf: RequesterOf;
+  /**
+   * Web port: browsers cannot set headers on a WebSocket, so the owner's token may also come in the
+   * graphql-ws `connection_init` payload (`{authorization: "Bearer <token>"}`).
+   */
+  readonly tokenInConnectionInit: boolean;
+  /**
+   * Member port: forwarded queries (spec §8) are admitted before they run (src/federation's `admit`).
+   * The web port has no other members to admit: its owner originates queries, anonymous clients
+   * cannot sign.
+   */
+  readonly admitForwarded: boolean;
+}
+
+/** WebSocket keep-alive ping interval (graphql-ws default 12 s). */
+const KEEP_ALIVE_MS = 12_000;
+
+export function graphqlRoutes(app: FastifyInstance, options: GraphqlRouteOptions): void {
+  const onRequest = async (request: FastifyRequest<{ Params: ServiceParams }>): Promise<void> => {
+    const state = requestState(request);
+    const membership = options.pod.memberships.require(parseServiceIdParam(request.params.serviceId));
+    state.membership = membership;
+    state.requester = await options.requesterOf(request, membership);
+  };
+  const httpHandler = createHttpHandler(options);
+  app.route<{ Params: ServiceParams }>({
+    method: 'GET',
+    url: DATA_PATH,
+    onRequest,
+    handler: httpHandler,
+    wsHandler: createWsHandler(options),
+  });
+  app.route<{ Params: ServiceParams }>({ method: 'POST', url: DATA_PATH, onRequest, handler: httpHandler });
+}
+
+interface SigningParts {
+  readonly signatures: RecordSignatures;
+  readonly remoteAppend: RemoteAppendHook | undefined;
+}
+
+const signingParts = new WeakMap<Membership, SigningParts>();
+
+/**
+ * Signed data (spec §9), made once per membership: signing with its member data credential, checking
+ * with its federation's data cert cache (chains verified to the network root as the signer's member
+ * data cert of this service), and appends in other members' pods through its peer pool.
+ */
+function signingPartsOf(membership: Membership): SigningParts {
+  let parts = signingParts.get(membership);
+  if (!parts) {
+    const { federation } = membership;
+    parts = {
+      signatures: createRecordSignatures({
+        serviceId: membership.contract.serviceId,
+        credential: membership.data,
+        fetchChain: federation
+          ? (memberId) => federation.dataCerts.get(memberId)
+          : () =>
+              Promise.reject(
+                new ByodaError('BYODA_ERR_CONFIG', 'this pod cannot reach other pods to fetch certificates'),
+              ),
+      }),
+      remoteAppend: federation
+        ? createRemoteAppend({ peers: federation.peers, contract: () => membership.contract })
+        : undefined,
+    };
+    signingParts.set(membership, parts);
+  }
+  return parts;
+}
+
+/**
+ * The operation's context: one snapshot of the membership, the requester as settled for the request,
+ * the membership's proxy hook (spec §8: it originates the owner's queries and passes on members'
+ * verified ones; it forwards nothing for anyone else) and its signed-data parts (spec §9).
+ */
+function membershipContext(membership: Membership, requester: Requester, logger: Logger) {
+  const snapshot = membership.snapshot;
+  const { signatures, remoteAppend } = signingPartsOf(membership);
+  const context: MembershipContext = {
+    contract: snapshot.contract,
+    store: membership.store,
+    requester,
+    memberId: membership.memberId,
+    events: membership.events,
+    logger,
+    signatures,
+    ...(membership.federation ? { proxy: membership.federation.proxy } : {}),
+    ...(remoteAppend ? { remoteAppend } : {}),
+  };
+  return { snapshot, context };
+}
+
+type Prepared = PreparedMembershipOperation | RefusedOperation;
+
+async function prepareFor(
+  request: FastifyRequest,
+  params: MembershipRequest,
+  options: GraphqlRouteOptions,
+  requester?: Requester,
+): Promise<Prepared> {
+  const { logger } = options.pod;
+  const { membership, requester: settled } = requestState(request);
+  // onRequest always sets both before a handler runs; a missing one is a wiring bug, refused safely.
+  if (!membership || !settled) return { errors: [withErrorCode(new Error('request not authenticated'))] };
+  const { snapshot, context } = membershipContext(membership, requester ?? settled, logger);
+  // Any operation type: graphql-http refuses subscriptions and mutations over GET (405) itself.
+  const prepared = prepareMembershipOperation(snapshot.schema, context, params);
+  if (!('document' in prepared)) return { errors: prepared };
+  if (!options.admitForwarded) return prepared;
+  return admitForwarded(prepared, membership, { logger, requestId: request.id });
+}
+
+function createHttpHandler(options: GraphqlRouteOptions) {
+  return createHandler({
+    onSubscribe: async (req, params) => {
+      const prepared = await prepareFor(req.raw, params, options);
+      if (!('document' in prepared)) return refusedOverHttp(req.raw, prepared);
+      // graphql-http types its context as a plain record: pass a shallow copy with the same fields.
+      const contextValue: Record<PropertyKey, unknown> = { ...prepared.contextValue };
+      return { ...prepared, contextValue };
+    },
+    onOperation: (req, _args, result) => {
+      requestState(req.raw).graphqlErrors = errorCodes(result.errors);
+    },
+    formatError: withErrorCode,
+  });
+}
+
+/**
+ * The answer to an operation refused before it ran, noted for the request's log line. Without a
+ * status of its own, graphql-http answers the errors as GraphQL over HTTP says (400 or 200).
+ */
+function refusedOverHttp(
+  request: FastifyRequest,
+  refused: RefusedOperation,
+): readonly GraphQLError[] | GraphqlHttpResponse {
+  const state = requestState(request);
+  state.graphqlErrors = errorCodes(refused.errors);
+  if (refused.status === undefined) return refused.errors;
+  const [first] = refused.errors;
+  if (first) state.failure = { code: state.graphqlErrors[0] ?? '', reason: first.message };
+  return refusal(refused.errors, refused.status);
+}
+
+/**
+ * A refused forwarded query (spec §8) with the refusal's own status, 400 or 403 as for any refused
+ * request (spec §4), and a GraphQL body, so the pod that sent it reads the reason like any answer.
+ */
+function refusal(errors: readonly GraphQLError[], status: number): GraphqlHttpResponse {
+  const body = JSON.stringify({ errors: errors.map((error) => withErrorCode(error).toJSON()) });
+  return [
+    body,
+    {
+      status,
+      statusText: STATUS_CODES[status] ?? '',
+      headers: { 'content-type': 'application/graphql-response+json; charset=utf-8' },
+    },
+  ];
+}
+
+/** Owner requesters granted by a token in `connection_init`, per WebSocket connection. */
+const upgradedConnections = new WeakMap<object, Requester>();
+
+function createWsHandler(options: GraphqlRouteOptions) {
+  return makeHandler<Record<string, unknown>>(
+    {
+      isProd: true,
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.['authorization'];
+        if (authorization === undefined) return true;
+        if (!options.tokenInConnectionInit || typeof authorization !== 'string') return false;
+        const token = bearerToken(authorization);
+        if (token === null) return false;
+        // A bad token closes the connection (4403), as a bad header would have answered 401.
+        const valid = await options.pod.tokens.verify(token).then(
+          () => true,
+          () => false,
+        );
+        if (valid) upgradedConnections.set(ctx.extra.socket, OWNER);
+        return valid;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        // The upgrade was counted under the client's rate limit; every operation on the socket is too.
+        const limited = await countFurtherOperation(ctx.extra.request);
+        if (limited) {
+          const refused: RefusedOperation = {
+            errors: [new GraphQLError(limited.message, { extensions: { code: limited.code } })],
+          };
+          logSubscription(options, ctx.extra.request, upgradedConnections.get(ctx.extra.socket), refused);
+          return refused.errors;
+        }
+        const requester = upgradedConnections.get(ctx.extra.socket);
+        const prepared = await prepareFor(ctx.extra.request, payload, options, requester);
+        logSubscription(options, ctx.extra.request, requester, prepared);
+        return 'document' in prepared ? prepared : prepared.errors;
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => withErrorCode(error).toJSON()),
+    },
+    KEEP_ALIVE_MS,
+  );
+}
+
+/** WebSocket operations get a line of their own: the upgrade request's line comes only at its end. */
+function logSubscription(
+  options: GraphqlRouteOptions,
+  request: FastifyRequest,
+  requester: Requester | undefined,
+  prepared: Prepared,
+): void {
+  const state = requestState(request);
+  const kind = (requester ?? state.requester)?.kind ?? 'unidentified';
+  const errors = 'document' in prepared ? [] : errorCodes(prepared.errors);
+  options.pod.logger.info(
+    {
+      port: options.port,
+      req_id: request.id,
+      path: request.url.split('?')[0],
+      transport: 'graphql-ws',
+      requester: kind,
+      outcome: errors.length > 0 ? 'refused' : 'started',
+      ...(errors.length > 0 ? { graphql_errors: errors } : {}),
+    },
+    'operation',
+  );
+}
