@@ -193,6 +193,7 @@ function buildApp(
     // Our own line per request (below) replaces fastify's two; fastify still reports failures.
     logger: quieter(logger),
     bodyLimit: DIRECTORY_BODY_LIMIT,
+    kind: 'directory',
     // Pods and services are counted each by its certificate, anonymous clients by address.
     ...(rateLimit !== undefined ? { rateLimit } : {}),
     clientIdentityOf: resolver.requesterOf,

@@ -5,6 +5,8 @@ export { peerCertificateChain, peerCertificateChainOf } from './peer.js';
 export { createClientIdentityVerifier, DEFAULT_MAX_REMEMBERED_LEAVES } from './client-identity.js';
 export type { ClientIdentityOptions, ClientIdentityVerifier } from './client-identity.js';
 export { httpsUrl, listeningPort, publishableAddress } from './listen.js';
+export { SOFTWARE_VERSION, STATUS_PATH, statusBody } from './status.js';
+export type { ServerKind, StatusBody } from './status.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { LoggerOptions } from './logger.js';
 export {

@@ -16,6 +16,8 @@ import {
   rateLimitPluginOptions,
 } from './rate-limit.js';
 import type { ClientIdentityOf, RateLimitSetting } from './rate-limit.js';
+import { STATUS_PATH, statusBody } from './status.js';
+import type { ServerKind } from './status.js';
 
 export interface TlsOptions {
   /** PEM private key (may be encrypted; then give `passphrase`). */
@@ -41,6 +43,8 @@ export interface HttpServerOptions {
   readonly rateLimit?: RateLimitSetting;
   /** How the server knows a client by its certificate, for the rate limit's key; else by address. */
   readonly clientIdentityOf?: ClientIdentityOf;
+  /** Named in the health answer (`GET /api/v1/status`, status.ts), which every server has. */
+  readonly kind?: ServerKind;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -93,6 +97,11 @@ export function createHttpsServer(options: HttpServerOptions) {
       throw rateLimitedError(limit, outcome.ttlInSeconds);
     });
   }
+  const startedAt = Date.now();
+  // Health answers describe this moment: never from a cache.
+  app.get(STATUS_PATH, (_request, reply) => {
+    void reply.header('cache-control', 'no-store').send(statusBody(options.kind, startedAt));
+  });
   app.setNotFoundHandler((request, reply) => {
     void reply
       .code(404)

@@ -37,6 +37,7 @@ export function buildWebApp(pod: PodContext, rateLimit?: RateLimitSetting): Http
     tls: credentialTlsOptions(pod.accountTls),
     logger: quietFastifyLogger(pod.logger),
     bodyLimit: POD_BODY_LIMIT,
+    kind: 'pod-web',
     // Web clients present no certificate: they are counted by address.
     ...(rateLimit !== undefined ? { rateLimit } : {}),
   });
@@ -69,6 +70,7 @@ export function buildMemberApp(pod: PodContext, rateLimit?: RateLimitSetting): H
     tls: { ...credentialTlsOptions(first?.tls ?? pod.accountTls), ca: pod.rootCaPem, requestCert: true },
     logger: quietFastifyLogger(pod.logger),
     bodyLimit: POD_BODY_LIMIT,
+    kind: 'pod-member',
     // Other pods and the service are counted each by its certificate.
     ...(rateLimit !== undefined ? { rateLimit } : {}),
     clientIdentityOf: (request) => clients.identityOf(request.raw.socket as TLSSocket),

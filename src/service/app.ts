@@ -23,6 +23,7 @@ export function buildServiceApp(context: ServiceContext, rateLimit?: RateLimitSe
     tls: { ...credentialTlsOptions(context.pki.tls), ca: context.pki.rootCaPem, requestCert: true },
     logger: quietFastifyLogger(context.logger),
     bodyLimit: SERVICE_BODY_LIMIT,
+    kind: 'service',
     // Pods are counted each by its member certificate, anonymous clients by address.
     ...(rateLimit !== undefined ? { rateLimit } : {}),
     clientIdentityOf: (request) => context.clients.identityOf(request.raw.socket as TLSSocket),
