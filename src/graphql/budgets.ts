@@ -20,14 +20,15 @@ export type AnswerBudgets = Readonly<Record<RequesterKind, AnswerBudget>>;
 const MIB = 1024 * 1024;
 
 /**
- * Defaults. A page is at most 100 records, so a member's full page of 20 fields costs about 2,100 and
- * a few such connections fit; 250 aliases of a connection (the amplification attack) cost far more
- * than anyone's budget. The byte caps leave room for a few records near the 1 MiB body limit.
+ * Defaults. A page is at most 100 records, so an anonymous client can read a full page of about 18
+ * fields, a member a few such pages, and the owner dozens; the amplification document (250 aliases of
+ * a default page) is over anyone's but the owner's, whose answer the byte cap bounds. The byte caps
+ * leave room for a few records near the 1 MiB body limit.
  */
 export const DEFAULT_ANSWER_BUDGETS: AnswerBudgets = {
-  anonymous: { maxCost: 5_000, maxAnswerBytes: 4 * MIB },
-  member: { maxCost: 20_000, maxAnswerBytes: 16 * MIB },
-  service: { maxCost: 20_000, maxAnswerBytes: 16 * MIB },
+  anonymous: { maxCost: 2_000, maxAnswerBytes: 4 * MIB },
+  member: { maxCost: 10_000, maxAnswerBytes: 16 * MIB },
+  service: { maxCost: 10_000, maxAnswerBytes: 16 * MIB },
   owner: { maxCost: 100_000, maxAnswerBytes: 64 * MIB },
 };
 
