@@ -26,6 +26,9 @@ export type ErrorCode =
   | 'BYODA_ERR_NOT_FOUND'
   | 'BYODA_ERR_CONFLICT'
   | 'BYODA_ERR_TOO_LARGE'
+  | 'BYODA_ERR_QUERY_TOO_COSTLY'
+  | 'BYODA_ERR_ANSWER_TOO_LARGE'
+  | 'BYODA_ERR_TOO_MANY_SUBSCRIPTIONS'
   | 'BYODA_ERR_RATE_LIMITED'
   | 'BYODA_ERR_UNREACHABLE'
   | 'BYODA_ERR_NOT_IMPLEMENTED'
@@ -45,6 +48,12 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   BYODA_ERR_NOT_FOUND: 404,
   BYODA_ERR_CONFLICT: 409,
   BYODA_ERR_TOO_LARGE: 413,
+  /** A GraphQL document whose estimated answer is over the requester's cost budget (before execution). */
+  BYODA_ERR_QUERY_TOO_COSTLY: 400,
+  /** An answer that grew past the requester's byte cap while it was built; nothing of it is sent. */
+  BYODA_ERR_ANSWER_TOO_LARGE: 413,
+  /** More open subscriptions than one client, or one membership, may hold. */
+  BYODA_ERR_TOO_MANY_SUBSCRIPTIONS: 429,
   BYODA_ERR_RATE_LIMITED: 429,
   /** A server we call could not be reached or answered nonsense (we act as a gateway). */
   BYODA_ERR_UNREACHABLE: 502,

@@ -23,11 +23,17 @@
  * `hopTimeoutMs × depth + hopTimeoutMs / 2`, which is less than the sender gives it. Everything is
  * also bounded by an overall deadline (`deadlineMs`, 10 s by default), and each hop gets at most what
  * is left of it. Pods are asked `concurrency` at a time (default 8).
+ *
+ * Size: each pod's answer is bounded by the peer pool (`maxResponseBytes`), and all of them together
+ * by `maxMergedBytes` (16 MiB by default), counted as answers arrive: a pod whose records would take
+ * the total over it is reported in `remote_errors` and its records are left out, so many linked pods
+ * cannot together make one query hold more than that.
  */
 import { randomUUID } from 'node:crypto';
 import { findClass } from '../contract/index.js';
 import type { Contract, DataClass } from '../contract/index.js';
 import { ByodaError, isByodaError } from '../errors/index.js';
+import { jsonBytes } from '../graphql/index.js';
 import type { ProxyEdge, ProxyError, ProxyHook, ProxyRequest, ProxyResult } from '../graphql/index.js';
 import type { Credential } from '../pki/index.js';
 import { signOriginQuery } from './origin-signature.js';
@@ -60,6 +66,8 @@ export interface ProxyHookDeps {
   readonly hopTimeoutMs?: number;
   /** Overall deadline of one fan-out, in milliseconds (default 10,000). */
   readonly deadlineMs?: number;
+  /** Bytes of records one fan-out takes from all pods together (default 16 MiB); see the file comment. */
+  readonly maxMergedBytes?: number;
   readonly now?: () => number;
   readonly newQueryId?: () => string;
 }
@@ -67,6 +75,7 @@ export interface ProxyHookDeps {
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_HOP_TIMEOUT_MS = 3000;
 export const DEFAULT_DEADLINE_MS = 10_000;
+export const DEFAULT_MAX_MERGED_BYTES = 16 * 1024 * 1024;
 
 const EMPTY: ProxyResult = { edges: [], errors: [] };
 
@@ -88,6 +97,7 @@ interface HookSettings {
   readonly concurrency: number;
   readonly hopTimeoutMs: number;
   readonly deadlineMs: number;
+  readonly maxMergedBytes: number;
   readonly now: () => number;
 }
 
@@ -103,6 +113,7 @@ export function createProxyHook(deps: ProxyHookDeps): ProxyHook {
     concurrency: positive(deps.concurrency ?? DEFAULT_CONCURRENCY, 'concurrency'),
     hopTimeoutMs: positive(deps.hopTimeoutMs ?? DEFAULT_HOP_TIMEOUT_MS, 'hopTimeoutMs'),
     deadlineMs: positive(deps.deadlineMs ?? DEFAULT_DEADLINE_MS, 'deadlineMs'),
+    maxMergedBytes: positive(deps.maxMergedBytes ?? DEFAULT_MAX_MERGED_BYTES, 'maxMergedBytes'),
     now: deps.now ?? Date.now,
   };
   return async (request) => {
@@ -242,10 +253,12 @@ async function fanOut(cls: DataClass, plan: ForwardPlan, settings: HookSettings)
   );
   try {
     const body = buildRemoteQuery(cls, plan.args);
-    const answers = await mapBounded(plan.targets, settings.concurrency, (memberId) => {
+    const merged = { bytes: 0 };
+    const answers = await mapBounded(plan.targets, settings.concurrency, async (memberId) => {
       const remainingMs = plan.deadlineMs - (settings.now() - started);
       const timeoutMs = Math.min(hopBudgetMs(settings.hopTimeoutMs, plan.args.depth), remainingMs);
-      return askPeer(cls, memberId, body, timeoutMs, deadline.signal, settings);
+      const answer = await askPeer(cls, memberId, body, timeoutMs, deadline.signal, settings);
+      return withinMerged(answer, memberId, merged, settings.maxMergedBytes);
     });
     return mergeAnswers(plan.targets, answers, withheldOriginFor(plan, settings));
   } finally {
@@ -276,6 +289,31 @@ async function askPeer(
     if (!deadline.aborted && guard.aborted) return failed(`timed out after ${timeoutMs} ms`);
     return failed(isByodaError(err) || err instanceof Error ? err.message : 'the request failed');
   }
+}
+
+/** The bytes an answer's records take, as src/graphql counts them in the answer. */
+function answerBytes(answer: RemoteAnswer): number {
+  let bytes = 0;
+  for (const edge of answer.edges) {
+    bytes += jsonBytes(edge.node) + edge.cursor.length + (edge.signature?.length ?? 0);
+  }
+  return bytes;
+}
+
+/** `answer`, or an error for `from` when its records would take the merged total over `max`. */
+function withinMerged(
+  answer: RemoteAnswer,
+  from: string,
+  merged: { bytes: number },
+  max: number,
+): RemoteAnswer {
+  const bytes = answerBytes(answer);
+  if (merged.bytes + bytes <= max) {
+    merged.bytes += bytes;
+    return answer;
+  }
+  const message = `records left out: the answers of all pods together would exceed ${max} bytes`;
+  return { edges: [], errors: [{ origin: from, message }, ...answer.errors] };
 }
 
 /**

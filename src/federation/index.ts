@@ -86,6 +86,7 @@ export type { RemoteAppendDeps } from './remote-append.js';
 export {
   DEFAULT_CONCURRENCY,
   DEFAULT_DEADLINE_MS,
+  DEFAULT_MAX_MERGED_BYTES,
   DEFAULT_HOP_TIMEOUT_MS,
   createProxyHook,
   hopBudgetMs,

@@ -6,6 +6,7 @@ import type { Contract } from '../contract/index.js';
 import type { Requester } from '../firewall/index.js';
 import type { RecordSignatures } from '../signing/index.js';
 import type { DataStore, FilterInput, JsonObject, RecordInput } from '../storage/index.js';
+import type { AnswerMeter } from './answer-meter.js';
 import type { MembershipEvents } from './events.js';
 
 /** The subset of a pino logger the GraphQL layer needs (structural, so tests can pass a stub). */
@@ -37,6 +38,11 @@ export interface MembershipContext {
   readonly signatures?: RecordSignatures;
   /** `append_X(remote_member_id)`: the owner's append sent to another member's pod. Absent: refused. */
   readonly remoteAppend?: RemoteAppendHook;
+  /**
+   * The byte cap of this operation's answer (answer-meter.ts), set by `prepareMembershipOperation`
+   * for every operation it prepares. Absent (a context run without preparing): nothing is counted.
+   */
+  readonly answer?: AnswerMeter;
 }
 
 /** An append the owner asks this pod to make in another member's pod (sent over mTLS, spec §8 peers). */

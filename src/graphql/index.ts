@@ -23,11 +23,28 @@ export { INTERNAL_ERROR_MESSAGE, toGraphQLError, withDefaultCode } from './error
 export {
   DEFAULT_MAX_TOKENS,
   executeMembershipQuery,
+  executePrepared,
   prepareMembershipOperation,
   subscribeMembership,
+  subscribePrepared,
   withErrorCode,
   withErrorCodes,
 } from './execute.js';
+export { AnswerMeter, jsonBytes } from './answer-meter.js';
+export {
+  ANSWER_BUDGETS_ENV,
+  DEFAULT_ANSWER_BUDGETS,
+  answerBudgets,
+  answerBudgetsFromEnv,
+} from './budgets.js';
+export type { AnswerBudget, AnswerBudgets, AnswerBudgetsConfig } from './budgets.js';
+export { estimateCost, introspectionCost } from './cost.js';
+export {
+  DEFAULT_OPERATION_CACHE_ENTRIES,
+  PreparedOperationCache,
+  sharedOperationCache,
+} from './operation-cache.js';
+export type { OperationCacheOptions, PreparedOutcome } from './operation-cache.js';
 export type { ExecuteOptions, MembershipRequest, PreparedMembershipOperation } from './execute.js';
 export { DEFAULT_QUERY_LIMITS, queryLimitsRule } from './limits.js';
 export type { QueryLimits } from './limits.js';

@@ -6,7 +6,8 @@
 import type { Contract, DataClass } from '../contract/index.js';
 import { evaluateFilter, type FilterInput, type Page, type ValidFilter } from '../storage/index.js';
 import { assertClassAllowed, readableFilter } from './access.js';
-import type { ProxyEdge, ProxyError, ProxyResult } from './context.js';
+import { jsonBytes, meteredRead, recordsBytes } from './answer-meter.js';
+import type { MembershipContext, ProxyEdge, ProxyError, ProxyRequest, ProxyResult } from './context.js';
 import { guarded, type Resolver } from './errors.js';
 import { forward, routeQuery, type ConnectionArgs } from './federation.js';
 import { nodeSource, type NodeSource } from './node.js';
@@ -36,7 +37,11 @@ export interface FilterArgs {
 export function objectResolver(cls: DataClass): Resolver<unknown, unknown, Promise<NodeSource | null>> {
   return guarded(async (_source, _args, context) => {
     assertClassAllowed(cls, 'read', context.requester);
-    const record = await context.store.getObject(cls.name);
+    const record = await meteredRead(
+      context.answer,
+      () => context.store.getObject(cls.name),
+      (read) => (read ? jsonBytes(read.data) : 0),
+    );
     return record ? nodeSource(cls.fields, record.data) : null;
   });
 }
@@ -46,6 +51,7 @@ export function counterResolver(cls: DataClass): Resolver<unknown, FilterArgs, P
   return guarded(async (_source, args, context) => {
     assertClassAllowed(cls, 'read', context.requester);
     readableFilter(cls, args.filter, context.requester);
+    context.answer?.check();
     return context.store.count(cls.name, args.filter);
   });
 }
@@ -61,21 +67,34 @@ export function connectionResolver(
       // The remote pod applies its own rules for this pod (spec §8); the filter is still checked here
       // so a malformed one fails the same way as locally, and again over what comes back.
       const filter = readableFilter(cls, args.filter, context.requester);
-      return remoteConnection(cls, filter, await forward(route.request, context));
+      return remoteConnection(cls, filter, await forwardMetered(route.request, context));
     }
     const decision = assertClassAllowed(cls, 'read', context.requester);
     const filter = readableFilter(cls, args.filter, context.requester);
-    const page = await context.store.query(cls.name, {
-      filter: args.filter,
-      first: args.first,
-      after: args.after,
-    });
+    const page = await meteredRead(
+      context.answer,
+      () => context.store.query(cls.name, { filter: args.filter, first: args.first, after: args.after }),
+      (read) => recordsBytes(read.records),
+    );
     // A grant with `anonimized_responses` (spec §5) reads the records but not whose pod holds them.
     const origin = decision.grant?.permission.anonymizedResponses ? null : context.memberId;
     const local = localConnection(cls, page, origin);
     if (route.kind === 'local') return local;
-    return mergeRemote(cls, local, filter, await forward(route.request, context));
+    return mergeRemote(cls, local, filter, await forwardMetered(route.request, context));
   });
+}
+
+/**
+ * Forwards, counting the records that come back in the answer's bytes. Remote reads are not taken one
+ * at a time like local ones (they wait on the network); the fan-out bounds what each brings back.
+ */
+async function forwardMetered(request: ProxyRequest, context: MembershipContext): Promise<ProxyResult> {
+  context.answer?.check();
+  const result = await forward(request, context);
+  let bytes = 0;
+  for (const edge of result.edges) bytes += jsonBytes(edge.node) + edge.cursor.length + (edge.signature?.length ?? 0);
+  context.answer?.charge(bytes);
+  return result;
 }
 
 /** `memberId` null: origins are withheld. */

@@ -10,8 +10,9 @@ import type { DataClass } from '../contract/index.js';
 import { classDecision } from '../firewall/index.js';
 import { evaluateFilter } from '../storage/index.js';
 import { assertClassAllowed, readableFilter } from './access.js';
+import { jsonBytes } from './answer-meter.js';
 import type { MembershipContext } from './context.js';
-import { guarded, type Resolver } from './errors.js';
+import { guarded, guardedSync, type Resolver } from './errors.js';
 import type { DataEvent, UpdateAction } from './events.js';
 import { nodeSource, type NodeSource } from './node.js';
 import type { FilterArgs } from './queries.js';
@@ -38,14 +39,18 @@ export function updatesSubscriber(
   });
 }
 
-/** Turns a published event into the event type's source. */
-export function updateEventResolver(cls: DataClass): (event: unknown) => UpdateEventSource {
-  return (payload) => {
+/**
+ * Turns a published event into the event type's source. Its record counts in the event's answer
+ * bytes (the meter starts afresh for each event, execute.ts), like a record read for a query.
+ */
+export function updateEventResolver(cls: DataClass): Resolver<unknown, unknown, UpdateEventSource> {
+  return guardedSync((payload, _args, context) => {
     const event = payload as DataEvent; // the payloads are what our own event queue yields
+    if (event.node) context.answer?.charge(jsonBytes(event.node));
     return {
       action: event.action,
       cursor: event.cursor ?? null,
       node: event.node ? nodeSource(cls.fields, event.node) : null,
     };
-  };
+  });
 }

@@ -12,6 +12,7 @@
 import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
+import { handleProtocols } from 'graphql-ws';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import { createClientIdentityVerifier, createHttpsServer, DEFAULT_BODY_LIMIT } from '../http/index.js';
 import type { HttpsApp, RateLimitSetting } from '../http/index.js';
@@ -21,6 +22,7 @@ import type { PodContext } from './context.js';
 import { corsOptionsOf } from './routes/cors.js';
 import { dataCertRoute } from './routes/data-cert-route.js';
 import { graphqlRoutes } from './routes/graphql-route.js';
+import { websocketErrorHandler } from './routes/graphql-ws-socket.js';
 import type { Membership } from './memberships/membership.js';
 import { memberRoutes } from './routes/member-routes.js';
 import { webRequester } from './auth/requester.js';
@@ -30,6 +32,21 @@ import { webAppRoutes } from './routes/web-app.js';
 
 /** GraphQL requests and JSON bodies are small; 1 MiB bounds what one client can make a pod parse. */
 export const POD_BODY_LIMIT = DEFAULT_BODY_LIMIT;
+
+/**
+ * WebSockets on either port carry graphql-ws only: messages up to the body limit, the subprotocol
+ * graphql-ws speaks, and socket errors judged by routes/graphql-ws-socket.ts (a client's oversized
+ * message is a warning, not the pod's error).
+ */
+function websocketOptions(pod: PodContext) {
+  return {
+    options: {
+      maxPayload: POD_BODY_LIMIT,
+      handleProtocols: (protocols: Set<string>) => handleProtocols(protocols),
+    },
+    errorHandler: websocketErrorHandler(pod.logger),
+  };
+}
 
 /** `rateLimit`: the pod's limit (server.ts: start option, else environment); absent: the default. */
 export function buildWebApp(pod: PodContext, rateLimit?: RateLimitSetting): HttpsApp {
@@ -46,7 +63,7 @@ export function buildWebApp(pod: PodContext, rateLimit?: RateLimitSetting): Http
   void app.register(cors, {
     delegator: (request: FastifyRequest) => Promise.resolve(corsOptionsOf(pod, request)),
   });
-  void app.register(websocket, { options: { maxPayload: POD_BODY_LIMIT } });
+  void app.register(websocket, websocketOptions(pod));
   void app.register(async (routes) => {
     webRoutes(routes, pod);
     dataCertRoute(routes, pod);
@@ -83,7 +100,7 @@ export function buildMemberApp(pod: PodContext, rateLimit?: RateLimitSetting): H
     serveMemberCert(server, membership);
     if (pod.memberships.list().length === 1) useDefaultCert(server, membership.tls, pod.rootCaPem);
   });
-  void app.register(websocket, { options: { maxPayload: POD_BODY_LIMIT } });
+  void app.register(websocket, websocketOptions(pod));
   void app.register(async (routes) => memberRoutes(routes, pod, clients));
   return app;
 }

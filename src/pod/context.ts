@@ -19,6 +19,8 @@ import { openMembership } from './memberships/membership.js';
 import type { MembershipFederationSettings } from './memberships/membership.js';
 import { MembershipRegistry } from './memberships/membership-registry.js';
 import { readOwnerSigningKey } from './auth/owner-key.js';
+import { DEFAULT_GRAPHQL_SETTINGS } from './routes/graphql-settings.js';
+import type { GraphqlSettings } from './routes/graphql-settings.js';
 import { OwnerTokens } from './auth/owner-token.js';
 
 /** Where other pods and the service reach this pod's member port (given to the service at join). */
@@ -49,6 +51,8 @@ export interface PodContext {
   readonly resolver: DnsResolver;
   /** How long each membership's federation waits for other pods (spec §8). */
   readonly federation: FederationTimings;
+  /** Budgets and subscription limits of the GraphQL endpoints (routes/graphql-settings.ts). */
+  readonly graphql: GraphqlSettings;
   readonly logger: Logger;
   /** Set once the member port listens. */
   memberEndpoint: MemberEndpoint | undefined;
@@ -65,6 +69,7 @@ export interface OpenPodContextOptions {
   readonly tokenLifetimeSeconds?: number;
   readonly loginLimiter?: LoginLimiter;
   readonly federation?: FederationTimings;
+  readonly graphql?: GraphqlSettings;
 }
 
 export async function openPodContext(options: OpenPodContextOptions): Promise<PodContext> {
@@ -111,6 +116,7 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
     }),
     resolver: createResolver(options.dnsServer),
     federation: options.federation ?? {},
+    graphql: options.graphql ?? DEFAULT_GRAPHQL_SETTINGS,
     logger: options.logger,
     memberEndpoint: undefined,
   };

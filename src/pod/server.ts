@@ -31,6 +31,8 @@ import { federationTimingsFromEnv } from './federation/federation-timings.js';
 import type { FederationTimings } from './federation/federation-timings.js';
 import { writeRunInfo } from './lifecycle/layout.js';
 import type { LoginLimiter } from './auth/login-limiter.js';
+import { graphqlSettings } from './routes/graphql-settings.js';
+import type { GraphqlSettingsConfig } from './routes/graphql-settings.js';
 import { SearchNudges } from './search/search-refresh.js';
 
 export interface PodStartOptions {
@@ -64,6 +66,13 @@ export interface PodStartOptions {
    * the environment's `BYODA_RATE_LIMIT_PER_MINUTE` (0: none), else src/http's DEFAULT_RATE_LIMIT.
    */
   readonly rateLimit?: RateLimitSetting;
+  /**
+   * Cost and answer-size budgets per requester kind, and open-subscription limits, of the GraphQL
+   * endpoints (docs/protocol.md, "Limits and errors"). Default: the environment's
+   * `BYODA_GRAPHQL_BUDGETS` (JSON), `BYODA_SUBSCRIPTIONS_PER_CLIENT` and
+   * `BYODA_SUBSCRIPTIONS_PER_MEMBERSHIP`, else the documented defaults.
+   */
+  readonly graphql?: GraphqlSettingsConfig;
 }
 
 export interface PodAddress {
@@ -97,7 +106,8 @@ export class PodServer {
     if (this.#context) throw new ByodaError('BYODA_ERR_CONFIG', 'the pod server is already running');
     const logger = options.logger ?? silentLogger();
     const federation = { ...federationTimingsFromEnv(process.env), ...options.federation };
-    const context = await openPodContext({ ...options, logger, federation });
+    const graphql = graphqlSettings(options.graphql, process.env);
+    const context = await openPodContext({ ...options, logger, federation, graphql });
     this.#context = context;
     try {
       const address = await this.#listen(context, options);

@@ -10,19 +10,23 @@
  *
  * Federation (spec §8): every operation's context on both ports carries the membership's proxy hook,
  * and on the member port a forwarded query is admitted (origin signature, query id) before it runs.
+ *
+ * Limits (docs/protocol.md, "Limits and errors"): every operation is prepared with the pod's budgets
+ * (cost before execution, answer bytes during it, through src/graphql's `executePrepared` and
+ * `subscribePrepared`), and graphql-ws operations hold a subscription slot while they are open.
  */
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, getOperationAST } from 'graphql';
 import { createHandler } from 'graphql-http/lib/use/fastify';
 import type { Response as GraphqlHttpResponse } from 'graphql-http';
-import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
+import type { Context as WsContext } from 'graphql-ws';
 import type { Logger } from 'pino';
 import { ByodaError } from '../../errors/index.js';
 import { createRemoteAppend } from '../../federation/index.js';
 import type { Requester } from '../../firewall/index.js';
 import { countFurtherOperation } from '../../http/index.js';
-import { prepareMembershipOperation } from '../../graphql/index.js';
+import { executePrepared, prepareMembershipOperation, subscribePrepared } from '../../graphql/index.js';
 import type {
   MembershipContext,
   MembershipRequest,
@@ -35,6 +39,10 @@ import type { PodContext } from '../context.js';
 import { admitForwarded } from '../federation/federated-admission.js';
 import type { RefusedOperation } from '../federation/federated-admission.js';
 import { errorCodes, withErrorCode } from './graphql-errors.js';
+import { graphqlWsHandler } from './graphql-ws-socket.js';
+import type { WsExtra } from './graphql-ws-socket.js';
+import { clientKey, SubscriptionSlots } from './subscription-slots.js';
+import type { SubscriptionSlot } from './subscription-slots.js';
 import type { Membership } from '../memberships/membership.js';
 import { bearerToken } from '../auth/owner-token.js';
 import { OWNER } from '../auth/requester.js';
@@ -158,7 +166,9 @@ async function prepareFor(
   if (!membership || !settled) return { errors: [withErrorCode(new Error('request not authenticated'))] };
   const { snapshot, context } = membershipContext(membership, requester ?? settled, logger);
   // Any operation type: graphql-http refuses subscriptions and mutations over GET (405) itself.
-  const prepared = prepareMembershipOperation(snapshot.schema, context, params);
+  const prepared = prepareMembershipOperation(snapshot.schema, context, params, {
+    budgets: options.pod.graphql.budgets,
+  });
   if (!('document' in prepared)) return { errors: prepared };
   if (!options.admitForwarded) return prepared;
   return admitForwarded(prepared, membership, { logger, requestId: request.id });
@@ -169,10 +179,12 @@ function createHttpHandler(options: GraphqlRouteOptions) {
     onSubscribe: async (req, params) => {
       const prepared = await prepareFor(req.raw, params, options);
       if (!('document' in prepared)) return refusedOverHttp(req.raw, prepared);
-      // graphql-http types its context as a plain record: pass a shallow copy with the same fields.
-      const contextValue: Record<PropertyKey, unknown> = { ...prepared.contextValue };
+      // graphql-http types its context as a plain record. It is passed as it is, not copied: its
+      // answer meter and the fields it has from the caller's context are not all its own.
+      const contextValue = prepared.contextValue as unknown as Record<PropertyKey, unknown>;
       return { ...prepared, contextValue };
     },
+    execute: executePrepared,
     onOperation: (req, _args, result) => {
       requestState(req.raw).graphqlErrors = errorCodes(result.errors);
     },
@@ -215,10 +227,50 @@ function refusal(errors: readonly GraphQLError[], status: number): GraphqlHttpRe
 /** Owner requesters granted by a token in `connection_init`, per WebSocket connection. */
 const upgradedConnections = new WeakMap<object, Requester>();
 
+/** Subscription slots per pod, shared by its two ports. */
+const podSlots = new WeakMap<PodContext, SubscriptionSlots>();
+
+function slotsOf(pod: PodContext): SubscriptionSlots {
+  let slots = podSlots.get(pod);
+  if (!slots) {
+    slots = new SubscriptionSlots(pod.graphql.subscriptions);
+    podSlots.set(pod, slots);
+  }
+  return slots;
+}
+
+type Ctx = WsContext<Record<string, unknown>, WsExtra>;
+
+/** The slots held by each connection's open operations, by operation id. */
+const heldSlots = new WeakMap<Ctx, Map<string, SubscriptionSlot>>();
+
+function releaseSlot(ctx: Ctx, id: string): void {
+  const held = heldSlots.get(ctx);
+  held?.get(id)?.release();
+  held?.delete(id);
+}
+
+/**
+ * A slot for operation `id` of the connection, or the refusal. Released when graphql-ws completes the
+ * operation (it does so for every operation it ran, however it ended) or when the socket closes.
+ */
+function holdSlot(options: GraphqlRouteOptions, ctx: Ctx, id: string, requester: Requester) {
+  const { membership } = requestState(ctx.extra.request);
+  if (!membership) return undefined;
+  const slot = slotsOf(options.pod).acquire(membership, clientKey(requester, ctx.extra.request.ip));
+  if (slot instanceof ByodaError) return [new GraphQLError(slot.message, { extensions: { code: slot.code } })];
+  let held = heldSlots.get(ctx);
+  if (!held) {
+    held = new Map();
+    heldSlots.set(ctx, held);
+  }
+  held.set(id, slot);
+  return undefined;
+}
+
 function createWsHandler(options: GraphqlRouteOptions) {
-  return makeHandler<Record<string, unknown>>(
+  return graphqlWsHandler(
     {
-      isProd: true,
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.['authorization'];
         if (authorization === undefined) return true;
@@ -233,7 +285,7 @@ function createWsHandler(options: GraphqlRouteOptions) {
         if (valid) upgradedConnections.set(ctx.extra.socket, OWNER);
         return valid;
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         // The upgrade was counted under the client's rate limit; every operation on the socket is too.
         const limited = await countFurtherOperation(ctx.extra.request);
         if (limited) {
@@ -245,12 +297,24 @@ function createWsHandler(options: GraphqlRouteOptions) {
         }
         const requester = upgradedConnections.get(ctx.extra.socket);
         const prepared = await prepareFor(ctx.extra.request, payload, options, requester);
-        logSubscription(options, ctx.extra.request, requester, prepared);
-        return 'document' in prepared ? prepared : prepared.errors;
+        const settled = requester ?? requestState(ctx.extra.request).requester;
+        // graphql-ws refuses a document without one operation to run itself, without completing it.
+        const runs = 'document' in prepared && getOperationAST(prepared.document, payload.operationName);
+        const full = runs && settled ? holdSlot(options, ctx, id, settled) : undefined;
+        const outcome: Prepared = full ? { errors: full } : prepared;
+        logSubscription(options, ctx.extra.request, requester, outcome);
+        return 'document' in outcome ? outcome : outcome.errors;
+      },
+      onComplete: (ctx, id) => releaseSlot(ctx, id),
+      onClose: (ctx) => {
+        for (const id of heldSlots.get(ctx)?.keys() ?? []) releaseSlot(ctx, id);
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => withErrorCode(error).toJSON()),
+      execute: executePrepared,
+      subscribe: subscribePrepared,
     },
     KEEP_ALIVE_MS,
+    options.pod.logger,
   );
 }
 

@@ -10,6 +10,7 @@ import {
 } from '../../../src/federation/index.js';
 import type { LinkTarget, PeerPool, ProxyHookDeps, QueryMemory } from '../../../src/federation/index.js';
 import type { Requester } from '../../../src/firewall/index.js';
+import { jsonBytes } from '../../../src/graphql/index.js';
 import type { ProxyHook, ProxyRequest } from '../../../src/graphql/index.js';
 import { loadSharedContract } from '../../fixtures/contracts.js';
 import {
@@ -409,6 +410,23 @@ describe('fan-out: the proxy hook (spec §8)', () => {
     await assert.rejects(forward(request({ depth: 0, remoteMemberId: member.memberId, requester: member })), {
       code: 'BYODA_ERR_FORBIDDEN',
     });
+  });
+
+  it('bounds the bytes merged from all pods together, naming the pods left out', async () => {
+    const four = await Promise.all(Array.from({ length: 4 }, () => pod()));
+    const oneAnswer = jsonBytes(linkRecord(1)) + 'c1'.length;
+    const result = await hook(linked(four), { concurrency: 1, maxMergedBytes: Math.floor(oneAnswer * 2.5) })(
+      request(),
+    );
+    assert.deepEqual(
+      result.edges.map((e) => e.origin),
+      four.slice(0, 2).map((m) => m.memberId),
+    );
+    assert.deepEqual(
+      result.errors.map((e) => e.origin),
+      four.slice(2).map((m) => m.memberId),
+    );
+    assert.match(result.errors[0]?.message ?? '', /left out: .* would exceed \d+ bytes/);
   });
 
   it('keeps an (origin, cursor) pair that arrives twice once', async () => {

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSchema, getIntrospectionQuery, parse, validate } from 'graphql';
 import {
+  AnswerMeter,
   DEFAULT_QUERY_LIMITS,
   executeMembershipQuery,
   ownerOnlyIntrospectionRule,
@@ -124,7 +125,10 @@ describe('executeMembershipQuery limits', () => {
       operationName: 'Q',
     });
     assert.ok(!Array.isArray(args) && 'document' in args);
-    assert.equal(args.contextValue, context);
+    // The caller's context underneath, with the operation's own answer meter on top.
+    assert.equal(Object.getPrototypeOf(args.contextValue), context);
+    assert.equal(args.contextValue.requester, context.requester);
+    assert.ok(args.contextValue.answer instanceof AnswerMeter);
     assert.equal(args.operationName, 'Q');
     const refused = prepareMembershipOperation(m.schema, context, { query: '{ __schema { description } }' });
     assert.ok(Array.isArray(refused));
