@@ -14,8 +14,9 @@ import { META_TABLE } from './schema.js';
 /**
  * Layout version of the file itself (meta table, column conventions), apart from the contract's.
  * 2: the `_signature` column (opening a format 1 file adds it; plan.ts).
+ * 3: the `_appender` column (opening an older file adds it, its rows get null).
  */
-const STORAGE_FORMAT = '2';
+const STORAGE_FORMAT = '3';
 
 export type Db = Database.Database;
 

@@ -340,7 +340,7 @@ export class SqliteStore implements DataStore {
    */
   #writeParams(cls: DataClass, value: RecordInput, meta: WriteMeta | undefined, now: Date): SqlParam[] {
     const values: CheckedValues = checkRecord(cls, value);
-    const { origin, expiresAt, signature } = writeColumns(cls, values, now, meta);
+    const { origin, expiresAt, signature, appender } = writeColumns(cls, values, now, meta);
     const timestamp = now.toISOString();
     return [
       timestamp,
@@ -348,6 +348,7 @@ export class SqliteStore implements DataStore {
       origin,
       expiresAt,
       signature,
+      appender,
       ...cls.fields.map((f) => encodeColumn(f, values.get(f.name) ?? null)),
     ];
   }

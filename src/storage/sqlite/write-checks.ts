@@ -19,6 +19,7 @@ export interface WriteColumns {
   readonly origin: string | null;
   readonly expiresAt: string | null;
   readonly signature: string | null;
+  readonly appender: string | null;
 }
 
 /**
@@ -32,8 +33,9 @@ export function writeColumns(
   now: Date,
   meta: WriteMeta = {},
 ): WriteColumns {
-  const origin = checkOrigin(meta.origin);
+  const origin = checkMemberId('origin', meta.origin);
   const signature = checkSignature(meta.signature);
+  const appender = checkMemberId('appender', meta.appender);
   let expiresAt: string | null = null;
   if (meta.expiresAt !== undefined) {
     expiresAt = canonicalDateTime(meta.expiresAt) ?? null;
@@ -43,13 +45,13 @@ export function writeColumns(
     const relations = checkRelations(meta.originRelations);
     const cacheSeconds = cacheSecondsOf(cls);
     if (cacheSeconds !== undefined) {
-      return { origin, signature, expiresAt: remoteExpiry(cacheSeconds, now, expiresAt) };
+      return { origin, signature, appender, expiresAt: remoteExpiry(cacheSeconds, now, expiresAt) };
     }
     assertMayPersist(cls, values, origin, relations);
   } else if (expiresAt === null && cls.properties.cacheOnlySeconds !== undefined) {
     expiresAt = new Date(now.getTime() + cls.properties.cacheOnlySeconds * 1000).toISOString();
   }
-  return { origin, expiresAt, signature };
+  return { origin, expiresAt, signature, appender };
 }
 
 /** The change a put or append made, with the expiry it set. */
@@ -63,10 +65,11 @@ export function writeChange(cls: DataClass, kind: 'put' | 'append', record: Stor
   };
 }
 
-export function checkOrigin(origin: unknown): string | null {
-  if (origin === undefined) return null;
-  const canonical = canonicalUuid(origin);
-  if (canonical === undefined) throw new ByodaError('BYODA_ERR_VALUE', 'origin: expected a UUID');
+/** A member id of the bookkeeping (`origin`, `appender`), canonical; null when not given. */
+function checkMemberId(name: string, memberId: unknown): string | null {
+  if (memberId === undefined) return null;
+  const canonical = canonicalUuid(memberId);
+  if (canonical === undefined) throw new ByodaError('BYODA_ERR_VALUE', `${name}: expected a UUID`);
   return canonical;
 }
 
