@@ -9,6 +9,8 @@
  * - `depth >= 1`: it goes with `depth - 1` to every pod this membership has a network link to whose
  *   relation is in `relations` (all links when absent), each member once, never back to this pod, to
  *   the pod that sent the query here, or to the originating pod (they have seen the query id).
+ *   For another member, only along the links forward-scope.ts allows: none for a member the owner
+ *   has no link to, else those it could read or those of its own relations (issue 11).
  *
  * Signing (spec §8): for the owner this pod is the originating pod. It keeps the query id the graphql
  * layer gives (or makes one for `remote_member_id`), stamps the time, signs with its member data key
@@ -36,6 +38,8 @@ import { ByodaError, isByodaError } from '../errors/index.js';
 import { jsonBytes } from '../graphql/index.js';
 import type { ProxyEdge, ProxyError, ProxyHook, ProxyRequest, ProxyResult } from '../graphql/index.js';
 import type { Credential } from '../pki/index.js';
+import { memberForwardScope } from './forward-scope.js';
+import type { ForwardScope } from './forward-scope.js';
 import { signOriginQuery } from './origin-signature.js';
 import { abortable } from './peer-pool.js';
 import type { PeerClient } from './peer-pool.js';
@@ -58,6 +62,11 @@ export interface ProxyHookDeps {
   readonly peers: PeerClient;
   /** This membership's network links (`network_links` of the contract). */
   readonly links: () => Promise<readonly LinkTarget[]>;
+  /**
+   * The contract class the links are kept in: its read rules decide whether another member may have
+   * every link followed (forward-scope.ts). Absent: no member may read them.
+   */
+  readonly linksClassName?: string;
   /** The pod's query-id memory; the ids of queries this pod originates are put in it. */
   readonly queryMemory?: QueryMemory;
   /** Pods asked at once (default 8). */
@@ -153,13 +162,27 @@ async function planForward(request: ProxyRequest, settings: HookSettings): Promi
   const sentDepth = request.depth - 1;
   const args = forOwner ? await originate(request, sentDepth, settings) : passOn(request, sentDepth);
   const deadlineMs = deadlineFor(request, settings);
+  // spec §8 forwards along the pod's links; for another member only along those it may learn of.
+  const scope =
+    request.requester.kind === 'member'
+      ? memberForwardScope(
+          settings.deps.contract(),
+          settings.deps.linksClassName,
+          request.requester,
+          request.relations?.map((r) => r.toLowerCase()),
+        )
+      : undefined;
+  const notices: ProxyError[] =
+    scope?.notice === undefined ? [] : [{ origin: settings.memberId, message: scope.notice }];
+  if (scope?.relations?.size === 0) return { targets: [], args, deadlineMs, forOwner, errors: notices };
   try {
-    const targets = await linkedTargets(request, args, settings, deadlineMs);
-    return { targets, args, deadlineMs, forOwner, errors: [] };
+    const targets = await linkedTargets(request, args, settings, deadlineMs, scope);
+    return { targets, args, deadlineMs, forOwner, errors: notices };
   } catch {
     // The local answer still stands; the owner learns that nothing was forwarded, and why.
     const message = 'the query was not forwarded: this pod’s network links could not be read';
-    return { targets: [], args, deadlineMs, forOwner, errors: [{ origin: settings.memberId, message }] };
+    const errors = [...notices, { origin: settings.memberId, message }];
+    return { targets: [], args, deadlineMs, forOwner, errors };
   }
 }
 
@@ -214,14 +237,16 @@ function forwardedFields(request: ProxyRequest, sentDepth: number): RemoteQueryA
 }
 
 /**
- * Linked members whose relation is in `relations` (every link when absent), each once, leaving out
- * this pod, the pod that sent the query and the originating pod: they have seen the query id.
+ * Linked members whose relation is in `relations` (every link when absent) and in the member's
+ * `scope`, each once, leaving out this pod, the pod that sent the query and the originating pod:
+ * they have seen the query id.
  */
 async function linkedTargets(
   request: ProxyRequest,
   args: RemoteQueryArgs,
   settings: HookSettings,
   deadlineMs: number,
+  scope: ForwardScope | undefined,
 ): Promise<string[]> {
   const links = await abortable(settings.deps.links(), AbortSignal.timeout(deadlineMs));
   const wanted = request.relations ? new Set(request.relations.map((r) => r.toLowerCase())) : undefined;
@@ -232,6 +257,7 @@ async function linkedTargets(
     const memberId = link.memberId.toLowerCase();
     if (skip.has(memberId)) continue;
     if (wanted && !wanted.has(link.relation.toLowerCase())) continue;
+    if (scope?.relations && !scope.relations.has(link.relation.toLowerCase())) continue;
     targets.add(memberId);
   }
   return [...targets];

@@ -35,6 +35,8 @@ export interface MembershipFederationOptions {
   readonly contract: () => Contract;
   /** The membership's network links (e.g. read from its `network_links` class). */
   readonly links: () => Promise<readonly LinkTarget[]>;
+  /** The contract class of the links (`network_links`): see `ProxyHookDeps.linksClassName`. */
+  readonly linksClassName?: string;
   /** Shared or own query-id memory (default: a new one with default settings). */
   readonly queryMemory?: QueryMemory;
   /** Member port used when a member has no SRV record (default 444). */
@@ -108,6 +110,7 @@ export function createMembershipFederation(options: MembershipFederationOptions)
     contract: options.contract,
     peers,
     links: options.links,
+    ...(options.linksClassName !== undefined ? { linksClassName: options.linksClassName } : {}),
     queryMemory,
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.hopTimeoutMs !== undefined ? { hopTimeoutMs: options.hopTimeoutMs } : {}),

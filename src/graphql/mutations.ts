@@ -15,8 +15,11 @@ import {
   type JsonValue,
   type RecordInput,
   type StoredRecord,
+  type WriteMeta,
 } from '../storage/index.js';
 import { readableFilter } from './access.js';
+import { appenderOf, assertSenderFields } from './appender.js';
+import type { MembershipContext } from './context.js';
 import { guarded, type Resolver } from './errors.js';
 import { MAX_EVENTS_PER_MUTATION, type MembershipEvents, type UpdateAction } from './events.js';
 import { appendRoute, forwardAppend, type RemoteAppendArgs } from './federation.js';
@@ -50,8 +53,9 @@ export function mutateResolver(cls: DataClass): Resolver<unknown, MutateArgs, Pr
   return guarded(async (_source, args, context) => {
     checkSigningArgs(args);
     assertWriteAllowed(cls, 'update', args.input, context.requester);
+    assertSenderFields(cls, args.input, context.requester);
     const signature = await signatureFor(cls, args, context);
-    const record = await context.store.putObject(cls.name, args.input, signature ? { signature } : {});
+    const record = await context.store.putObject(cls.name, args.input, writeMeta(signature, context));
     return nodeSource(cls.fields, record.data);
   });
 }
@@ -70,8 +74,9 @@ export function appendResolver(cls: DataClass): Resolver<unknown, AppendArgs, Pr
       return nodeSource(cls.fields, await forwardAppend(cls.name, args.input, signature, remote, context));
     }
     assertWriteAllowed(cls, 'append', args.input, context.requester);
+    assertSenderFields(cls, args.input, context.requester);
     const signature = await signatureFor(cls, args, context);
-    const record = await context.store.append(cls.name, args.input, signature ? { signature } : {});
+    const record = await context.store.append(cls.name, args.input, writeMeta(signature, context));
     context.events.publish({
       className: cls.name,
       action: 'append',
@@ -80,6 +85,12 @@ export function appendResolver(cls: DataClass): Resolver<unknown, AppendArgs, Pr
     });
     return nodeSource(cls.fields, record.data);
   });
+}
+
+/** The bookkeeping of a write: its signature, if any, and its authenticated appender (appender.ts). */
+function writeMeta(signature: string | undefined, context: MembershipContext): WriteMeta {
+  const appender = appenderOf(context.requester, context.memberId);
+  return { ...(signature ? { signature } : {}), ...(appender === undefined ? {} : { appender }) };
 }
 
 /**
@@ -97,6 +108,7 @@ export function deleteObjectResolver(cls: DataClass): Resolver<unknown, unknown,
 export function updateResolver(cls: DataClass): Resolver<unknown, FilterInputArgs, Promise<number>> {
   return guarded(async (_source, args, context) => {
     assertWriteAllowed(cls, 'update', args.input, context.requester);
+    assertSenderFields(cls, args.input, context.requester);
     readableFilter(cls, args.filter, context.requester);
     const filter = args.filter ?? {};
     const before = await collectForEvents(context.events, context.store, cls, filter);

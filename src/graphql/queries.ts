@@ -24,6 +24,11 @@ export interface ConnectionSource {
 export interface EdgeSource {
   readonly cursor: string;
   readonly origin: string | null;
+  /**
+   * The member whose client certificate appended the record here (appender.ts): for the owner's eyes
+   * only, and only for this pod's records; null otherwise and when none was recorded.
+   */
+  readonly appender: string | null;
   readonly node: NodeSource;
   /** The record's data signature (spec §9), verified only if the client selects it; null: none. */
   readonly signature: EdgeSignature | null;
@@ -78,7 +83,7 @@ export function connectionResolver(
     );
     // A grant with `anonimized_responses` (spec §5) reads the records but not whose pod holds them.
     const origin = decision.grant?.permission.anonymizedResponses ? null : context.memberId;
-    const local = localConnection(cls, page, origin);
+    const local = localConnection(cls, page, origin, context.requester.kind === 'owner');
     if (route.kind === 'local') return local;
     return mergeRemote(cls, local, filter, await forwardMetered(route.request, context));
   });
@@ -97,14 +102,20 @@ async function forwardMetered(request: ProxyRequest, context: MembershipContext)
   return result;
 }
 
-/** `memberId` null: origins are withheld. */
-function localConnection(cls: DataClass, page: Page, memberId: string | null): ConnectionSource {
+/** `memberId` null: origins are withheld. `forOwner`: appenders are shown. */
+function localConnection(
+  cls: DataClass,
+  page: Page,
+  memberId: string | null,
+  forOwner: boolean,
+): ConnectionSource {
   return {
     total_count: page.totalCount,
     edges: page.records.map((record) => ({
       cursor: record.cursor,
       // spec §7: the member whose pod holds the record; a cached copy of remote data names its source.
       origin: memberId === null ? null : (record.meta.origin ?? memberId),
+      appender: forOwner ? (record.meta.appender ?? null) : null,
       node: nodeSource(cls.fields, record.data),
       // The signature names its signer: withheld with the origin, for the same reason.
       signature: memberId === null ? null : edgeSignature(record.meta.signature, cls.name, record.data),
@@ -121,6 +132,8 @@ function remoteEdges(cls: DataClass, filter: ValidFilter, edges: readonly ProxyE
     .map((edge) => ({
       cursor: edge.cursor,
       origin: edge.origin,
+      // Another pod's bookkeeping is not forwarded (the forwarded document does not ask for it).
+      appender: null,
       node: nodeSource(cls.fields, edge.node),
       signature: edgeSignature(edge.signature, cls.name, edge.node),
     }));

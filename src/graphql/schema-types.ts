@@ -283,6 +283,13 @@ function edgeType(name: string, node: GraphQLObjectType, signature: GraphQLObjec
     fields: {
       cursor: { type: new GraphQLNonNull(GraphQLString) },
       origin: { type: UUIDScalar, description: 'Member id of the pod that holds the record (spec §7).' },
+      appender: {
+        type: UUIDScalar,
+        description:
+          'Member id of the client certificate that appended the record to this pod (the owner’s own ' +
+          'id for the owner’s writes). Shown to the owner only; null for records of other pods and ' +
+          'for records written before it was kept.',
+      },
       node: { type: node },
       signature: {
         type: signature,

@@ -47,5 +47,5 @@ export {
   MAX_STATE_KEY_LENGTH,
   MAX_STATE_VALUE_LENGTH,
 } from './limits.js';
-export { openSqliteStore, readSqliteStoreInfo } from './sqlite/sqlite-store.js';
+export { openSqliteStore, readSqliteStoreInfo } from './sqlite/open.js';
 export { openMigratedDatabase, type MigratedDatabaseOptions } from './sqlite/database.js';

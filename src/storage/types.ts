@@ -43,6 +43,13 @@ export interface RecordMeta {
    * verifies, which is what readers must see.
    */
   readonly signature?: string;
+  /**
+   * The member id of the client certificate that wrote the record through `append` or `putObject`
+   * (storage format 3): the authenticated appender, shown to the owner so that nobody can pass a
+   * record off as another member's (docs/protocol.md, "Appends by other members"). Absent for records
+   * written before format 3 and for writes that named none (the service, anonymous clients).
+   */
+  readonly appender?: string;
 }
 
 export interface StoredRecord {
@@ -73,6 +80,8 @@ export interface WriteMeta {
   readonly expiresAt?: string | Date;
   /** Compact JWS over the record's canonical data (`canonicalRecord`), stored as given; at most 8192 chars. */
   readonly signature?: string;
+  /** Member id (UUID) of the authenticated writer, kept as `RecordMeta.appender`; `update` keeps it. */
+  readonly appender?: string;
 }
 
 /** What a committed write changed, for `DataStore.onChange` listeners. */

@@ -131,6 +131,7 @@ export class Membership {
       resolver: settings.resolver,
       contract: () => this.contract,
       links: () => linkTargets(this.store, this.contract),
+      linksClassName: NETWORK_LINKS_CLASS,
       hopTimeoutMs: settings.hopTimeoutMs,
       deadlineMs: settings.deadlineMs,
     });

@@ -28,6 +28,7 @@ function metaOf(row: Row): RecordMeta {
   const origin = row._origin as string | null;
   const expiresAt = row._expires_at as string | null;
   const signature = row._signature as string | null;
+  const appender = row._appender as string | null;
   return {
     id: row._id as number,
     createdAt: row._created_at as string,
@@ -35,6 +36,7 @@ function metaOf(row: Row): RecordMeta {
     ...(origin === null ? {} : { origin }),
     ...(expiresAt === null ? {} : { expiresAt }),
     ...(signature === null ? {} : { signature }),
+    ...(appender === null ? {} : { appender }),
   };
 }
 

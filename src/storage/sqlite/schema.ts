@@ -43,6 +43,8 @@ export const META_COLUMNS: readonly ColumnSpec[] = [
   { name: '_expires_at', sqlType: 'TEXT' },
   /** Compact JWS of signed data (issue 6), added in storage format 2. */
   { name: '_signature', sqlType: 'TEXT' },
+  /** Member id of the authenticated writer (issue 11), added in storage format 3. */
+  { name: '_appender', sqlType: 'TEXT' },
 ];
 
 export const META_TABLE = '_byoda_meta';

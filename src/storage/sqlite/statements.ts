@@ -7,7 +7,14 @@
 import type { DataClass, Field } from '../../contract/index.js';
 import { quoteIdentifier, type SqlCondition } from '../filter.js';
 
-const WRITE_META = ['"_created_at"', '"_updated_at"', '"_origin"', '"_expires_at"', '"_signature"'];
+const WRITE_META = [
+  '"_created_at"',
+  '"_updated_at"',
+  '"_origin"',
+  '"_expires_at"',
+  '"_signature"',
+  '"_appender"',
+];
 
 /** Rows not expired. Parameter: the store's now (canonical text, so text order is time order). */
 const LIVE = '("_expires_at" IS NULL OR "_expires_at" > ?)';
@@ -18,7 +25,7 @@ function fieldColumns(cls: DataClass): string[] {
 
 const marks = (count: number): string => Array.from({ length: count }, () => '?').join(', ');
 
-/** Parameters: created, updated, origin, expires, signature, then every field in class order. */
+/** Parameters: created, updated, origin, expires, signature, appender, then every field in class order. */
 export function appendSql(cls: DataClass): string {
   const columns = [...WRITE_META, ...fieldColumns(cls)];
   return `INSERT INTO ${quoteIdentifier(cls.name)} (${columns.join(', ')}) VALUES (${marks(columns.length)}) RETURNING *`;
@@ -59,8 +66,9 @@ export function countSql(cls: DataClass, where: SqlCondition): string {
 }
 
 /**
- * Parameters: updated, then each of `fields`, then now, then the filter's. `_signature` is left alone
- * on purpose (types.ts RecordMeta.signature).
+ * Parameters: updated, then each of `fields`, then now, then the filter's. `_signature` and
+ * `_appender` are left alone on purpose (types.ts RecordMeta): a patch changes neither who signed
+ * nor who appended the record.
  */
 export function updateSql(cls: DataClass, fields: readonly Field[], where: SqlCondition): string {
   const sets = ['"_updated_at" = ?', ...fields.map((f) => `${quoteIdentifier(f.name)} = ?`)];

@@ -19,6 +19,11 @@
  *   p9 → p3              (pods at distance 3 forward nothing)
  *   p11 → p10
  *
+ * A pod forwards for another member only along links of a relation it links that member with
+ * (docs/protocol.md, "Who a pod forwards for"), so each pod within two hops also links the pods that
+ * send it the query (SENDER_LINKS, also `friend`). None of these is a shorter way to any pod: they
+ * point back to pods nearer p0, so the hops stay as drawn.
+ *
  * A pod that breaks the contract is played by a TLS server with a real member certificate of the
  * service (made with the service's own CA), registered in the directory's DNS.
  */
@@ -50,6 +55,8 @@ const LINKS: readonly (readonly number[])[] = [
   [],
   [10],
 ];
+/** Links back to the senders that LINKS lacks (p1 → p0, p3 → p0, p4 → p2, p5 → p2, p6 → p3, p7 → p3). */
+const SENDER_LINKS: readonly (readonly number[])[] = [[], [0], [], [0], [2], [2], [3], [3], [], [], [], []];
 const WITHIN_THREE_HOPS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const DIAMOND_TIPS = [4, 8, 9];
 /**
@@ -84,7 +91,9 @@ describe('a depth-3 query through twelve pods with cycles and diamonds (spec §8
     await Promise.all(
       LINKS.map(async (targets, index) => {
         const owner = pod(index).owner;
-        for (const target of targets) await owner.link(pod(target).owner.memberId, 'friend');
+        for (const target of [...targets, ...(SENDER_LINKS[index] ?? [])]) {
+          await owner.link(pod(target).owner.memberId, 'friend');
+        }
         await owner.publish(`first asset of p${index}`);
         await owner.publish(`second asset of p${index}`);
       }),

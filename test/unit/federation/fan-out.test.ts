@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseContract } from '../../../src/contract/index.js';
 import type { Contract } from '../../../src/contract/index.js';
 import {
   REMOTE_RESULT_ALIAS,
@@ -379,7 +380,7 @@ describe('fan-out: the proxy hook (spec §8)', () => {
         requester: {
           kind: 'member',
           memberId: senderId,
-          relations: [],
+          relations: ['friend'],
           distance: 1,
           originSignatureVerified: true,
         },
@@ -389,6 +390,88 @@ describe('fan-out: the proxy hook (spec §8)', () => {
       result.edges.map((e) => e.origin),
       [self.memberId],
     );
+  });
+
+  describe('for another member, only along the links it may learn of (issue 11)', () => {
+    const asker = (relations: readonly string[]) => ({
+      kind: 'member' as const,
+      memberId: '55555555-5555-4555-8555-555555555555',
+      relations,
+      distance: 1,
+      originSignatureVerified: true,
+    });
+    const signed = (relations: readonly string[], asked?: readonly string[]) =>
+      request({
+        relations: asked,
+        timestamp: '2025-03-01T12:00:00.000Z',
+        originMemberId: '55555555-5555-4555-8555-555555555555',
+        originSignature: 'c2ln',
+        requester: asker(relations),
+      });
+    let friend: TestMember;
+    let family: TestMember;
+    let links: LinkTarget[];
+
+    before(async () => {
+      [friend, family] = [await pod(), await pod()];
+      links = [...linked([friend]), ...linked([family], 'family')];
+    });
+
+    it('forwards nothing for a member without a link, whatever relations it names', async () => {
+      for (const asked of [undefined, ['friend'], ['family'], []]) {
+        received.length = 0;
+        const result = await hook(links, { linksClassName: 'network_links' })(signed([], asked));
+        assert.deepEqual(received, [], `relations ${JSON.stringify(asked)}`);
+        assert.deepEqual(result.edges, []);
+        assert.deepEqual(
+          result.errors.map((e) => e.origin),
+          [self.memberId],
+        );
+        assert.match(result.errors[0]?.message ?? '', /only for members in its network/);
+      }
+    });
+
+    it('follows for a linked member only the links of its own relations', async () => {
+      received.length = 0;
+      const all = await hook(links, { linksClassName: 'network_links' })(signed(['friend']));
+      assert.deepEqual(
+        received.map((r) => r.memberId),
+        [friend.memberId],
+      );
+      assert.deepEqual(all.errors, []);
+
+      received.length = 0;
+      const asked = await hook(links)(signed(['friend'], ['family', 'friend']));
+      assert.deepEqual(
+        received.map((r) => r.memberId),
+        [friend.memberId],
+      );
+      assert.deepEqual(
+        asked.errors.map((e) => e.origin),
+        [self.memberId],
+      );
+      assert.match(asked.errors[0]?.message ?? '', /not forwarded along links of relation family/);
+    });
+
+    it('follows every link as asked for a member the contract lets read the links', async () => {
+      // The same contract, but network_links readable by every linked member.
+      const document = structuredClone(contract.document) as {
+        jsonschema: { properties: Record<string, { '#accesscontrol': Record<string, unknown> }> };
+      };
+      const rules = document.jsonschema.properties['network_links']?.['#accesscontrol'];
+      assert.ok(rules);
+      rules['network'] = { permissions: ['read'] };
+      const open = parseContract(document);
+      received.length = 0;
+      const result = await hook(links, { linksClassName: 'network_links', contract: () => open })(
+        signed(['friend'], ['family']),
+      );
+      assert.deepEqual(
+        received.map((r) => r.memberId),
+        [family.memberId],
+      );
+      assert.deepEqual(result.errors, []);
+    });
   });
 
   it('refuses to forward for a member without a verified origin signature, or for anyone else', async () => {

@@ -163,7 +163,7 @@ describe('storage: a format 1 file gets the signature column', () => {
     try {
       assert.ok(columnsOf(path, 'items').includes('_signature'));
       assert.ok(columnsOf(path, 'profile').includes('_signature'));
-      assert.equal(storageFormatOf(path), '2');
+      assert.equal(storageFormatOf(path), '3');
       assert.deepEqual((await readSqliteStoreInfo(path))?.contractVersion, 1);
 
       const profile = await store.getObject('profile');
@@ -205,7 +205,12 @@ describe('storage: a format 1 file gets the signature column', () => {
       const plan = planSchema(db, schemaOf(testContractV1()));
       assert.deepEqual(
         plan.steps.map((s) => s.name),
-        ['001 add column "profile"."_signature"', '002 add column "items"."_signature"'],
+        [
+          '001 add column "profile"."_signature"',
+          '002 add column "profile"."_appender"',
+          '003 add column "items"."_signature"',
+          '004 add column "items"."_appender"',
+        ],
       );
       assert.deepEqual(plan.addedFields, []);
     } finally {
