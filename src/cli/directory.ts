@@ -56,6 +56,8 @@ async function startCommand(options: StartOptions): Promise<void> {
   const server = new DirectoryServer();
   await runServer(options, {
     name: 'directory',
+    command: 'byoda directory start',
+    dataDir: paths.dataDir,
     logFile: paths.logFile,
     server,
     start: (logger) =>

@@ -14,6 +14,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { ByodaError } from '../errors/index.js';
+import { isProcessAlive as isAlive } from '../lock/index.js';
 import { DirectoryClient, OwnerApi, certificateFingerprint } from '../network/index.js';
 import { accountFqdn, isServiceId, readRootCaCert } from '../pki/index.js';
 import type { PodAddress, PodPaths, PodRunInfo, PodServer } from '../pod/index.js';
@@ -175,6 +176,8 @@ async function startCommand(options: StartOptions): Promise<void> {
   const server = new PodServer();
   await runServer(options, {
     name: 'pod',
+    command: 'byoda pod start',
+    dataDir: paths.dataDir,
     logFile: paths.logFile,
     server,
     start: (logger) =>
@@ -308,16 +311,6 @@ async function statusCommand(options: StatusOptions): Promise<void> {
 }
 
 // ---- shared ------------------------------------------------------------------------------------------
-
-/** Whether a process with this id exists (signal 0 only checks). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Commander parser of a service id argument or option. */
 export function parseServiceId(text: string): number {

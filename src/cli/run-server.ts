@@ -5,6 +5,9 @@
  * SIGTERM, then stop cleanly and say so (`{"event":"stopped","signal":...}` with `--json`). The
  * command then returns, and `byoda` exits with 0.
  *
+ * Before it starts, it takes the lock of the server's data folder (src/lock): a second start on a
+ * folder in use fails with BYODA_ERR_CONFLICT before anything of it is published in DNS.
+ *
  * Also the options every such command shares: `--port`, `--passphrase-file` and `--log-file`.
  */
 import { InvalidArgumentError } from 'commander';
@@ -12,6 +15,7 @@ import type { Logger } from 'pino';
 import { PASSPHRASE_ENV, resolvePassphrase } from '../directory/index.js';
 import type { PassphraseSource } from '../directory/index.js';
 import { createLogger } from '../http/index.js';
+import { acquireFolderLock, dataFolderLockPath } from '../lock/index.js';
 
 export interface PassphraseOption {
   readonly passphraseFile?: string;
@@ -34,6 +38,10 @@ export interface ServerCommandOptions extends PassphraseOption {
 export interface ServerRun<Address> {
   /** The logger's name. */
   readonly name: string;
+  /** The command as people type it (`byoda pod start`), named when a second one is refused. */
+  readonly command: string;
+  /** The server's data folder, locked while it runs. */
+  readonly dataDir: string;
   /** Where the JSON log lines go without `--log-file`. */
   readonly logFile: string;
   readonly server: { stop(): Promise<void> };
@@ -47,18 +55,37 @@ export async function runServer<Address>(
   run: ServerRun<Address>,
 ): Promise<void> {
   const json = options.json === true;
-  const logger = createLogger({ name: run.name, file: options.logFile ?? run.logFile });
-  const ready = run.ready(await run.start(logger));
-  if (json) {
-    printJson({ event: 'ready', ...ready.json });
-  } else {
-    for (const line of ready.text) print(line);
+  const lock = await acquireFolderLock(dataFolderLockPath(run.dataDir), {
+    holder: run.command,
+    folder: run.dataDir,
+  });
+  try {
+    const logger = createLogger({ name: run.name, file: options.logFile ?? run.logFile });
+    const ready = run.ready(await startOrStop(run, logger));
+    if (json) {
+      printJson({ event: 'ready', ...ready.json });
+    } else {
+      for (const line of ready.text) print(line);
+    }
+    const signal = await nextStopSignal();
+    logger.info({ signal }, 'stopping');
+    await run.server.stop();
+    logger.flush();
+    if (json) printJson({ event: 'stopped', signal });
+  } finally {
+    // Released only once the server stopped (or never started): nothing of it is left in use.
+    await lock.release();
   }
-  const signal = await nextStopSignal();
-  logger.info({ signal }, 'stopping');
-  await run.server.stop();
-  logger.flush();
-  if (json) printJson({ event: 'stopped', signal });
+}
+
+/** Starts the server; one that fails half-way is stopped, so the lock is not released under it. */
+async function startOrStop<Address>(run: ServerRun<Address>, logger: Logger): Promise<Address> {
+  try {
+    return await run.start(logger);
+  } catch (err) {
+    await run.server.stop().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Resolves on the first SIGINT or SIGTERM, and removes both handlers so a second signal kills as usual. */

@@ -153,6 +153,8 @@ async function startCommand(options: StartOptions): Promise<void> {
   const server = new ServiceServer();
   await runServer(options, {
     name: 'service',
+    command: 'byoda service start',
+    dataDir,
     logFile: join(dataDir, 'logs', 'service.log'),
     server,
     start: (logger) =>

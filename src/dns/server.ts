@@ -2,7 +2,8 @@
  * The directory's authoritative DNS server (spec §2): answers for one zone over UDP and TCP on the same
  * port, as resolvers expect (a truncated UDP answer is retried over TCP to the same address and port).
  * Every packet comes from anyone who can reach the port, so nothing a client sends may crash the server
- * or stop it answering: parsing never throws, and each socket's errors stay with that socket.
+ * or stop it answering: parsing never throws, and each socket's errors stay with that socket, and
+ * no client can hold the TCP slots for long (src/dns/tcp-connections.ts).
  */
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
@@ -13,6 +14,7 @@ import type { Logger } from 'pino';
 import { ByodaError, isByodaError } from '../errors/index.js';
 import { DEFAULT_MAX_UDP_PAYLOAD, replyTo } from './responder.js';
 import type { Reply, Transport } from './responder.js';
+import { TcpConnections } from './tcp-connections.js';
 import { FrameReader, frame } from './tcp-framing.js';
 import type { Zone } from './zone.js';
 
@@ -20,10 +22,14 @@ export interface DnsServerOptions {
   readonly zone: Zone;
   /** Where query outcomes go (at debug level); silent when absent. */
   readonly logger?: Logger;
-  /** Concurrent TCP connections beyond this are closed at once (default 100). */
+  /** Concurrent TCP connections (default 100); a new one beyond closes the stalest. */
   readonly maxTcpConnections?: number;
+  /** Concurrent TCP connections from one client address (default 10, at most `maxTcpConnections`). */
+  readonly maxTcpConnectionsPerClient?: number;
   /** A TCP connection idle this long is closed (default 10 s; RFC 7766 §6.2.3 asks for seconds, not minutes). */
   readonly tcpIdleTimeoutMs?: number;
+  /** A TCP message must arrive whole this long after its first byte (default 3 s). */
+  readonly tcpMessageTimeoutMs?: number;
   /** Largest UDP reply, whatever a client's EDNS size says (default 1232). */
   readonly maxUdpPayloadSize?: number;
 }
@@ -41,7 +47,9 @@ export interface DnsServerAddress {
 }
 
 const DEFAULT_MAX_TCP_CONNECTIONS = 100;
+const DEFAULT_MAX_TCP_CONNECTIONS_PER_CLIENT = 10;
 const DEFAULT_TCP_IDLE_TIMEOUT_MS = 10_000;
+const DEFAULT_TCP_MESSAGE_TIMEOUT_MS = 3000;
 /** A client that sends queries but never reads the replies is cut off once this much is queued. */
 const MAX_TCP_WRITE_BACKLOG = 1024 * 1024;
 /** How many random ports to try when UDP got a port that TCP cannot have. */
@@ -55,10 +63,8 @@ interface Listeners {
 export class DnsServer {
   private readonly zone: Zone;
   private readonly logger: Logger;
-  private readonly maxTcpConnections: number;
-  private readonly tcpIdleTimeoutMs: number;
   private readonly maxUdpPayloadSize: number;
-  private readonly connections = new Set<TcpSocket>();
+  private readonly connections: TcpConnections;
   private listeners: Listeners | undefined;
   /** Set while binding, so that a second start() cannot bind a second pair of sockets. */
   private starting = false;
@@ -67,13 +73,25 @@ export class DnsServer {
   constructor(options: DnsServerOptions) {
     this.zone = options.zone;
     this.logger = options.logger ?? pino({ level: 'silent' });
-    this.maxTcpConnections = positive(
+    const maxConnections = positive(
       options.maxTcpConnections ?? DEFAULT_MAX_TCP_CONNECTIONS,
       'maxTcpConnections',
     );
-    this.tcpIdleTimeoutMs = positive(
-      options.tcpIdleTimeoutMs ?? DEFAULT_TCP_IDLE_TIMEOUT_MS,
-      'tcpIdleTimeoutMs',
+    const perClient = positive(
+      options.maxTcpConnectionsPerClient ?? DEFAULT_MAX_TCP_CONNECTIONS_PER_CLIENT,
+      'maxTcpConnectionsPerClient',
+    );
+    this.connections = new TcpConnections(
+      {
+        maxConnections,
+        maxConnectionsPerClient: Math.min(perClient, maxConnections),
+        idleTimeoutMs: positive(options.tcpIdleTimeoutMs ?? DEFAULT_TCP_IDLE_TIMEOUT_MS, 'tcpIdleTimeoutMs'),
+        messageTimeoutMs: positive(
+          options.tcpMessageTimeoutMs ?? DEFAULT_TCP_MESSAGE_TIMEOUT_MS,
+          'tcpMessageTimeoutMs',
+        ),
+      },
+      this.logger,
     );
     this.maxUdpPayloadSize = Math.min(
       65535,
@@ -84,6 +102,11 @@ export class DnsServer {
   /** Where the server listens, once started. */
   get address(): DnsServerAddress | undefined {
     return this.bound;
+  }
+
+  /** Open TCP connections, in all and from one client address (for logs and tests). */
+  tcpConnections(client?: string): number {
+    return client === undefined ? this.connections.size : this.connections.countFrom(client);
   }
 
   /** Binds UDP and TCP on one port and starts answering. */
@@ -117,8 +140,7 @@ export class DnsServer {
     if (!listeners) return;
     this.listeners = undefined;
     this.bound = undefined;
-    for (const socket of this.connections) socket.destroy();
-    this.connections.clear();
+    this.connections.closeAll();
     await Promise.all([closeUdp(listeners.udp), closeTcp(listeners.tcp)]);
     this.logger.info({ zone: this.zone.domain }, 'DNS server stopped');
   }
@@ -186,22 +208,22 @@ export class DnsServer {
   }
 
   private acceptTcp(socket: TcpSocket): void {
-    // Counted here rather than with server.maxConnections so that refusals are logged.
-    if (this.connections.size >= this.maxTcpConnections || !this.listeners) {
-      this.logger.debug({ client: socket.remoteAddress }, 'DNS TCP connection refused: too many');
-      socket.destroy();
-      return;
-    }
-    this.connections.add(socket);
-    socket.setNoDelay(true);
-    socket.setTimeout(this.tcpIdleTimeoutMs, () => socket.destroy());
     socket.on('error', (err) =>
       this.logger.debug({ err, client: socket.remoteAddress }, 'DNS TCP socket error'),
     );
-    socket.on('close', () => this.connections.delete(socket));
+    if (!this.listeners) {
+      socket.destroy();
+      return;
+    }
+    // Counted here rather than with server.maxConnections so that the limits can choose whom to close.
+    const connection = this.connections.admit(socket);
+    if (!connection) return;
+    socket.setNoDelay(true);
     const frames = new FrameReader();
     socket.on('data', (chunk: Buffer) => {
-      for (const message of frames.push(chunk)) this.answerTcp(socket, message);
+      const messages = frames.push(chunk);
+      for (const message of messages) this.answerTcp(socket, message);
+      this.connections.received(connection, messages.length, frames.pendingLength);
     });
   }
 

@@ -18,142 +18,43 @@
  *
  * Only appends are followed: the copies are this pod's own cache, which expires by itself, so an
  * update or delete at the source is not replayed here.
+ *
+ * This file holds the connections and the reconciling; what is done with the items a pod sends (and
+ * the follow's saved place) is src/feeds/follow-items.ts, the options and per-follow state
+ * src/feeds/feed-types.ts, and the pure helpers src/feeds/feed-helpers.ts.
  */
 import { createClient } from 'graphql-ws';
-import type { Client, FormattedExecutionResult } from 'graphql-ws';
 import type WebSocket from 'ws';
-import type { Contract, ListenRelation } from '../contract/index.js';
 import { findClass } from '../contract/index.js';
-import { ByodaError, isByodaError } from '../errors/index.js';
 import { createVerifiedChains, dataPath, resolvePeer } from '../federation/index.js';
-import type { LinkTarget, PeerResolver, VerifiedChains } from '../federation/index.js';
+import type { LinkTarget, VerifiedChains } from '../federation/index.js';
 import { memberFqdn } from '../pki/index.js';
-import type { Credential } from '../pki/index.js';
-import type { DataStore, StoredRecord } from '../storage/index.js';
-import { copyFeedItem } from './copy-item.js';
-import type { CopyResult } from './copy-item.js';
-import { podWebSocketClass } from './pod-socket.js';
+import { closedSocket, describe, feedStateKey, fields, membershipOf, wantedFollows } from './feed-helpers.js';
 import {
-  buildFeedCatchUp,
-  buildFeedProbe,
-  buildFeedSubscription,
-  connectionField,
-  updatesField,
-} from './subscription-document.js';
+  DEFAULT_KEEP_ALIVE_MS,
+  DEFAULT_PONG_TIMEOUT_MS,
+  DEFAULT_RECONCILE_INTERVAL_MS,
+  DEFAULT_RETRY_INITIAL_MS,
+  DEFAULT_RETRY_MAX_MS,
+  MAX_PENDING_ITEMS,
+  STABLE_CONNECTION_MS,
+} from './feed-types.js';
+import type { FeedListener, FeedListenerOptions, Follow } from './feed-types.js';
+import { createFollowItems } from './follow-items.js';
+import { podWebSocketClass } from './pod-socket.js';
+import { buildFeedProbe, buildFeedSubscription, updatesField } from './subscription-document.js';
 
-/** The subset of a pino logger the listener writes to (structural, so tests can pass their own). */
-export interface FeedLogger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-}
-
-export interface FeedListenerOptions {
-  /** The membership's member TLS credential: client cert to other pods, and whose membership this is. */
-  readonly tlsCredential: Credential;
-  readonly rootCaPem: string;
-  /** The directory's DNS (spec §2): `createResolver` of src/dns. */
-  readonly resolver: PeerResolver;
-  readonly store: DataStore;
-  /** The current contract (read at every reconcile and copy, so an upgrade is followed). */
-  readonly contract: () => Contract;
-  /** The owner's links, relations lower-cased (the pod's `linkTargets`). */
-  readonly links: () => Promise<readonly LinkTarget[]>;
-  /** Changes to this class trigger a reconcile (default `network_links`). */
-  readonly linksClassName?: string;
-  readonly logger?: FeedLogger;
-  /** Called for every item copied into a class (e.g. to publish it to that class's subscribers). */
-  readonly onCopied?: (className: string, record: StoredRecord) => void;
-  /** Member port used when a member has no SRV record (default 444). */
-  readonly defaultPort?: number;
-  /** Reconcile this often besides on link changes (default 30 s). */
-  readonly reconcileIntervalMs?: number;
-  /** First wait before reconnecting a failed follow (default 1 s), doubled per failure... */
-  readonly retryInitialMs?: number;
-  /** ...up to this (default 60 s). */
-  readonly retryMaxMs?: number;
-  /** Largest message accepted from a pod (default 1 MiB). */
-  readonly maxPayload?: number;
-  /** A graphql-ws ping is sent after this long without one (default 12 s, as pods ping their clients). */
-  readonly keepAliveMs?: number;
-  /** A pod that leaves a ping unanswered this long is given up and reconnected (default 10 s). */
-  readonly pongTimeoutMs?: number;
-  readonly now?: () => number;
-}
-
-/** What the listener is doing and has done, for logs and tests. */
-export interface FeedStatus {
-  /** Member ids with a live, acknowledged connection (one entry per follow). */
-  readonly subscribed: readonly string[];
-  /** Member ids followed, connected or not (one entry per follow). */
-  readonly following: readonly string[];
-  /** Items appended to a class. */
-  readonly copied: number;
-  /** Items already present in a class (skipped). */
-  readonly duplicates: number;
-  /** Items the store refused to keep (BYODA_ERR_PERSIST_DENIED). */
-  readonly refused: number;
-  /** Items that break the contract. */
-  readonly invalid: number;
-  /** Connections that failed or ended, and copies that failed otherwise. */
-  readonly failures: number;
-}
-
-export interface FeedListener {
-  /** Brings the follows in line with the contract and the links now (also runs by itself). */
-  reconcile(): Promise<void>;
-  status(): FeedStatus;
-  /** Ends every subscription and timer and waits for the sockets to close. */
-  close(): Promise<void>;
-}
-
-export const DEFAULT_RECONCILE_INTERVAL_MS = 30_000;
-export const DEFAULT_RETRY_INITIAL_MS = 1000;
-export const DEFAULT_RETRY_MAX_MS = 60_000;
-export const DEFAULT_KEEP_ALIVE_MS = 12_000;
-/** Most pages one catch-up (or the first walk to the class's end) reads before it gives up. */
-export const MAX_CATCH_UP_PAGES = 20;
-/** Events a follow may have waiting to be copied before its connection is cut (and retried later). */
-export const MAX_PENDING_ITEMS = 1000;
-/** Cursors remembered per follow to skip items copied twice. */
-const RECENT_CURSORS = 1000;
-export const DEFAULT_PONG_TIMEOUT_MS = 10_000;
-/** A connection up this long is healthy: its next failure is retried from the first wait again. */
-const STABLE_CONNECTION_MS = 30_000;
-/** How long `close()` lets a socket finish its closing handshake before cutting it. */
-const CLOSE_GRACE_MS = 2000;
-const SOCKET_CLOSED = 3;
-
-interface Follow {
-  readonly key: string;
-  readonly memberId: string;
-  readonly relation: ListenRelation;
-  /** This pod's relations to the member, stored with each copy (`originRelations`). */
-  relations: readonly string[];
-  state: 'connecting' | 'subscribed' | 'waiting';
-  /** Bumped whenever the current connection is given up: callbacks of older ones are ignored. */
-  generation: number;
-  client: Client | undefined;
-  /** The sockets of this follow's connections (normally one). */
-  readonly sockets: Set<WebSocket>;
-  retryTimer: NodeJS.Timeout | undefined;
-  attempts: number;
-  connectedAt: number | undefined;
-  /** Items are handled one after the other, in the order the pod sent them. */
-  work: Promise<void>;
-  /** Events queued in `work` and not handled yet. */
-  pending: number;
-  /**
-   * Where this follow is in the followed class: the cursor of the last item seen (null: the class was
-   * empty), so that after a lost connection, or a restart of this pod, what came later can be
-   * fetched. Undefined until a first connection has walked the class to its end.
-   */
-  lastCursor: string | null | undefined;
-  /** Where `lastCursor` is kept in the membership's store (`DataStore.setState`). */
-  readonly stateKey: string;
-  /** Cursors of the latest items copied, to skip one that both an event and a catch-up page bring. */
-  readonly recent: Set<string>;
-}
+export type { FeedListener, FeedListenerOptions, FeedLogger, FeedStatus } from './feed-types.js';
+export {
+  DEFAULT_RECONCILE_INTERVAL_MS,
+  DEFAULT_RETRY_INITIAL_MS,
+  DEFAULT_RETRY_MAX_MS,
+  DEFAULT_KEEP_ALIVE_MS,
+  DEFAULT_PONG_TIMEOUT_MS,
+  MAX_CATCH_UP_PAGES,
+  MAX_PENDING_ITEMS,
+} from './feed-types.js';
+export { wantedFollows } from './feed-helpers.js';
 
 export function createFeedListener(options: FeedListenerOptions): FeedListener {
   const { memberId: ownMemberId, serviceId, network } = membershipOf(options.tlsCredential);
@@ -171,6 +72,8 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
   let closed = false;
   let running: Promise<void> | undefined;
   let again = false;
+  const items = createFollowItems({ options, counts, isClosed: () => closed });
+  const { catchUp, remember, handleResult, savedPosition } = items;
 
   // ---- one follow's connection ----------------------------------------------------------------------
 
@@ -294,70 +197,6 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
     const client = follow.client;
     if (client) follow.work = follow.work.then(() => catchUp(follow, generation, client));
   }
-
-  /**
-   * After a (re)connection: on the first one, walk the followed class to its end to learn where it
-   * stands (nothing is copied: a follow copies what is new); on a later one, copy what was appended
-   * after the last item seen while the connection was down. Runs in the follow's work queue, so events
-   * that arrive meanwhile are handled after it, in order.
-   */
-  async function catchUp(follow: Follow, generation: number, client: Client): Promise<void> {
-    const cls = findClass(options.contract(), follow.relation.className);
-    if (!cls) return;
-    const baseline = follow.lastCursor === undefined;
-    let after = follow.lastCursor ?? null;
-    let copied = 0;
-    for (let page = 0; page < MAX_CATCH_UP_PAGES; page++) {
-      if (closed || follow.generation !== generation) return;
-      let result: FormattedExecutionResult<Record<string, unknown>, unknown>;
-      try {
-        result = await queryOnce(client, buildFeedCatchUp(cls), { after });
-      } catch (err) {
-        // The connection failing ends the subscription too, which retries: nothing more to do here.
-        logger?.warn({ ...fields(follow), reason: describe(err) }, 'feed catch-up failed');
-        return;
-      }
-      const connection = readCatchUpPage(result, connectionField(cls));
-      if (!connection) {
-        logger?.warn({ ...fields(follow), reason: errorText(result) }, 'feed catch-up failed');
-        // A cursor the pod no longer knows (its namespace was made anew): start over from its end.
-        if (!baseline && hasErrorCode(result, 'BYODA_ERR_CURSOR') && follow.generation === generation) {
-          await remember(follow, undefined);
-          await catchUp(follow, generation, client);
-        }
-        return;
-      }
-      for (const edge of connection.edges) {
-        if (baseline || closed || follow.generation !== generation) continue;
-        if (await copyNode(follow, edge.node, edge.cursor)) copied++;
-      }
-      if (connection.endCursor !== null) after = connection.endCursor;
-      if (!connection.hasNextPage) {
-        if (follow.generation === generation) await remember(follow, after);
-        if (copied > 0) logger?.info({ ...fields(follow), copied }, 'feed caught up');
-        return;
-      }
-    }
-    logger?.warn({ ...fields(follow), pages: MAX_CATCH_UP_PAGES }, 'feed catch-up stopped: too many items');
-    // Where the walk stopped is still a place later items come after; a first walk that did not
-    // reach the end leaves the follow without one (no catch-up rather than copying old items).
-    if (!baseline && follow.generation === generation) await remember(follow, after);
-  }
-
-  /**
-   * Sets where the follow stands in the followed class, and keeps it in the membership's store so a
-   * restart of this pod catches up from there (undefined: forget it, the next connection starts anew).
-   */
-  async function remember(follow: Follow, cursor: string | null | undefined): Promise<void> {
-    follow.lastCursor = cursor;
-    const value = cursor === undefined ? undefined : JSON.stringify({ cursor });
-    try {
-      await options.store.setState(follow.stateKey, value);
-    } catch (err) {
-      logger?.warn({ ...fields(follow), reason: describe(err) }, 'feed position not saved');
-    }
-  }
-
   /** The connection of `generation` is over: count it, and try again after the backoff. */
   function failed(follow: Follow, generation: number, reason: string): void {
     if (closed || follow.generation !== generation) return;
@@ -390,106 +229,7 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
     for (const socket of follow.sockets) void closedSocket(socket);
   }
 
-  // ---- items ------------------------------------------------------------------------------------------
-
-  async function handleResult(
-    follow: Follow,
-    field: string,
-    result: FormattedExecutionResult<Record<string, unknown>, unknown>,
-  ): Promise<void> {
-    if (closed) return;
-    if (result.errors && result.errors.length > 0) {
-      counts.failures++;
-      const reason = result.errors.map((e) => e.message).join('; ');
-      logger?.warn({ ...fields(follow), reason }, 'feed event with errors');
-      return;
-    }
-    const event = result.data?.[field];
-    if (!isRecord(event) || event['action'] !== 'append' || event['node'] === null) return;
-    const cursor = typeof event['cursor'] === 'string' ? event['cursor'] : undefined;
-    await copyNode(follow, event['node'], cursor);
-  }
-
-  /**
-   * Copies one item of the followed class (from an event or a catch-up page); true when it was new
-   * here. The item's cursor becomes the follow's place in the followed class.
-   */
-  async function copyNode(follow: Follow, node: unknown, cursor: string | undefined): Promise<boolean> {
-    if (cursor !== undefined) {
-      if (follow.recent.has(cursor)) return false;
-      follow.recent.add(cursor);
-      if (follow.recent.size > RECENT_CURSORS) {
-        const oldest = follow.recent.values().next();
-        if (!oldest.done) follow.recent.delete(oldest.value);
-      }
-    }
-    const results = await copyFeedItem(options.store, options.contract(), follow.relation, node, {
-      memberId: follow.memberId,
-      relations: follow.relations,
-    });
-    for (const outcome of results) report(follow, outcome);
-    if (cursor !== undefined) {
-      if (results.some((r) => r.outcome === 'failed')) {
-        // Not kept (the store failed, not the item): the next catch-up brings it again.
-        follow.recent.delete(cursor);
-      } else {
-        // Only now is the follow past this item: a crash before this line loses nothing.
-        await remember(follow, cursor);
-      }
-    }
-    return results.some((r) => r.outcome === 'copied');
-  }
-
-  function report(follow: Follow, result: CopyResult): void {
-    const where = { ...fields(follow), to: result.className };
-    switch (result.outcome) {
-      case 'copied':
-        counts.copied++;
-        logger?.debug(where, 'feed item copied');
-        if (result.record) options.onCopied?.(result.className, result.record);
-        return;
-      case 'duplicate':
-        counts.duplicates++;
-        logger?.debug(where, 'feed item already present');
-        return;
-      case 'refused':
-        counts.refused++;
-        break;
-      case 'invalid':
-        counts.invalid++;
-        break;
-      case 'failed':
-        counts.failures++;
-        break;
-    }
-    const error = result.error;
-    logger?.warn(
-      {
-        ...where,
-        outcome: result.outcome,
-        ...(isByodaError(error) ? { code: error.code } : {}),
-        reason: error?.message ?? 'unknown',
-      },
-      'feed item not copied',
-    );
-  }
-
   // ---- reconciling ------------------------------------------------------------------------------------
-
-  /** The position a follow kept in the store before this pod (re)started; undefined if none. */
-  async function savedPosition(follow: Follow): Promise<string | null | undefined> {
-    try {
-      const saved = await options.store.getState(follow.stateKey);
-      if (saved === undefined) return undefined;
-      const parsed: unknown = JSON.parse(saved);
-      if (!isRecord(parsed)) return undefined;
-      const cursor = parsed['cursor'];
-      return typeof cursor === 'string' || cursor === null ? cursor : undefined;
-    } catch (err) {
-      logger?.warn({ ...fields(follow), reason: describe(err) }, 'feed position not read');
-      return undefined;
-    }
-  }
 
   async function reconcileOnce(): Promise<void> {
     const contract = options.contract();
@@ -593,159 +333,4 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
       await Promise.all([...sockets].map(closedSocket));
     },
   };
-}
-
-/** Whose membership this is, from its member TLS credential (`<member_id>.members-<S>.<net>`). */
-function membershipOf(credential: Credential): { memberId: string; serviceId: number; network: string } {
-  const { type, memberId, serviceId, network } = credential.identity;
-  if (type !== 'member' || memberId === undefined || serviceId === undefined) {
-    throw new ByodaError(
-      'BYODA_ERR_CONFIG',
-      'the feed listener needs the membership’s member TLS credential',
-    );
-  }
-  return { memberId, serviceId, network };
-}
-
-/** The follows the contract's listen relations and the owner's links ask for, by key. */
-export function wantedFollows(
-  contract: Contract,
-  links: readonly LinkTarget[],
-  ownMemberId: string,
-): Map<string, { memberId: string; relation: ListenRelation; relations: readonly string[] }> {
-  const byMember = new Map<string, Set<string>>();
-  for (const link of links) {
-    const memberId = link.memberId.toLowerCase();
-    if (memberId === ownMemberId.toLowerCase()) continue; // a pod does not follow itself
-    const relations = byMember.get(memberId) ?? new Set<string>();
-    relations.add(link.relation.toLowerCase());
-    byMember.set(memberId, relations);
-  }
-  const wanted = new Map<
-    string,
-    { memberId: string; relation: ListenRelation; relations: readonly string[] }
-  >();
-  for (const relation of contract.listenRelations) {
-    if (!findClass(contract, relation.className)) continue;
-    for (const [memberId, relations] of byMember) {
-      if (!relation.relations.some((r) => relations.has(r))) continue;
-      // The contract version is part of the key: an upgrade subscribes again with its own document.
-      const key = [
-        contract.version,
-        relation.className,
-        relation.destinationClass,
-        relation.feedClass ?? '',
-        memberId,
-      ].join('|');
-      wanted.set(key, { memberId, relation, relations: [...relations].sort() });
-    }
-  }
-  return wanted;
-}
-
-function fields(follow: Follow): Record<string, unknown> {
-  return {
-    member_id: follow.memberId,
-    class: follow.relation.className,
-    destination: follow.relation.destinationClass,
-  };
-}
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * A short reason for a failed connection or subscription: an Error, GraphQL errors, a WebSocket error
- * event (whose `error` is the connector's, e.g. the refused chain) or a close event.
- */
-function describe(err: unknown): string {
-  if (err instanceof Error) return err.message.split('\n')[0] ?? 'error';
-  if (Array.isArray(err)) {
-    return err
-      .map((e: unknown) => (isRecord(e) && typeof e['message'] === 'string' ? e['message'] : 'error'))
-      .join('; ');
-  }
-  if (isRecord(err) && err['error'] instanceof Error) return describe(err['error']);
-  if (isRecord(err) && typeof err['message'] === 'string' && err['message'] !== '') return err['message'];
-  if (isRecord(err) && typeof err['code'] === 'number') {
-    const reason = typeof err['reason'] === 'string' && err['reason'] !== '' ? `: ${err['reason']}` : '';
-    return `connection closed (${err['code']}${reason})`;
-  }
-  return 'unknown error';
-}
-
-/** Resolves once `socket` closed; cut after a grace period if the other side does not answer. */
-function closedSocket(socket: WebSocket): Promise<void> {
-  if (socket.readyState === SOCKET_CLOSED) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    socket.close(1000);
-  });
-}
-
-/** One query over a follow's graphql-ws connection, answered once. */
-function queryOnce(
-  client: Client,
-  query: string,
-  variables: Record<string, unknown>,
-): Promise<FormattedExecutionResult<Record<string, unknown>, unknown>> {
-  return new Promise((resolve, reject) => {
-    let answer: FormattedExecutionResult<Record<string, unknown>, unknown> | undefined;
-    client.subscribe<Record<string, unknown>>(
-      { query, variables },
-      {
-        next: (result) => {
-          answer = result;
-        },
-        error: reject,
-        complete: () => (answer ? resolve(answer) : reject(new Error('the pod sent no answer'))),
-      },
-    );
-  });
-}
-
-interface CatchUpPage {
-  readonly edges: readonly { readonly cursor: string; readonly node: unknown }[];
-  readonly endCursor: string | null;
-  readonly hasNextPage: boolean;
-}
-
-/** A catch-up page as another pod sent it, checked for shape (its items are checked when copied). */
-function readCatchUpPage(
-  result: FormattedExecutionResult<Record<string, unknown>, unknown>,
-  field: string,
-): CatchUpPage | undefined {
-  if (result.errors && result.errors.length > 0) return undefined;
-  const connection = result.data?.[field];
-  if (!isRecord(connection) || !Array.isArray(connection['edges']) || !isRecord(connection['page_info'])) {
-    return undefined;
-  }
-  const edges = connection['edges'].filter(
-    (edge): edge is { cursor: string; node: unknown } => isRecord(edge) && typeof edge['cursor'] === 'string',
-  );
-  const pageInfo = connection['page_info'];
-  const endCursor = typeof pageInfo['end_cursor'] === 'string' ? pageInfo['end_cursor'] : null;
-  return { edges, endCursor, hasNextPage: pageInfo['has_next_page'] === true };
-}
-
-function errorText(result: FormattedExecutionResult<Record<string, unknown>, unknown>): string {
-  const messages = (result.errors ?? []).map((e) => e.message);
-  return messages.length > 0 ? messages.join('; ') : 'the answer is not a page of the class';
-}
-
-/** The store key of a follow's position: per followed member, followed class and destination. */
-function feedStateKey(memberId: string, relation: ListenRelation): string {
-  return `feed:${memberId}:${relation.className}:${relation.destinationClass}`;
-}
-
-function hasErrorCode(
-  result: FormattedExecutionResult<Record<string, unknown>, unknown>,
-  code: string,
-): boolean {
-  return (result.errors ?? []).some((error) => error.extensions?.['code'] === code);
 }

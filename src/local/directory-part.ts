@@ -22,6 +22,7 @@ export async function startLocalDirectory(ctx: StartContext): Promise<StartedDir
   const paths = directoryPaths(ctx.paths.directoryDir);
   const passphrase = await ensureNetwork(ctx, paths);
   ctx.checkpoint();
+  await ctx.lockFolder(paths.dataDir);
   const logger = partLogger('directory', paths.logFile);
   const server = new DirectoryServer();
   ctx.onStop('directory', 'directory', () => stopDirectory(server, logger));

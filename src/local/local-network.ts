@@ -20,6 +20,8 @@ import { loadContractFile } from '../contract/index.js';
 import { ByodaError } from '../errors/index.js';
 import { directoryFqdn } from '../pki/index.js';
 import type { ServiceAddress } from '../service/index.js';
+import { acquireFolderLock, dataFolderLockPath } from '../lock/index.js';
+import type { FolderLock } from '../lock/index.js';
 import { startLocalDirectory } from './directory-part.js';
 import type { StartedDirectory } from './directory-part.js';
 import { DEFAULT_DATA_DIR, localPaths, podFoldersBeyond, podName } from './layout.js';
@@ -30,8 +32,6 @@ import { ensureMembership, podMemberships, startLocalPod } from './pod-part.js';
 import type { StartedPod } from './pod-part.js';
 import type { ProgressListener } from './progress.js';
 import { checkNetworkAnswers } from './readiness.js';
-import { acquireRunLock } from './run-lock.js';
-import type { RunLock } from './run-lock.js';
 import { startLocalService } from './service-part.js';
 import type { LocalContract } from './service-part.js';
 import type { StartContext, StopLayer } from './start-context.js';
@@ -68,7 +68,8 @@ const SILENT: ProgressListener = { starting: () => undefined, step: () => undefi
 
 export class LocalNetwork {
   #stops: StopStep[] = [];
-  #lock: RunLock | undefined;
+  #lock: FolderLock | undefined;
+  #partLocks: FolderLock[] = [];
   #paths: LocalPaths | undefined;
   #progress: ProgressListener = SILENT;
   #info: NetworkJson | undefined;
@@ -113,6 +114,7 @@ export class LocalNetwork {
         failures.push(err);
       }
     }
+    await Promise.all(this.#partLocks.splice(0).map((lock) => lock.release()));
     await this.#lock?.release();
     this.#lock = undefined;
     if (failures.length > 0) throw failures[0];
@@ -125,7 +127,7 @@ export class LocalNetwork {
     const contract = await readContract(options.contractPath ?? DEFAULT_CONTRACT_PATH);
     const paths = localPaths(options.dataDir ?? DEFAULT_DATA_DIR);
     await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
-    this.#lock = await acquireRunLock(paths.lockFile);
+    this.#lock = await acquireFolderLock(paths.lockFile, { holder: 'byoda up', folder: paths.dataDir });
     this.#paths = paths;
     this.#progress.starting(paths.dataDir);
     // Left by a run that was killed: its servers are gone, so it must not say "ready".
@@ -162,6 +164,13 @@ export class LocalNetwork {
       onStop: (part, layer, stop) => this.#stops.push({ part, layer, stop }),
       checkpoint: () => {
         if (signal?.aborted) throw new ByodaError('BYODA_ERR_CONFIG', 'the start was interrupted');
+      },
+      lockFolder: async (dataDir) => {
+        const lock = await acquireFolderLock(dataFolderLockPath(dataDir), {
+          holder: 'byoda up',
+          folder: dataDir,
+        });
+        this.#partLocks.push(lock);
       },
     };
   }

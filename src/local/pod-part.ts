@@ -38,6 +38,7 @@ export async function startLocalPod(
     ? await reusePod(ctx, paths, name)
     : await createPod(ctx, paths, name, directory);
   ctx.checkpoint();
+  await ctx.lockFolder(paths.dataDir);
   const logger = partLogger(name, paths.logFile);
   const server = new PodServer();
   ctx.onStop(name, 'pod', () => stopPod(server, logger));

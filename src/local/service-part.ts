@@ -38,6 +38,7 @@ export async function startLocalService(
     ? await reuseService(ctx, dataDir, directory, contract)
     : await createService(ctx, dataDir, directory, contract);
   ctx.checkpoint();
+  await ctx.lockFolder(dataDir);
   const logger = partLogger('service', join(dataDir, 'logs', 'service.log'));
   const server = new ServiceServer();
   ctx.onStop('service', 'service', () => stopService(server, logger));

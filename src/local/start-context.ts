@@ -23,6 +23,12 @@ export interface StartContext {
   onStop(part: string, layer: StopLayer, stop: () => Promise<void>): void;
   /** Throws when the start was interrupted (SIGINT), so that no further part starts. */
   checkpoint(): void;
+  /**
+   * Takes the lock of a part's folder (src/lock), the one `byoda directory|service|pod start` takes,
+   * before the part publishes anything: a part already run on its own is not started twice. Released
+   * by `LocalNetwork.stop` after every part stopped.
+   */
+  lockFolder(dataDir: string): Promise<void>;
 }
 
 /** Every server of a local network listens here: spec §11 puts the whole network on loopback. */

@@ -295,6 +295,19 @@ describe('byoda up', () => {
     }
   });
 
+  it('refuses byoda pod start on the folder of a pod it runs, before touching its DNS records', async () => {
+    const pod = first!.pods[0]!;
+    const resolver = new Resolver();
+    resolver.setServers([`${first!.dns.host}:${first!.dns.port}`]);
+    const before = await resolver.resolveSrv(`_byoda._tcp.${pod.fqdn}`);
+    const podDir = join(dataDir, 'pods', pod.name);
+    const dns = `${first!.dns.host}:${first!.dns.port}`;
+    const second = await runByoda(['pod', 'start', '--data', podDir, '--dns', dns, '--json']);
+    assert.notEqual(second.code, 0);
+    assert.match(second.stderr, /is in use by byoda up \(pid \d+\)/);
+    assert.deepEqual(await resolver.resolveSrv(`_byoda._tcp.${pod.fqdn}`), before);
+  });
+
   it('lets the owner of pod1 log in and shows the membership in the account', async () => {
     const session = await ownerSession(first!, 0);
     try {

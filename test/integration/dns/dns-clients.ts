@@ -72,12 +72,16 @@ export class TcpDnsClient {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<TcpDnsClient> {
+  /** `source`: the local address to connect from (any of 127.0.0.0/8 on Linux loopback). */
+  static connect(port: number, host = '127.0.0.1', source?: string): Promise<TcpDnsClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host }, () => {
-        socket.off('error', reject);
-        resolve(new TcpDnsClient(socket));
-      });
+      const socket = connect(
+        { port, host, ...(source !== undefined ? { localAddress: source } : {}) },
+        () => {
+          socket.off('error', reject);
+          resolve(new TcpDnsClient(socket));
+        },
+      );
       socket.once('error', reject);
     });
   }

@@ -282,8 +282,8 @@ describe('DNS server lifecycle', () => {
     assert.ok(Date.now() - started >= 100, 'closed only after the idle time');
   });
 
-  it('closes TCP connections beyond the maximum, and accepts again once one ends', async () => {
-    const { port } = await newServer({ maxTcpConnections: 2 }).start();
+  it('closes TCP connections beyond one address’s share, and accepts again once one ends', async () => {
+    const { port } = await newServer({ maxTcpConnections: 4, maxTcpConnectionsPerClient: 2 }).start();
     const first = await TcpDnsClient.connect(port);
     const second = await TcpDnsClient.connect(port);
     await Promise.all([
