@@ -50,7 +50,7 @@ export function registerUpCommand(program: Command): void {
     .command('up')
     .description('start a whole local network (directory, DNS, a service, pods) in one process')
     .option('--data <dir>', 'data folder, created on the first run and reused after', '.byoda')
-    .option('--pods <n>', 'number of pods, from 1 (default 2)', parsePodCount)
+    .option('--pods <n>', 'number of pods, from 1 to 2000 (default 2)', parsePodCount)
     .option(
       '--contract <file>',
       "the service's contract file, signed or not (default: this package's contracts/addressbook.json)",

@@ -295,18 +295,35 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
       } while (again && !closed);
     })().finally(() => {
       running = undefined;
+      armPeriodic();
     });
     return running;
+  }
+
+  /**
+   * The periodic reconcile is a safety net for follows that exist. With none wanted, only a links
+   * change (onChange) or an upgrade (`reconcile()`) can want one, so an idle pod has no timer here:
+   * a thousand pods in one process must not each wake every 30 s for nothing.
+   */
+  const reconcileIntervalMs = options.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS;
+  let periodic: NodeJS.Timeout | undefined;
+  function armPeriodic(): void {
+    if (closed || follows.size === 0) {
+      clearTimeout(periodic);
+      periodic = undefined;
+      return;
+    }
+    if (periodic !== undefined) return;
+    periodic = setTimeout(() => {
+      periodic = undefined;
+      void reconcile();
+    }, reconcileIntervalMs);
+    periodic.unref();
   }
 
   const stopWatching = options.store.onChange((change) => {
     if (change.className === linksClass) void reconcile();
   });
-  const interval = setInterval(
-    () => void reconcile(),
-    options.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS,
-  );
-  interval.unref();
   void reconcile();
 
   return {
@@ -323,7 +340,7 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
       if (closed) return;
       closed = true;
       stopWatching();
-      clearInterval(interval);
+      clearTimeout(periodic);
       await running;
       const all = [...follows.values()];
       follows.clear();

@@ -12,10 +12,13 @@ import { ByodaError } from '../errors/index.js';
 import { createTlsAgent } from '../network/index.js';
 import { DATA_CERT_PATH } from '../pod/index.js';
 import { CONTRACT_PATH } from '../service/index.js';
+import { mapBounded } from './bounded.js';
 import type { NetworkJson, PodJson } from './network-file.js';
 
 /** A local server answers in milliseconds; waiting longer only delays reporting the fault. */
 const PROBE_TIMEOUT_MS = 10_000;
+/** Endpoints checked at once: each is a TLS handshake and two DNS questions. */
+const PROBE_CONCURRENCY = 32;
 
 interface Endpoint {
   /** For the error message: `pod1 (member port)`, ... */
@@ -30,11 +33,10 @@ interface Endpoint {
 /** Resolves when every server answers; otherwise throws BYODA_ERR_UNREACHABLE naming the first fault. */
 export async function checkNetworkAnswers(network: NetworkJson, rootCaPem: string): Promise<void> {
   const resolver = createResolver({ ...network.dns, timeoutMs: PROBE_TIMEOUT_MS });
-  const all = endpoints(network);
-  await Promise.all([
-    ...all.map((endpoint) => probeHttps(endpoint, rootCaPem)),
-    ...all.map((endpoint) => probeDns(endpoint, resolver)),
-  ]);
+  // Bounded: with a thousand pods, probing every port at once would time out on the probes' own load.
+  await mapBounded(endpoints(network), PROBE_CONCURRENCY, async (endpoint) => {
+    await Promise.all([probeHttps(endpoint, rootCaPem), probeDns(endpoint, resolver)]);
+  });
 }
 
 /** Every HTTPS server of the network, with a public path that answers 200 and the name it must carry. */

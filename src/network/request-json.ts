@@ -4,6 +4,8 @@
  * turns the servers' JSON error bodies (spec §4: `{error: {code, message}}`) back into ByodaErrors, so
  * that a refusal at the far end surfaces with the same code and status as if it had happened here.
  */
+import { createSecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { Agent, request } from 'undici';
 import { ByodaError } from '../errors/index.js';
 import type { ErrorCode } from '../errors/index.js';
@@ -36,15 +38,47 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 const ERROR_CODE = /^BYODA_ERR_[A-Z_]+$/;
 
+/**
+ * TLS contexts by trust root and client identity. Given `ca`, `cert` and `key`, Node builds a new
+ * context (parsing the root, the chain and the key) for every connection; a context made once serves
+ * every connection and every agent of the same root and credential. With a thousand pods in one
+ * process that is thousands of parses at start-up saved. Anonymous contexts by root PEM (a process
+ * knows a handful of roots); client ones weakly by credential object, so they go with it.
+ */
+const ANONYMOUS_CONTEXT_LIMIT = 16;
+const anonymousContexts = new Map<string, SecureContext>();
+const clientContexts = new WeakMap<Credential, Map<string, SecureContext>>();
+
+function tlsContext(rootCaPem: string, credential: Credential | undefined): SecureContext {
+  const known = credential
+    ? clientContexts.get(credential)?.get(rootCaPem)
+    : anonymousContexts.get(rootCaPem);
+  if (known) return known;
+  const context = createSecureContext({
+    ca: rootCaPem,
+    ...(credential ? credentialTlsOptions(credential) : {}),
+    minVersion: 'TLSv1.2',
+  });
+  if (credential) {
+    const byRoot = clientContexts.get(credential) ?? new Map<string, SecureContext>();
+    byRoot.set(rootCaPem, context);
+    clientContexts.set(credential, byRoot);
+  } else {
+    if (anonymousContexts.size >= ANONYMOUS_CONTEXT_LIMIT) {
+      anonymousContexts.delete(anonymousContexts.keys().next().value as string);
+    }
+    anonymousContexts.set(rootCaPem, context);
+  }
+  return context;
+}
+
 /** A keep-alive connection pool for one trust root and (optionally) one client identity. */
 export function createTlsAgent(options: TlsAgentOptions): Agent {
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Agent({
     connect: {
-      ca: options.rootCaPem,
+      secureContext: tlsContext(options.rootCaPem, options.credential),
       ...(options.servername !== undefined ? { servername: options.servername } : {}),
-      ...(options.credential ? credentialTlsOptions(options.credential) : {}),
-      minVersion: 'TLSv1.2',
       // A resumed TLS session gives the server our leaf certificate without its intermediates, and
       // BYODA servers verify the chain we send (they have only the root): always do a full handshake.
       // Keep-alive pooling keeps the number of handshakes low.

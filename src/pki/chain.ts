@@ -54,7 +54,7 @@ export async function verifyChain(
   if (sameCertificate(leaf.cert, root.cert)) return root.identity;
   const pool = intermediatesPem
     .flatMap(splitPemBundle)
-    .map((pem) => parseCertificatePem(pem, 'intermediate certificate'))
+    .map((pem) => parseCaPem(pem, 'intermediate certificate'))
     .filter((cert) => !sameCertificate(cert, leaf.cert) && !sameCertificate(cert, root.cert));
   const path = buildPath(leaf, pool, root);
   for (let index = 0; index < path.length - 1; index++) {
@@ -83,7 +83,7 @@ export async function verifyRootCa(rootPem: string, options: VerifyChainOptions 
 }
 
 async function trustedRoot(rootPem: string, at: Date): Promise<PathCert> {
-  const cert = parseCertificatePem(rootPem, 'root certificate');
+  const cert = parseCaPem(rootPem, 'root certificate');
   const commonName = commonNameOf(cert);
   const network = networkOfRootCaCn(commonName);
   if (!network) fail(`the root certificate '${commonName}' is not a network root CA (root-ca.<network>)`);
@@ -193,7 +193,50 @@ function assertNoUnknownCriticalExtension({ cert, commonName }: PathCert): void 
   if (unknown) fail(`'${commonName}' has an unsupported critical extension ${unknown.type}`);
 }
 
+// ---- what is remembered ------------------------------------------------------------------------------
+
+/**
+ * CA certificates (the root and the intermediates every chain of the network repeats), parsed once
+ * per exact PEM text. Parsing and checking a signature with @peculiar/x509 costs milliseconds of
+ * JavaScript, and a pod start verifies a dozen chains that all end in the same few CAs: with a
+ * thousand pods in one process (`byoda up`), this was the largest single cost of starting. Only the
+ * parse is shared; every check that depends on the time or the path (dates, CA flags, pathLength,
+ * issuance rules) still runs at each verification. Bounded, oldest first out; leaves are never kept.
+ */
+const PARSED_CA_LIMIT = 256;
+const parsedCas = new Map<string, x509.X509Certificate>();
+
+function parseCaPem(pem: string, what: string): x509.X509Certificate {
+  const key = pem.trim();
+  const known = parsedCas.get(key);
+  if (known) return known;
+  const cert = parseCertificatePem(pem, what);
+  if (cert.getExtension(x509.BasicConstraintsExtension)?.ca === true) {
+    if (parsedCas.size >= PARSED_CA_LIMIT) parsedCas.delete(parsedCas.keys().next().value as string);
+    parsedCas.set(key, cert);
+  }
+  return cert;
+}
+
+/**
+ * Signatures that verified, by certificate object: a signature over fixed bytes with a fixed key
+ * verifies once and for all, and the shared CA objects above make the pair recur. Weak, so that a
+ * leaf's entry goes with the leaf.
+ */
+const verifiedSignatures = new WeakMap<x509.X509Certificate, WeakSet<x509.X509Certificate>>();
+
 async function signedBy(cert: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
+  if (verifiedSignatures.get(cert)?.has(issuer) === true) return true;
+  const verified = await checkSignature(cert, issuer);
+  if (verified) {
+    const issuers = verifiedSignatures.get(cert) ?? new WeakSet<x509.X509Certificate>();
+    issuers.add(issuer);
+    verifiedSignatures.set(cert, issuers);
+  }
+  return verified;
+}
+
+async function checkSignature(cert: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
   try {
     return await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true });
   } catch {

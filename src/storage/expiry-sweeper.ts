@@ -17,8 +17,10 @@ export interface ExpirySweeperOptions {
   /** Clock the expiries are compared with; the store's own in production. */
   readonly now?: () => Date;
   /**
-   * Longest sleep between sweeps (default 60 s). A bound, not a period: it covers clock changes
-   * and expiries set behind the store's back (another process on the same file).
+   * Longest sleep between sweeps while a record is to expire (default 60 s). A bound, not a period:
+   * it covers clock changes. With nothing to expire the sweeper sleeps until a write sets an expiry;
+   * expiries set behind the store's back (another process on the same file) are swept at the next
+   * start or write.
    */
   readonly maxWaitMs?: number;
   /** Called after a sweep that deleted records, with how many. */
@@ -87,7 +89,9 @@ export function startExpirySweeper(store: DataStore, options: ExpirySweeperOptio
     const count = await store.deleteExpired(now());
     if (count > 0) options.onSwept?.(count);
     const next = await store.nextExpiry();
-    arm(next === null ? now().getTime() + maxWaitMs : next.getTime() + SLACK_MS);
+    // Nothing to expire: no timer at all until a write sets an expiry (onChange arms it then), so an
+    // idle pod does not wake once a minute per membership for nothing.
+    if (next !== null) arm(next.getTime() + SLACK_MS);
     return count;
   };
 

@@ -64,8 +64,8 @@ class UpProcess {
   }
 
   /** Polls for network.json (its presence means ready); fails when the process ends first. */
-  async waitForNetworkFile(path: string): Promise<NetworkJson> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
+  async waitForNetworkFile(path: string, timeoutMs = READY_TIMEOUT_MS): Promise<NetworkJson> {
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const text = await readFile(path, 'utf8').catch(() => undefined);
       if (text !== undefined) return JSON.parse(text) as NetworkJson;
@@ -73,7 +73,7 @@ class UpProcess {
         throw new Error(`byoda up ended before it was ready:\n${this.stdout}\n${this.stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    throw new Error(`no network.json within ${READY_TIMEOUT_MS} ms:\n${this.stdout}\n${this.stderr}`);
+    throw new Error(`no network.json within ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`);
   }
 
   /**
@@ -367,6 +367,42 @@ describe('byoda up', () => {
   });
 });
 
+describe('byoda up with more pods than the old limit of 50', () => {
+  const PODS = 60;
+  let root = '';
+  let up: UpProcess | undefined;
+
+  before(async () => (root = await mkdtemp(join(tmpdir(), 'byoda-up-many-'))));
+  after(async () => {
+    await up?.stop('SIGKILL');
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it(`starts ${PODS} pods, each joined, and lists them all in network.json`, async () => {
+    const dataDir = join(root, 'data');
+    up = new UpProcess(['--data', dataDir, '--pods', String(PODS), '--json']);
+    // Pods start 16 at a time on a loaded 2-core machine: allow for it (this is not a speed check).
+    const net = await up.waitForNetworkFile(join(dataDir, 'network.json'), 4 * READY_TIMEOUT_MS);
+    assert.deepEqual(
+      net.pods.map((pod) => pod.name),
+      Array.from({ length: PODS }, (_, i) => `pod${i + 1}`),
+    );
+    const accounts = new Set(net.pods.map((pod) => pod.account_id));
+    const members = new Set(net.pods.flatMap((pod) => pod.memberships.map((m) => m.member_id)));
+    const ports = new Set(net.pods.flatMap((pod) => [pod.web_url, pod.member_url]));
+    assert.equal(accounts.size, PODS, 'every pod has its own account');
+    assert.equal(members.size, PODS, 'every pod joined the service once');
+    assert.equal(ports.size, 2 * PODS, 'every pod listens on two ports of its own');
+    const ca = await readFile(net.root_ca, 'utf8');
+    const last = net.pods.at(-1)!;
+    assert.equal(
+      await verifiedCommonName(last.member_url, last.memberships[0]!.fqdn, ca),
+      last.memberships[0]!.fqdn,
+    );
+    assert.equal(await up.stop('SIGINT'), 0, up.stderr);
+  });
+});
+
 // Each case is its own short-lived process: they run side by side.
 describe('byoda up with bad input', { concurrency: true }, () => {
   let root = '';
@@ -376,6 +412,7 @@ describe('byoda up with bad input', { concurrency: true }, () => {
   for (const [what, args] of [
     ['no pods', ['--pods', '0']],
     ['a pod count that is not a number', ['--pods', 'abc']],
+    ['more pods than the documented bound of 2000', ['--pods', '2001']],
     ['a contract file that does not exist', ['--contract', '/nonexistent']],
   ] as const) {
     it(`exits non-zero with a one-line error for ${what}`, async () => {

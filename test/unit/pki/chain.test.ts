@@ -173,6 +173,27 @@ describe('pki chain verification', () => {
       );
     });
 
+    it('after the same CAs verified (their parse and signatures are remembered), a tampered intermediate or a moment past their validity', async () => {
+      const intermediates = chainIntermediates(member.chainPem);
+      await verifyChain(member.certPem, intermediates, rootPem);
+      await verifyChain(member.certPem, intermediates, rootPem);
+      const [membersCa, ...rest] = intermediates;
+      assert.ok(membersCa);
+      await assert.rejects(
+        verifyChain(member.certPem, [tamper(membersCa, -3), ...rest], rootPem),
+        CHAIN_ERROR(/does not verify|not a valid X.509/),
+      );
+      await assert.rejects(
+        verifyChain(member.certPem, intermediates, rootPem, { at: new Date(Date.now() + 400 * DAY_MS) }),
+        CHAIN_ERROR(/expired/),
+      );
+      const impostor = await makeHierarchy();
+      await assert.rejects(
+        verifyChain(member.certPem, intermediates, impostor.root.credential.certPem),
+        CHAIN_ERROR(/does not lead to|does not verify/),
+      );
+    });
+
     it('a chain with a missing intermediate', async () => {
       const [, ...withoutMembersCa] = chainIntermediates(member.chainPem);
       await assert.rejects(
