@@ -50,10 +50,22 @@ export async function verifyCsr(pem: string): Promise<VerifiedCsr> {
   const commonName = singleCommonName(csr);
   assertP256Key(csr.publicKey.algorithm, commonName);
   assertEcdsaSha256(csr.signatureAlgorithm, commonName);
-  if (!(await csr.verify())) {
+  // WebCrypto and the ASN.1 reader throw their own errors for a key that is not a point of the curve
+  // or a signature that is not a DER pair of integers: a bad CSR too, not a fault of ours.
+  const unreadable = (cause: unknown): never => {
+    throw new ByodaError(
+      'BYODA_ERR_CSR',
+      `the key or signature of the CSR for '${commonName}' is malformed`,
+      {
+        cause,
+      },
+    );
+  };
+  const verified = await csr.verify().catch(unreadable);
+  if (!verified) {
     throw new ByodaError('BYODA_ERR_CSR', `the signature of the CSR for '${commonName}' does not verify`);
   }
-  return { commonName, publicKey: await csr.publicKey.export() };
+  return { commonName, publicKey: await csr.publicKey.export().catch(unreadable) };
 }
 
 function parseCsrPem(pem: string): x509.Pkcs10CertificateRequest {

@@ -14,6 +14,16 @@ function withBrokenSignature(csrPem: string): string {
   return x509.PemConverter.encode(der, 'CERTIFICATE REQUEST');
 }
 
+/** The CSR's DER with a byte of its public key's point changed: no longer a point of P-256. */
+function withKeyOffTheCurve(csrPem: string): string {
+  const der = Buffer.from(new x509.Pkcs10CertificateRequest(csrPem).rawData);
+  // The key is the BIT STRING `03 42 00 04 <x> <y>` of an uncompressed P-256 point.
+  const at = der.indexOf(Buffer.from([0x03, 0x42, 0x00, 0x04]));
+  assert.ok(at > 0, 'no P-256 point in the CSR');
+  der[at + 20] = (der[at + 20] ?? 0) ^ 0xff;
+  return x509.PemConverter.encode(der, 'CERTIFICATE REQUEST');
+}
+
 describe('pki CSRs', () => {
   it('creates a CSR that verifies and carries the CN and the key', async () => {
     const { keys, csrPem } = await csrFor(MEMBER_CN);
@@ -66,6 +76,15 @@ describe('pki CSRs', () => {
     await assert.rejects(verifyCsr(withBrokenSignature(csrPem)), {
       code: 'BYODA_ERR_CSR',
       message: /signature .* does not verify/,
+    });
+  });
+
+  // Found by test/fuzz/pki.fuzz.test.ts: WebCrypto's DataError escaped, and servers answered 500.
+  it('refuses a CSR whose key is not a point of the curve with BYODA_ERR_CSR', async () => {
+    const { csrPem } = await csrFor(MEMBER_CN);
+    await assert.rejects(verifyCsr(withKeyOffTheCurve(csrPem)), {
+      code: 'BYODA_ERR_CSR',
+      message: /malformed|does not verify/,
     });
   });
 
