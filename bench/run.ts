@@ -36,19 +36,27 @@ async function main(): Promise<void> {
   const words = process.argv.slice(2);
   const chosen = SUITES.filter((s) => words.length === 0 || words.some((w) => s.name.includes(w)));
   const suites: BenchResult[] = [];
+  const failed: { suite: string; error: string }[] = [];
   try {
     for (const suite of chosen) {
-      const result = await suite();
-      suites.push(result);
-      printResult(result);
+      try {
+        const result = await suite();
+        suites.push(result);
+        printResult(result);
+      } catch (err) {
+        // One broken suite must not cost the figures of the others; the run still fails at its end.
+        failed.push({ suite: suite.name, error: err instanceof Error ? err.message : String(err) });
+        console.error(`${suite.name} failed: ${failed.at(-1)?.error}`);
+      }
     }
   } finally {
     await stopShared();
   }
   await mkdir(new URL('results/', import.meta.url), { recursive: true });
   const file = new URL(`results/${at.replace(/[:.]/g, '-')}.json`, import.meta.url);
-  await writeFile(file, JSON.stringify({ at, node: process.version, suites }, null, 2) + '\n');
+  await writeFile(file, JSON.stringify({ at, node: process.version, suites, failed }, null, 2) + '\n');
   console.log(`written to ${file.pathname}`);
+  if (failed.length > 0) process.exitCode = 1;
 }
 
 await main();

@@ -75,13 +75,18 @@ export interface Sides {
 }
 
 /** `sides` at `connections`, rounds alternating baseline, subject, baseline, subject, ... */
-export async function compare(load: LoadGenerator, sides: Sides, connections: number): Promise<Comparison> {
+export async function compare(
+  load: LoadGenerator,
+  sides: Sides,
+  connections: number,
+  seconds = ROUND_SECONDS,
+): Promise<Comparison> {
   for (const side of [sides.baseline, sides.subject]) {
     await load.round({ ...side.job, connections, seconds: WARM_UP_SECONDS });
   }
   const rounds: Round[] = [];
   for (const role of alternation(PAIRS)) {
-    const result = await load.round({ ...sides[role].job, connections, seconds: ROUND_SECONDS });
+    const result = await load.round({ ...sides[role].job, connections, seconds });
     rounds.push({
       role,
       requests: result.requests,

@@ -15,6 +15,8 @@ export interface LoadJob {
   readonly caPem: string;
   /** When given, every answer must be exactly these bytes (autocannon counts mismatches). */
   readonly expectBody?: string;
+  /** How long one request may take before it counts as an error (autocannon's default: 10 s). */
+  readonly timeoutSeconds?: number;
   /** When given, every answer must contain this text (answers that lack it count as mismatches). */
   readonly expectIncludes?: string;
 }

@@ -79,6 +79,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     servername: job.servername,
     tlsOptions: { ca: job.caPem },
     ...(job.expectBody !== undefined ? { expectBody: job.expectBody } : {}),
+    ...(job.timeoutSeconds !== undefined ? { timeout: job.timeoutSeconds } : {}),
   };
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(options, (err: Error | null, done: autocannon.Result) =>

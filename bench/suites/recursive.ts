@@ -12,8 +12,7 @@
  * own process. Visits are counted from the pods' own log lines (`federated query admitted` /
  * `federated query repeated`), told apart per query by its query id.
  */
-import { CONNECTIONS } from '../load/concurrency.js';
-import { compare } from '../load/load-generator.js';
+import { ROUND_SECONDS, compare } from '../load/load-generator.js';
 import type { LoadSuiteResult } from '../measure.js';
 import type { Comparison } from '../stats.js';
 import { ratioOf, round2 } from '../stats.js';
@@ -27,7 +26,18 @@ import type { InProcessPod } from '../../test/integration/federation/in-process-
 import { randomGraph, reachableWithin, visitCounts } from './graph.js';
 
 const PODS = Number(process.env['BYODA_BENCH_GRAPH_PODS'] ?? 24);
-const LINKS_PER_POD = 3;
+/** Two links a pod: about 2, 6 and 13 pods within 1, 2 and 3 hops of p0 in the default graph. */
+const LINKS_PER_POD = 2;
+/**
+ * Concurrencies of this suite (BYODA_BENCH_RECURSIVE_CONNECTIONS, default "1,8"): every pod of the
+ * graph shares the bench process's one core, so 32 depth-3 queries at once measure that core's queue.
+ */
+const RECURSIVE_CONNECTIONS: readonly number[] = (process.env['BYODA_BENCH_RECURSIVE_CONNECTIONS'] ?? '1,8')
+  .split(',')
+  .map(Number)
+  .filter((c) => Number.isInteger(c) && c > 0);
+/** A recursive query takes far longer than a read: longer rounds, so that each holds enough of them. */
+const SECONDS = 2 * ROUND_SECONDS;
 const SEED = 12;
 /** Generous waits: two dozen pods share one event loop under load; nothing here tests timing. */
 const TIMINGS = { hopTimeoutMs: 15_000, deadlineMs: 60_000 };
@@ -69,10 +79,11 @@ export async function recursiveSuite(): Promise<LoadSuiteResult> {
       caPem: net.harness.directory.rootCaPem,
       // A pod that timed out or failed shows in remote_errors: such an answer is not a measurement.
       expectIncludes: '"remote_errors":[]',
+      timeoutSeconds: TIMINGS.deadlineMs / 1000,
     });
     const comparisons: (Comparison & Record<string, unknown>)[] = [];
     for (const depth of [1, 2, 3]) {
-      for (const connections of CONNECTIONS) {
+      for (const connections of RECURSIVE_CONNECTIONS) {
         const before = pods.map((p) => p.logLines.length);
         const comparison = await compare(
           loadGenerator(),
@@ -81,6 +92,7 @@ export async function recursiveSuite(): Promise<LoadSuiteResult> {
             subject: { name: `p0's owner, depth ${depth}`, job: job(depth) },
           },
           connections,
+          SECONDS,
         );
         const counts = visitCounts(pods.map((p, i) => p.logLines.slice(before[i])));
         comparisons.push({
