@@ -1,5 +1,6 @@
 /** How every benchmark suite measures: a warm-up, then a bounded count of runs, timed as a whole. */
 import { performance } from 'node:perf_hooks';
+import type { Comparison } from './stats.js';
 
 export interface Measurement {
   readonly name: string;
@@ -34,3 +35,15 @@ export function ratio(measurement: Measurement, baseline: Measurement): number {
 export function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
+
+/**
+ * What a load suite reports (bench/load): for each concurrency, a subject against its baseline in
+ * alternating rounds of the same run, and whatever else the suite names (e.g. the durability setting).
+ */
+export interface LoadSuiteResult {
+  readonly benchmark: string;
+  readonly comparisons: readonly Comparison[];
+  readonly notes?: Readonly<Record<string, unknown>>;
+}
+
+export type BenchResult = SuiteResult | LoadSuiteResult;

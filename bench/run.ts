@@ -1,33 +1,62 @@
 /**
- * `npm run bench`: every suite in bench/suites/, each measuring something against a baseline taken in
- * the same run, so that the figures are ratios that mean something on any machine. Writes
- * bench/results/<timestamp>.json and prints each ratio. Loops are bounded in count, traffic stays on
- * 127.0.0.1.
+ * `npm run bench`: every suite below, each measuring something against a baseline taken in the same
+ * run, so that the figures are ratios that mean something on any machine. Writes
+ * bench/results/<timestamp>.json and prints each ratio. Traffic stays on 127.0.0.1.
+ *
+ * `npm run bench -- <word> ...` runs only the suites whose function name contains one of the words
+ * (e.g. `npm run bench -- singleRead proxied`). Load suites: BYODA_BENCH_SECONDS per round (default 2),
+ * BYODA_BENCH_PAIRS baseline/subject pairs (default 2), BYODA_BENCH_CONNECTIONS (default "1,32");
+ * docs/performance.md says more.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import type { SuiteResult } from './measure.js';
+import type { BenchResult } from './measure.js';
+import { printResult } from './report.js';
+import { stopShared } from './servers/network.js';
+import { appendsSuite } from './suites/appends.js';
 import { mtlsSuite } from './suites/mtls.js';
+import { proxiedSuite } from './suites/proxied.js';
+import { pageReadSuite, singleReadSuite, solidSuite } from './suites/reads.js';
+import { recursiveSuite } from './suites/recursive.js';
 import { signedReadsSuite } from './suites/signed-reads.js';
 
-const SUITES: readonly (() => Promise<SuiteResult>)[] = [mtlsSuite, signedReadsSuite];
+// One line per suite.
+const SUITES: readonly (() => Promise<BenchResult>)[] = [
+  mtlsSuite,
+  signedReadsSuite,
+  singleReadSuite,
+  pageReadSuite,
+  solidSuite,
+  proxiedSuite,
+  appendsSuite,
+  recursiveSuite,
+];
 
 async function main(): Promise<void> {
   const at = new Date().toISOString();
-  const suites: SuiteResult[] = [];
-  for (const suite of SUITES) {
-    const result = await suite();
-    suites.push(result);
-    console.log(`${result.benchmark}`);
-    console.log(`  ${result.baseline.name}: ${result.baseline.perSecond} ${result.unit}/s (baseline)`);
-    for (const m of result.measurements) {
-      const [name, value] = Object.entries(result.ratios)[result.measurements.indexOf(m)] ?? ['', 0];
-      console.log(`  ${m.name}: ${m.perSecond} ${result.unit}/s = ${value}x baseline (${name})`);
+  const words = process.argv.slice(2);
+  const chosen = SUITES.filter((s) => words.length === 0 || words.some((w) => s.name.includes(w)));
+  const suites: BenchResult[] = [];
+  const failed: { suite: string; error: string }[] = [];
+  try {
+    for (const suite of chosen) {
+      try {
+        const result = await suite();
+        suites.push(result);
+        printResult(result);
+      } catch (err) {
+        // One broken suite must not cost the figures of the others; the run still fails at its end.
+        failed.push({ suite: suite.name, error: err instanceof Error ? err.message : String(err) });
+        console.error(`${suite.name} failed: ${failed.at(-1)?.error}`);
+      }
     }
+  } finally {
+    await stopShared();
   }
   await mkdir(new URL('results/', import.meta.url), { recursive: true });
   const file = new URL(`results/${at.replace(/[:.]/g, '-')}.json`, import.meta.url);
-  await writeFile(file, JSON.stringify({ at, node: process.version, suites }, null, 2) + '\n');
+  await writeFile(file, JSON.stringify({ at, node: process.version, suites, failed }, null, 2) + '\n');
   console.log(`written to ${file.pathname}`);
+  if (failed.length > 0) process.exitCode = 1;
 }
 
 await main();

@@ -1,0 +1,81 @@
+/**
+ * The pure parts of the recursive-query suite (recursive.ts), unit-tested in
+ * test/unit/bench/graph.test.ts: a reproducible random graph of pods, who is within reach of a
+ * depth, and the counting of visits in the pods' log lines.
+ */
+
+/** A small fast PRNG (mulberry32): the same seed gives the same graph on every machine. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `pods` pods, each with `perPod` links to distinct other pods (never itself), drawn with `seed`:
+ * cycles and diamonds come by chance, as in a real network.
+ */
+export function randomGraph(pods: number, perPod: number, seed: number): number[][] {
+  if (perPod >= pods) throw new Error(`${pods} pods cannot each link to ${perPod} others`);
+  const random = seededRandom(seed);
+  return Array.from({ length: pods }, (_, from) => {
+    const targets = new Set<number>();
+    while (targets.size < perPod) {
+      const to = Math.floor(random() * pods);
+      if (to !== from) targets.add(to);
+    }
+    return [...targets].sort((x, y) => x - y);
+  });
+}
+
+/** The pods a query from `origin` with `depth` reaches, the origin left out (spec §8: depth = hops). */
+export function reachableWithin(
+  links: readonly (readonly number[])[],
+  origin: number,
+  depth: number,
+): Set<number> {
+  const seen = new Set<number>([origin]);
+  let frontier = [origin];
+  for (let hop = 0; hop < depth; hop++) {
+    const next: number[] = [];
+    for (const pod of frontier) {
+      for (const to of links[pod] ?? []) {
+        if (!seen.has(to)) {
+          seen.add(to);
+          next.push(to);
+        }
+      }
+    }
+    frontier = next;
+  }
+  seen.delete(origin);
+  return seen;
+}
+
+export interface VisitCounts {
+  /** Distinct query ids seen. */
+  readonly queries: number;
+  /** `federated query admitted` lines: a pod that took part in a query. */
+  readonly admitted: number;
+  /** `federated query repeated` lines: a pod asked again for a query it had already seen. */
+  readonly repeated: number;
+}
+
+/** Counts the visit lines among each pod's log lines. */
+export function visitCounts(linesOfEachPod: readonly (readonly Record<string, unknown>[])[]): VisitCounts {
+  const ids = new Set<unknown>();
+  let admitted = 0;
+  let repeated = 0;
+  for (const line of linesOfEachPod.flat()) {
+    if (line['msg'] === 'federated query admitted') admitted++;
+    else if (line['msg'] === 'federated query repeated') repeated++;
+    else continue;
+    ids.add(line['query_id']);
+  }
+  return { queries: ids.size, admitted, repeated };
+}
