@@ -10,9 +10,12 @@ export type { LoggerOptions } from './logger.js';
 export {
   DEFAULT_RATE_LIMIT,
   DEFAULT_RATE_LIMIT_WINDOW_MS,
+  OWNER_RATE_FACTOR,
   RATE_LIMIT_ENV,
   checkRateLimit,
+  clientAddress,
+  limitOfKey,
   rateLimitFromEnv,
   rateLimitKey,
 } from './rate-limit.js';
-export type { ClientIdentityOf, RateLimitOptions, RateLimitSetting } from './rate-limit.js';
+export type { ClientIdentityOf, OwnerOf, RateLimitOptions, RateLimitSetting } from './rate-limit.js';
