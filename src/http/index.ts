@@ -5,7 +5,7 @@ export { peerCertificateChain, peerCertificateChainOf } from './peer.js';
 export { createClientIdentityVerifier, DEFAULT_MAX_REMEMBERED_LEAVES } from './client-identity.js';
 export type { ClientIdentityOptions, ClientIdentityVerifier } from './client-identity.js';
 export { httpsUrl, listeningPort, publishableAddress } from './listen.js';
-export { createLogger, silentLogger } from './logger.js';
+export { createLogger, DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES, silentLogger } from './logger.js';
 export type { LoggerOptions } from './logger.js';
 export {
   DEFAULT_RATE_LIMIT,

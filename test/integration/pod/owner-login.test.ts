@@ -10,9 +10,11 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { setTimeout } from 'node:timers/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
+import { pino } from 'pino';
 import { Agent } from 'undici';
 import { DirectoryServer } from '../../../src/directory/index.js';
 import { createNetworkPki } from '../../../src/pki/index.js';
@@ -39,6 +41,7 @@ describe('pod: owner login and its limits (spec §10)', () => {
   let username = '';
   let ownerToken = '';
   const agents = new Map<string, Agent>();
+  const logLines: Record<string, unknown>[] = [];
 
   /** An agent whose connections come from `localAddress` (a loopback address of its own). */
   const from = (localAddress: string): Agent => {
@@ -78,6 +81,10 @@ describe('pod: owner login and its limits (spec §10)', () => {
       dnsServer: { host: dir.dnsHost, port: dir.dnsPort },
       rateLimit: { max: RATE_LIMIT },
       login: { policy: POLICY },
+      logger: pino(
+        { level: 'info' },
+        { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) },
+      ),
     };
     address = await pod.start(startOptions);
   });
@@ -158,6 +165,21 @@ describe('pod: owner login and its limits (spec §10)', () => {
       assert.equal(answer.status, 401, header);
       assert.equal(codeOf(answer), 'BYODA_ERR_UNAUTHORIZED');
     }
+  });
+
+  it('logs refused requests at info and successful ones only at debug', async () => {
+    const path = '/api/v1/pod/account';
+    const requestLines = () => logLines.filter((line) => line['msg'] === 'request' && line['path'] === path);
+    const before = requestLines().length;
+    assert.equal((await account('127.0.0.1', `Bearer ${ownerToken}`)).status, 200);
+    assert.equal((await account('127.0.0.1')).status, 401);
+    // The line is written once the answer has gone out, which the client may see first.
+    for (let i = 0; i < 100 && requestLines().length === before; i++) await setTimeout(50);
+    const lines = requestLines().slice(before);
+    assert.deepEqual(
+      lines.map((line) => [line['status'], line['code']]),
+      [[401, 'BYODA_ERR_UNAUTHORIZED']],
+    );
   });
 
   it("limits the owner's token on its own, far above an address, and a forged token like an address", async () => {
