@@ -15,7 +15,7 @@ import {
   rateLimitedError,
   rateLimitPluginOptions,
 } from './rate-limit.js';
-import type { ClientIdentityOf, RateLimitSetting } from './rate-limit.js';
+import type { ClientIdentityOf, OwnerOf, RateLimitSetting } from './rate-limit.js';
 import { STATUS_PATH, statusBody } from './status.js';
 import type { ServerKind } from './status.js';
 
@@ -45,6 +45,8 @@ export interface HttpServerOptions {
   readonly clientIdentityOf?: ClientIdentityOf;
   /** Named in the health answer (`GET /api/v1/status`, status.ts), which every server has. */
   readonly kind?: ServerKind;
+  /** How the server knows its owner by a verified token, for the owner's own, higher limit. */
+  readonly ownerOf?: OwnerOf;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -79,7 +81,10 @@ export function createHttpsServer(options: HttpServerOptions) {
     // upgrades, whenever they were declared. The plugin's decorator exists once it has loaded, so the
     // check is made at the first request.
     const limit = checkRateLimit(rateLimit);
-    void app.register(fastifyRateLimit, rateLimitPluginOptions(limit, options.clientIdentityOf));
+    void app.register(
+      fastifyRateLimit,
+      rateLimitPluginOptions(limit, options.clientIdentityOf, options.ownerOf),
+    );
     let check: ReturnType<typeof app.createRateLimit> | undefined;
     app.addHook('onRequest', async (request, reply) => {
       check ??= app.createRateLimit();
@@ -89,12 +94,14 @@ export function createHttpsServer(options: HttpServerOptions) {
         // A WebSocket upgrade carries operations for as long as it stays open: each counts too.
         furtherOperations.set(request.raw, async () => {
           const next = await counter(request);
-          return next.isAllowed || !next.isExceeded ? undefined : rateLimitedError(limit, next.ttlInSeconds);
+          return next.isAllowed || !next.isExceeded
+            ? undefined
+            : rateLimitedError(limit, next.ttlInSeconds, next.max);
         });
         return;
       }
       void reply.header('retry-after', String(outcome.ttlInSeconds));
-      throw rateLimitedError(limit, outcome.ttlInSeconds);
+      throw rateLimitedError(limit, outcome.ttlInSeconds, outcome.max);
     });
   }
   const startedAt = Date.now();

@@ -55,8 +55,10 @@ export function buildWebApp(pod: PodContext, rateLimit?: RateLimitSetting): Http
     logger: quietFastifyLogger(pod.logger),
     bodyLimit: POD_BODY_LIMIT,
     kind: 'pod-web',
-    // Web clients present no certificate: they are counted by address.
+    // Web clients present no certificate: the owner is counted by a valid token (its own, higher
+    // limit), everyone else, invalid tokens included, by address.
     ...(rateLimit !== undefined ? { rateLimit } : {}),
+    ownerOf: (request) => pod.tokens.ownerOf(request.headers.authorization),
   });
   addRequestLog(app, pod.logger, 'web');
   // Other origins calling the data and owner APIs, as the memberships' contracts allow (cors.ts).

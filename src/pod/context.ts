@@ -15,6 +15,7 @@ import type { AccountRecord } from './lifecycle/account-store.js';
 import { CREDENTIALS, podPaths, readPodConfig } from './lifecycle/layout.js';
 import type { PodConfig, PodPaths } from './lifecycle/layout.js';
 import { LoginLimiter } from './auth/login-limiter.js';
+import type { LoginLimiterOptions } from './auth/login-limiter.js';
 import { openMembership } from './memberships/membership.js';
 import type { MembershipFederationSettings } from './memberships/membership.js';
 import { MembershipRegistry } from './memberships/membership-registry.js';
@@ -67,7 +68,8 @@ export interface OpenPodContextOptions {
   readonly logger: Logger;
   /** Owner token lifetime (at most an hour, spec §10). */
   readonly tokenLifetimeSeconds?: number;
-  readonly loginLimiter?: LoginLimiter;
+  /** The owner-login limits (login-limiter.ts); their state is kept in account.db. */
+  readonly login?: LoginLimiterOptions;
   readonly federation?: FederationTimings;
   readonly graphql?: GraphqlSettings;
 }
@@ -105,7 +107,7 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
         ? { lifetimeSeconds: options.tokenLifetimeSeconds }
         : {}),
     }),
-    limiter: options.loginLimiter ?? new LoginLimiter(),
+    limiter: new LoginLimiter(accounts, options.login),
     memberships: new MembershipRegistry(),
     joining: new Set(),
     directory: new DirectoryClient({

@@ -30,9 +30,9 @@ import type { PodContext } from './context.js';
 import { federationTimingsFromEnv } from './federation/federation-timings.js';
 import type { FederationTimings } from './federation/federation-timings.js';
 import { writeRunInfo } from './lifecycle/layout.js';
-import type { LoginLimiter } from './auth/login-limiter.js';
 import { graphqlSettings } from './routes/graphql-settings.js';
 import type { GraphqlSettingsConfig } from './routes/graphql-settings.js';
+import type { LoginLimiterOptions } from './auth/login-limiter.js';
 import { SearchNudges } from './search/search-refresh.js';
 
 export interface PodStartOptions {
@@ -55,7 +55,8 @@ export interface PodStartOptions {
   readonly directoryUrl?: string;
   readonly logger?: Logger;
   readonly tokenLifetimeSeconds?: number;
-  readonly loginLimiter?: LoginLimiter;
+  /** Owner-login limits (default DEFAULT_LOGIN_POLICY, the real clock). */
+  readonly login?: LoginLimiterOptions;
   /**
    * How long proxied and recursive queries wait for other pods (spec §8). Default: the environment's
    * `BYODA_FEDERATION_HOP_TIMEOUT_MS` / `BYODA_FEDERATION_DEADLINE_MS`, else src/federation's.

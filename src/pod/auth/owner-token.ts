@@ -2,6 +2,12 @@
  * Owner JWTs (spec §10): ES256, issued by the pod for its own account, audience the pod itself, at most
  * one hour. Verification pins the algorithm (no `none`, no HS256 key confusion), the issuer and the
  * audience, so a token of another pod never authorizes anything here.
+ *
+ * Verified tokens are remembered (VerifiedTokenCache), as the ES256 check was a large share of an owner
+ * read's CPU: keyed by the whole token string (header, claims and signature), so a token that differs
+ * in one byte is verified afresh; valid only until the token's own expiry; bounded, least recently used
+ * first out; never a failure. The cache belongs to one OwnerTokens, that is one signing key: a new key
+ * means a new OwnerTokens, and no token verified under the old one is accepted by it.
  */
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import type { KeyObject } from 'node:crypto';
@@ -17,7 +23,14 @@ export interface OwnerTokenOptions {
   readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;
   readonly lifetimeSeconds?: number;
+  /** The clock for issuing, verifying and the cache's expiry (milliseconds; default Date.now). */
+  readonly now?: () => number;
+  /** Verified tokens remembered (default DEFAULT_TOKEN_CACHE_SIZE); 0 turns the cache off. */
+  readonly cacheSize?: number;
 }
+
+/** Far more tokens than one owner has out at a time (each login makes one); a few hundred KiB at most. */
+export const DEFAULT_TOKEN_CACHE_SIZE = 1000;
 
 export interface OwnerClaims {
   readonly accountId: string;
@@ -27,6 +40,8 @@ export interface OwnerClaims {
 export class OwnerTokens {
   readonly #options: OwnerTokenOptions;
   readonly #lifetime: number;
+  readonly #now: () => number;
+  readonly #verified: VerifiedTokenCache;
 
   constructor(options: OwnerTokenOptions) {
     this.#options = options;
@@ -34,10 +49,12 @@ export class OwnerTokens {
       options.lifetimeSeconds ?? MAX_TOKEN_LIFETIME_SECONDS,
       MAX_TOKEN_LIFETIME_SECONDS,
     );
+    this.#now = options.now ?? Date.now;
+    this.#verified = new VerifiedTokenCache(options.cacheSize ?? DEFAULT_TOKEN_CACHE_SIZE);
   }
 
   async issue(): Promise<{ token: string; expiresAt: Date }> {
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.#now() / 1000);
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: OWNER_TOKEN_ALGORITHM, typ: 'JWT' })
       .setIssuer(this.#options.podFqdn)
@@ -51,19 +68,87 @@ export class OwnerTokens {
 
   /** The claims of a valid owner token; throws BYODA_ERR_UNAUTHORIZED (401) saying why otherwise. */
   async verify(token: string): Promise<OwnerClaims> {
+    const now = this.#now();
+    const cached = this.#verified.get(token, now);
+    if (cached) return cached;
     try {
       const { payload } = await jwtVerify(token, this.#options.publicKey, {
         algorithms: [OWNER_TOKEN_ALGORITHM],
         issuer: this.#options.podFqdn,
         audience: this.#options.podFqdn,
         subject: this.#options.accountId,
-        maxTokenAge: MAX_TOKEN_LIFETIME_SECONDS + 60,
+        maxTokenAge: MAX_TOKEN_AGE_SECONDS,
         requiredClaims: ['exp', 'iat'],
+        currentDate: new Date(now),
       });
-      return { accountId: this.#options.accountId, expiresAt: new Date((payload.exp ?? 0) * 1000) };
+      const claims = { accountId: this.#options.accountId, expiresAt: new Date((payload.exp ?? 0) * 1000) };
+      this.#verified.set(token, claims, validUntilMs(payload.exp ?? 0, payload.iat ?? 0));
+      return claims;
     } catch (err) {
       throw new ByodaError('BYODA_ERR_UNAUTHORIZED', `invalid owner token: ${reason(err)}`, { status: 401 });
     }
+  }
+
+  /** How many verified tokens are remembered now (at most the cache size). */
+  get cachedTokens(): number {
+    return this.#verified.size;
+  }
+
+  /** The account id of a valid owner token in an `Authorization` header, else undefined; never throws. */
+  async ownerOf(authorization: string | undefined): Promise<string | undefined> {
+    const token = bearerToken(authorization);
+    if (token === null) return undefined;
+    try {
+      return (await this.verify(token)).accountId;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Tokens older than this are refused whatever their `exp` says (an hour and a minute's clock skew). */
+const MAX_TOKEN_AGE_SECONDS = MAX_TOKEN_LIFETIME_SECONDS + 60;
+
+/**
+ * The first millisecond at which jose would refuse a token verified now: at `exp` (it refuses once the
+ * current second reaches exp), or once it is older than MAX_TOKEN_AGE_SECONDS, whichever comes first.
+ */
+function validUntilMs(exp: number, iat: number): number {
+  return Math.min(exp, iat + MAX_TOKEN_AGE_SECONDS + 1) * 1000;
+}
+
+/** Verified tokens by their string, each until its expiry; the least recently used leaves first. */
+class VerifiedTokenCache {
+  readonly #max: number;
+  readonly #entries = new Map<string, { claims: OwnerClaims; validUntilMs: number }>();
+
+  constructor(max: number) {
+    this.#max = Math.max(0, Math.floor(max));
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(token: string, now: number): OwnerClaims | undefined {
+    const entry = this.#entries.get(token);
+    if (!entry) return undefined;
+    this.#entries.delete(token);
+    if (now >= entry.validUntilMs) return undefined;
+    // Re-inserted: a Map iterates in insertion order, so the first key is the least recently used.
+    this.#entries.set(token, entry);
+    return entry.claims;
+  }
+
+  set(token: string, claims: OwnerClaims, validUntilMs: number): void {
+    if (this.#max === 0) return;
+    this.#entries.delete(token);
+    while (this.#entries.size >= this.#max) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done) break;
+      this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(token, { claims, validUntilMs });
   }
 }
 
@@ -76,9 +161,12 @@ function reason(err: unknown): string {
   return 'not accepted';
 }
 
-/** The bearer token of an `Authorization` header, or null. */
+/**
+ * The bearer token of an `Authorization` header, or null. The scheme name is case-insensitive (RFC
+ * 7235 §2.1), so `bearer` and `BEARER` are `Bearer`; the token is base64url parts and dots only.
+ */
 export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
-  const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header.trim());
+  const match = /^Bearer +([A-Za-z0-9_\-.]+)$/i.exec(header.trim());
   return match?.[1] ?? null;
 }

@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ByodaError } from '../../errors/index.js';
 import { openMigratedDatabase } from '../../storage/index.js';
+import type { LoginAccountState, LoginClientState, LoginLedger } from '../auth/login-limiter.js';
 
 export interface AccountRecord {
   readonly accountId: string;
@@ -51,6 +52,23 @@ const MIGRATIONS: readonly Migration[] = [
       joined_at TEXT NOT NULL
     )`,
   },
+  {
+    // The owner-login limiter's state (src/pod/auth/login-limiter.ts), so that a restart keeps it.
+    name: '003 create login limits',
+    sql: `CREATE TABLE login_clients (
+      client TEXT PRIMARY KEY,
+      failures INTEGER NOT NULL,
+      last_failure_ms INTEGER NOT NULL,
+      blocked_until_ms INTEGER NOT NULL,
+      last_success_ms INTEGER
+    );
+    CREATE TABLE login_account (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      failures INTEGER NOT NULL,
+      last_failure_ms INTEGER NOT NULL,
+      next_attempt_ms INTEGER NOT NULL
+    )`,
+  },
 ];
 
 interface AccountRow {
@@ -67,7 +85,20 @@ interface MembershipRow {
   joined_at: string;
 }
 
-export class AccountStore {
+interface LoginClientRow {
+  failures: number;
+  last_failure_ms: number;
+  blocked_until_ms: number;
+  last_success_ms: number | null;
+}
+
+interface LoginAccountRow {
+  failures: number;
+  last_failure_ms: number;
+  next_attempt_ms: number;
+}
+
+export class AccountStore implements LoginLedger {
   readonly #db: Database.Database;
 
   private constructor(db: Database.Database) {
@@ -131,6 +162,62 @@ export class AccountStore {
     this.#db
       .prepare('UPDATE memberships SET contract_version = ? WHERE service_id = ?')
       .run(version, serviceId);
+  }
+
+  loginClient(client: string): LoginClientState | undefined {
+    const row = this.#db.prepare('SELECT * FROM login_clients WHERE client = ?').get(client) as
+      LoginClientRow | undefined;
+    return (
+      row && {
+        failures: row.failures,
+        lastFailureMs: row.last_failure_ms,
+        blockedUntilMs: row.blocked_until_ms,
+        lastSuccessMs: row.last_success_ms,
+      }
+    );
+  }
+
+  putLoginClient(client: string, state: LoginClientState): void {
+    this.#db
+      .prepare(
+        `INSERT OR REPLACE INTO login_clients
+           (client, failures, last_failure_ms, blocked_until_ms, last_success_ms) VALUES (?, ?, ?, ?, ?)`,
+      )
+      .run(client, state.failures, state.lastFailureMs, state.blockedUntilMs, state.lastSuccessMs);
+  }
+
+  loginAccount(): LoginAccountState | undefined {
+    const row = this.#db.prepare('SELECT * FROM login_account WHERE id = 1').get() as
+      LoginAccountRow | undefined;
+    return (
+      row && {
+        failures: row.failures,
+        lastFailureMs: row.last_failure_ms,
+        nextAttemptMs: row.next_attempt_ms,
+      }
+    );
+  }
+
+  putLoginAccount(state: LoginAccountState): void {
+    this.#db
+      .prepare(
+        `INSERT OR REPLACE INTO login_account (id, failures, last_failure_ms, next_attempt_ms)
+         VALUES (1, ?, ?, ?)`,
+      )
+      .run(state.failures, state.lastFailureMs, state.nextAttemptMs);
+  }
+
+  forgetLoginClients(failedSince: number, succeededSince: number): void {
+    this.#db
+      .prepare(
+        `DELETE FROM login_clients WHERE last_failure_ms < ? AND blocked_until_ms < ?
+           AND (last_success_ms IS NULL OR last_success_ms < ?)`,
+      )
+      .run(failedSince, failedSince, succeededSince);
+  }
+
+  atomically<T>(work: () => T): T {
+    return this.#db.transaction(work)();
   }
 
   close(): void {

@@ -3,6 +3,11 @@
  * port, what was asked, who asked (the requester kind, and the member id for members), the status and,
  * for a refusal, the error code and reason; for GraphQL, the codes of the errors in the answer.
  * Fastify's own two lines per request are silenced by giving it a logger at `warn`.
+ *
+ * Off the hot path: a request answered with success (below 400) is logged at `debug`, so that a busy
+ * pod at the default `info` level writes a line only for what was refused or failed (the lines that
+ * matter for security and debugging); BYODA_LOG_LEVEL=debug brings every request back. A line is not
+ * even assembled when its level is off.
  */
 import type { Logger } from 'pino';
 import { toByodaError } from '../../http/index.js';
@@ -18,7 +23,10 @@ export function addRequestLog(app: HttpsApp, logger: Logger, port: PortName): vo
   });
   app.addHook('onResponse', async (request, reply) => {
     const { requester, failure, graphqlErrors } = requestState(request);
-    logger.info(
+    const refused = failure !== undefined || (graphqlErrors !== undefined && graphqlErrors.length > 0);
+    const level = requestLogLevel(reply.statusCode, refused);
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](
       {
         port,
         req_id: request.id,
@@ -35,6 +43,11 @@ export function addRequestLog(app: HttpsApp, logger: Logger, port: PortName): vo
       'request',
     );
   });
+}
+
+/** `debug` for a success, `info` for a refusal or failure (also GraphQL errors in a 200 answer). */
+export function requestLogLevel(status: number, refused: boolean): 'debug' | 'info' {
+  return status < 400 && !refused ? 'debug' : 'info';
 }
 
 /** A child of `logger` for fastify itself: no per-request info lines, warnings and errors kept. */

@@ -8,6 +8,8 @@ import { ByodaError } from '../../../src/errors/index.js';
 import {
   checkRateLimit,
   DEFAULT_RATE_LIMIT_WINDOW_MS,
+  limitOfKey,
+  OWNER_RATE_FACTOR,
   RATE_LIMIT_ENV,
   rateLimitFromEnv,
   rateLimitKey,
@@ -53,6 +55,17 @@ describe('rate limit key', () => {
     );
   });
 
+  it('is the owner for a verified owner token, before any certificate or address', async () => {
+    const account: PkiIdentity = { type: 'account', network: 'byoda.test', accountId: ACCOUNT };
+    assert.equal(
+      await rateLimitKey('127.0.0.1', Promise.resolve(account), Promise.resolve(ACCOUNT)),
+      `owner:${ACCOUNT}`,
+    );
+    assert.equal(await rateLimitKey('192.0.2.7', undefined, Promise.resolve(undefined)), 'ip:192.0.2.7');
+    const broken = Promise.reject(new Error('verifier failed'));
+    assert.equal(await rateLimitKey('192.0.2.7', undefined, broken), 'ip:192.0.2.7');
+  });
+
   it('counts an IPv6 client by its /64 and an IPv4-mapped address as IPv4', async () => {
     const a = await rateLimitKey('2001:db8:1:2::1', undefined);
     const b = await rateLimitKey('2001:db8:1:2:ffff::9', undefined);
@@ -90,8 +103,18 @@ describe('rate limit from the environment', () => {
 
 describe('rate limit given in code', () => {
   it('takes a minute as the default window', () => {
-    assert.deepEqual(checkRateLimit({ max: 10 }), { max: 10, windowMs: 60_000 });
-    assert.deepEqual(checkRateLimit({ max: 1, windowMs: 1000 }), { max: 1, windowMs: 1000 });
+    assert.deepEqual(checkRateLimit({ max: 10 }), { max: 10, windowMs: 60_000, ownerMax: 500 });
+    assert.deepEqual(checkRateLimit({ max: 1, windowMs: 1000 }), { max: 1, windowMs: 1000, ownerMax: 50 });
+  });
+
+  it("gives the owner OWNER_RATE_FACTOR times a client's limit unless told otherwise", () => {
+    assert.equal(checkRateLimit({ max: 7 }).ownerMax, 7 * OWNER_RATE_FACTOR);
+    assert.equal(checkRateLimit({ max: 7, ownerMax: 9 }).ownerMax, 9);
+    const limit = checkRateLimit({ max: 7 });
+    assert.equal(limitOfKey(limit, `owner:${ACCOUNT}`), 7 * OWNER_RATE_FACTOR);
+    assert.equal(limitOfKey(limit, 'ip:192.0.2.7'), 7);
+    assert.equal(limitOfKey(limit, `cert:${ACCOUNT}.accounts.byoda.test`), 7);
+    assert.throws(() => checkRateLimit({ max: 7, ownerMax: 0 }), { message: /rateLimit\.ownerMax/ });
   });
 
   it('refuses a max that is not a whole number of at least 1, naming rateLimit.max', () => {
