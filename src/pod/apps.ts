@@ -25,7 +25,7 @@ import { graphqlRoutes } from './routes/graphql-route.js';
 import { websocketErrorHandler } from './routes/graphql-ws-socket.js';
 import type { Membership } from './memberships/membership.js';
 import { memberRoutes } from './routes/member-routes.js';
-import { webRequester } from './auth/requester.js';
+import { rateLimitOwnerOf, webRequester } from './auth/requester.js';
 import { addRequestLog, quietFastifyLogger } from './routes/request-log.js';
 import { webRoutes } from './routes/web-routes.js';
 import { webAppRoutes } from './routes/web-app.js';
@@ -58,7 +58,7 @@ export function buildWebApp(pod: PodContext, rateLimit?: RateLimitSetting): Http
     // Web clients present no certificate: the owner is counted by a valid token (its own, higher
     // limit), everyone else, invalid tokens included, by address.
     ...(rateLimit !== undefined ? { rateLimit } : {}),
-    ownerOf: (request) => pod.tokens.ownerOf(request.headers.authorization),
+    ownerOf: (request) => rateLimitOwnerOf(request, pod.tokens),
   });
   addRequestLog(app, pod.logger, 'web');
   // Other origins calling the data and owner APIs, as the memberships' contracts allow (cors.ts).

@@ -45,14 +45,14 @@ export interface LoginLedger {
 }
 
 export interface LoginPolicy {
-  /** Failures a client may have before its backoff starts. */
+  /** The failure in a row after which a client first has to wait (the ones before are free). */
   readonly clientFreeFailures: number;
   /** The first backoff; it doubles with each further failure. */
   readonly clientBaseDelayMs: number;
   readonly clientMaxDelayMs: number;
   /** A client's failures are forgotten after this long without one. */
   readonly clientForgetMs: number;
-  /** Failures of the account (from all clients) before unknown clients are spaced out. */
+  /** The failure of the account (from any client) after which unknown clients are spaced out. */
   readonly accountFreeFailures: number;
   /** The first spacing; it doubles with each further failure. */
   readonly accountBaseSpacingMs: number;
@@ -128,23 +128,14 @@ export class LoginLimiter {
       this.#ledger.putLoginClient(client, {
         failures,
         lastFailureMs: now,
-        blockedUntilMs:
-          now +
-          backoff(failures, policy.clientFreeFailures, policy.clientBaseDelayMs, policy.clientMaxDelayMs),
+        blockedUntilMs: now + clientDelay(policy, failures),
         lastSuccessMs: mine.lastSuccessMs,
       });
       const accountFailures = account.failures + 1;
       this.#ledger.putLoginAccount({
         failures: accountFailures,
         lastFailureMs: now,
-        nextAttemptMs:
-          now +
-          backoff(
-            accountFailures,
-            policy.accountFreeFailures,
-            policy.accountBaseSpacingMs,
-            policy.accountMaxSpacingMs,
-          ),
+        nextAttemptMs: now + accountSpacing(policy, accountFailures),
       });
       return { allowed: true, client };
     });
@@ -189,7 +180,22 @@ export class LoginLimiter {
   }
 }
 
-/** No wait for the first `free` failures, then `base` doubling with each failure, up to `max`. */
+/** The wait a client's `failures` in a row earn it before its next attempt. */
+function clientDelay(policy: LoginPolicy, failures: number): number {
+  return backoff(failures, policy.clientFreeFailures, policy.clientBaseDelayMs, policy.clientMaxDelayMs);
+}
+
+/** The spacing the account's `failures` impose on attempts from clients it does not know. */
+function accountSpacing(policy: LoginPolicy, failures: number): number {
+  return backoff(
+    failures,
+    policy.accountFreeFailures,
+    policy.accountBaseSpacingMs,
+    policy.accountMaxSpacingMs,
+  );
+}
+
+/** No wait below `free` failures, then `base` doubling with each further failure, up to `max`. */
 function backoff(failures: number, free: number, base: number, max: number): number {
   if (failures < free) return 0;
   return Math.min(max, base * 2 ** Math.min(failures - free, 40));

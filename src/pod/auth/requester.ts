@@ -39,6 +39,26 @@ export async function webRequester(
   return OWNER;
 }
 
+/** WebSocket upgrade requests (by their raw request) whose `connection_init` proved the owner's token. */
+const ownerSockets = new WeakMap<object, string>();
+
+/** The socket of `request` showed a valid owner token in `connection_init` (graphql-route.ts). */
+export function ownerProvedOnSocket(request: FastifyRequest, accountId: string): void {
+  ownerSockets.set(request.raw, accountId);
+}
+
+/**
+ * For the rate limit (src/http rate-limit.ts): the owner's account id when the request carries a valid
+ * owner token, in its `Authorization` header or (for the operations of a WebSocket) in the socket's
+ * `connection_init`; else undefined, and the request counts by address. Never throws.
+ */
+export async function rateLimitOwnerOf(
+  request: FastifyRequest,
+  tokens: OwnerTokens,
+): Promise<string | undefined> {
+  return ownerSockets.get(request.raw) ?? tokens.ownerOf(request.headers.authorization);
+}
+
 /**
  * The verified identity of a member-port client's certificate, or null: no certificate, or a chain
  * that does not verify, is no identity (the request is then anonymous, spec §6), never a failure.

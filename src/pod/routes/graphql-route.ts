@@ -45,7 +45,7 @@ import { clientKey, SubscriptionSlots } from './subscription-slots.js';
 import type { SubscriptionSlot } from './subscription-slots.js';
 import type { Membership } from '../memberships/membership.js';
 import { bearerToken } from '../auth/owner-token.js';
-import { OWNER } from '../auth/requester.js';
+import { OWNER, ownerProvedOnSocket } from '../auth/requester.js';
 import { requestState } from './request-state.js';
 import type { PortName } from './request-log.js';
 import { parseServiceIdParam } from './route-params.js';
@@ -278,12 +278,12 @@ function createWsHandler(options: GraphqlRouteOptions) {
         const token = bearerToken(authorization);
         if (token === null) return false;
         // A bad token closes the connection (4403), as a bad header would have answered 401.
-        const valid = await options.pod.tokens.verify(token).then(
-          () => true,
-          () => false,
-        );
-        if (valid) upgradedConnections.set(ctx.extra.socket, OWNER);
-        return valid;
+        const claims = await options.pod.tokens.verify(token).catch(() => undefined);
+        if (claims === undefined) return false;
+        upgradedConnections.set(ctx.extra.socket, OWNER);
+        // The socket's further operations count under the owner's own rate limit from now on.
+        ownerProvedOnSocket(ctx.extra.request, claims.accountId);
+        return true;
       },
       onSubscribe: async (ctx, id, payload) => {
         // The upgrade was counted under the client's rate limit; every operation on the socket is too.

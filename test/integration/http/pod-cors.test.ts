@@ -260,18 +260,19 @@ describe('pod CORS and rate limits', () => {
       await limited?.stop();
     });
 
-    it('counts every operation on an upgraded socket, not only the upgrade', async () => {
+    /** `count` operations over one WebSocket (a subscription held open keeps it); each one's code. */
+    async function operations(count: number, connectionParams?: Record<string, unknown>): Promise<string[]> {
       const client = wsClient(session.pod.webUrl, net.service.serviceId, {
         rootCaPem: net.directory.rootCaPem,
         servername: session.pod.fqdn,
-        connectionParams: { authorization: `Bearer ${session.token}` },
+        ...(connectionParams ? { connectionParams } : {}),
       });
       const codes: string[] = [];
       // A subscription held open keeps the one socket (the client is lazy: it closes when idle).
       const held = client.iterate({ query: 'subscription { network_links_updates { action } }' });
       void held.next().catch(() => undefined);
       try {
-        for (let i = 0; i < LIMIT; i++) {
+        for (let i = 0; i < count; i++) {
           const result = await new Promise<{ errors?: readonly { extensions?: Record<string, unknown> }[] }>(
             (resolve) => {
               let answer = {};
@@ -294,7 +295,17 @@ describe('pod CORS and rate limits', () => {
         await held.return?.();
         await client.dispose();
       }
-      // Login, join and the upgrade took some of the twelve: the socket's own operations ran out.
+      return codes;
+    }
+
+    it("counts the owner's operations, token in connection_init, under the owner's own limit", async () => {
+      const codes = await operations(LIMIT * 2, { authorization: `Bearer ${session.token}` });
+      assert.deepEqual(new Set(codes), new Set(['ok']), codes.join(' '));
+    });
+
+    it('counts every operation on an anonymous socket under its address, not only the upgrade', async () => {
+      const codes = await operations(LIMIT);
+      // Login and the upgrade took some of the twelve: the socket's own operations ran out.
       assert.ok(codes.includes('ok'), codes.join(' '));
       assert.equal(codes.at(-1), 'BYODA_ERR_RATE_LIMITED', codes.join(' '));
     });
