@@ -33,7 +33,11 @@ import { estimateCost } from './cost.js';
 import { codedError, toGraphQLError, withDefaultCode } from './errors.js';
 import { ownerOnlyIntrospectionRule } from './introspection-rule.js';
 import { DEFAULT_QUERY_LIMITS, queryLimitsRule, type QueryLimits } from './limits.js';
-import { sharedOperationCache, type PreparedOperationCache, type PreparedOutcome } from './operation-cache.js';
+import {
+  sharedOperationCache,
+  type PreparedOperationCache,
+  type PreparedOutcome,
+} from './operation-cache.js';
 import { schemaContractInfo } from './schema.js';
 
 export interface MembershipRequest {
