@@ -144,10 +144,10 @@ export function budgetsSuite(world: PodWorld): void {
     });
   });
 
-  describe('pod: WebSocket messages over the limit', () => {
-    it('closes the socket and logs a warning without a stack, not an error', async () => {
-      const logFile = join(world.podA.dataDir, 'logs', 'pod.log');
-      const start = (await stat(logFile)).size;
+  describe('pod: WebSocket messages that are bad input', () => {
+    const logFile = () => join(world.podA.dataDir, 'logs', 'pod.log');
+
+    async function openSocket(): Promise<WebSocket> {
       const url = `${world.podA.memberUrl.replace(/^https:/, 'wss:')}/api/v1/data/service-${world.serviceId}`;
       // TLS options go through to https.request; ws's own type does not list `servername`.
       const tls = { ca: world.rootCaPem, servername: world.memberFqdnA };
@@ -156,32 +156,60 @@ export function budgetsSuite(world: PodWorld): void {
         socket.once('open', resolve);
         socket.once('error', reject);
       });
-      const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
       socket.on('error', () => undefined); // the server cuts the connection: expected
-      socket.send('x'.repeat(1024 * 1024 + 1024));
-      assert.equal(await closed, 1009, 'closed as "message too big"');
-      // The log is written asynchronously: wait for the line (bounded), then judge it.
+      return socket;
+    }
+
+    /** The log lines written after byte `start`, once one has message `msg` (waited for, bounded). */
+    async function linesUntil(start: number, msg: string): Promise<Record<string, unknown>[]> {
       let lines: Record<string, unknown>[] = [];
       for (let attempt = 0; attempt < 50; attempt++) {
-        const text = (await readFile(logFile)).subarray(start).toString();
+        const text = (await readFile(logFile())).subarray(start).toString();
         lines = text
           .split('\n')
           .filter((line) => line.trim() !== '')
           .map((line) => JSON.parse(line) as Record<string, unknown>);
-        if (lines.some((line) => line['msg'] === 'WebSocket message refused')) break;
+        if (lines.some((line) => line['msg'] === msg)) break;
         await settle(100);
       }
-      const refused = lines.find((line) => line['msg'] === 'WebSocket message refused');
-      assert.ok(refused, `a log line about the message in ${JSON.stringify(lines)}`);
-      assert.equal(refused['level'], 40, 'a warning');
-      assert.equal(refused['ws_error'], 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
-      assert.ok(!JSON.stringify(refused).includes('stack'), 'no stack trace');
+      return lines;
+    }
+
+    function assertWarningOnly(lines: Record<string, unknown>[], msg: string): Record<string, unknown> {
+      const line = lines.find((candidate) => candidate['msg'] === msg);
+      assert.ok(line, `a log line '${msg}' in ${JSON.stringify(lines)}`);
+      assert.equal(line['level'], 40, 'a warning');
+      assert.ok(!JSON.stringify(line).includes('stack'), 'no stack trace');
       assert.deepEqual(
-        lines.filter((line) => Number(line['level']) >= 50),
+        lines.filter((candidate) => Number(candidate['level']) >= 50),
         [],
         'nothing at error level',
       );
+      return line;
+    }
+
+    it('closes the socket for a message over 1 MiB and logs a warning without a stack', async () => {
+      const start = (await stat(logFile())).size;
+      const socket = await openSocket();
+      const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+      socket.send('x'.repeat(1024 * 1024 + 1024));
+      assert.equal(await closed, 1009, 'closed as "message too big"');
+      const line = assertWarningOnly(
+        await linesUntil(start, 'WebSocket message refused'),
+        'WebSocket message refused',
+      );
+      assert.equal(line['ws_error'], 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
       assert.doesNotMatch(world.podA.process.stderr, /Internal error/);
+    });
+
+    it('closes the socket for a message a client must not send, as bad input', async () => {
+      const start = (await stat(logFile())).size;
+      const socket = await openSocket();
+      const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      socket.send(JSON.stringify({ type: 'next', id: '1', payload: { data: {} } }));
+      assert.equal(await closed, 4400);
+      assertWarningOnly(await linesUntil(start, 'graphql-ws message refused'), 'graphql-ws message refused');
     });
   });
 
