@@ -102,7 +102,11 @@ class CostEstimator {
   }
 
   /** `page`: how many items each list field directly in `parent` holds. */
-  selectionSet(node: SelectionSetNode | undefined, parent: GraphQLNamedType | undefined, page: number): number {
+  selectionSet(
+    node: SelectionSetNode | undefined,
+    parent: GraphQLNamedType | undefined,
+    page: number,
+  ): number {
     if (!node) return 0;
     let cost = 0;
     for (const selection of node.selections) {

@@ -33,7 +33,11 @@ import { estimateCost } from './cost.js';
 import { codedError, toGraphQLError, withDefaultCode } from './errors.js';
 import { ownerOnlyIntrospectionRule } from './introspection-rule.js';
 import { DEFAULT_QUERY_LIMITS, queryLimitsRule, type QueryLimits } from './limits.js';
-import { sharedOperationCache, type PreparedOperationCache, type PreparedOutcome } from './operation-cache.js';
+import {
+  sharedOperationCache,
+  type PreparedOperationCache,
+  type PreparedOutcome,
+} from './operation-cache.js';
 import { schemaContractInfo } from './schema.js';
 
 export interface MembershipRequest {
@@ -150,17 +154,18 @@ function tooCostly(
 }
 
 /**
- * The context an operation runs with: the caller's, with a fresh answer meter. Made on top of it
- * rather than copied, so that a requester the caller defines as a getter is still read live.
+ * The context an operation runs with: the caller's, with a fresh answer meter. Its properties are
+ * copied as they are defined (a requester the caller defines as a getter is still read live), onto an
+ * object of its own, so that code that spreads the context (admission of forwarded queries, replay
+ * contexts) keeps every field and the meter.
  */
 function meteredContext(context: MembershipContext, budgets: AnswerBudgets): MembershipContext {
   const meter = new AnswerMeter(
     budgets[context.requester.kind].maxAnswerBytes,
     describeRequester(context.requester),
   );
-  return Object.create(context, {
-    answer: { value: meter, enumerable: true },
-  }) as MembershipContext;
+  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(context)) as MembershipContext;
+  return Object.defineProperty(copy, 'answer', { value: meter, enumerable: true });
 }
 
 function wrongOperation(

@@ -50,7 +50,12 @@ export class PreparedOperationCache {
   }
 
   /** The outcome for `query` under `rulesKey` in `schema`: kept, or made by `prepare` (and kept). */
-  get(schema: GraphQLSchema, rulesKey: string, query: string, prepare: () => PreparedOutcome): PreparedOutcome {
+  get(
+    schema: GraphQLSchema,
+    rulesKey: string,
+    query: string,
+    prepare: () => PreparedOutcome,
+  ): PreparedOutcome {
     if (query.length > this.#maxQueryLength) return prepare();
     let entries = this.#bySchema.get(schema);
     if (!entries) {

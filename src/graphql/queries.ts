@@ -97,7 +97,8 @@ async function forwardMetered(request: ProxyRequest, context: MembershipContext)
   context.answer?.check();
   const result = await forward(request, context);
   let bytes = 0;
-  for (const edge of result.edges) bytes += jsonBytes(edge.node) + edge.cursor.length + (edge.signature?.length ?? 0);
+  for (const edge of result.edges)
+    bytes += jsonBytes(edge.node) + edge.cursor.length + (edge.signature?.length ?? 0);
   context.answer?.charge(bytes);
   return result;
 }

@@ -258,7 +258,8 @@ function holdSlot(options: GraphqlRouteOptions, ctx: Ctx, id: string, requester:
   const { membership } = requestState(ctx.extra.request);
   if (!membership) return undefined;
   const slot = slotsOf(options.pod).acquire(membership, clientKey(requester, ctx.extra.request.ip));
-  if (slot instanceof ByodaError) return [new GraphQLError(slot.message, { extensions: { code: slot.code } })];
+  if (slot instanceof ByodaError)
+    return [new GraphQLError(slot.message, { extensions: { code: slot.code } })];
   let held = heldSlots.get(ctx);
   if (!held) {
     held = new Map();

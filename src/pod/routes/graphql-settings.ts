@@ -7,11 +7,7 @@
  */
 import { answerBudgets, answerBudgetsFromEnv } from '../../graphql/index.js';
 import type { AnswerBudgets, AnswerBudgetsConfig } from '../../graphql/index.js';
-import {
-  checkLimit,
-  DEFAULT_SUBSCRIPTION_LIMITS,
-  subscriptionLimitsFromEnv,
-} from './subscription-slots.js';
+import { checkLimit, DEFAULT_SUBSCRIPTION_LIMITS, subscriptionLimitsFromEnv } from './subscription-slots.js';
 import type { SubscriptionLimits } from './subscription-slots.js';
 
 export interface GraphqlSettings {
@@ -34,8 +30,14 @@ export function graphqlSettings(
   config: GraphqlSettingsConfig | undefined,
   env: NodeJS.ProcessEnv,
 ): GraphqlSettings {
-  const budgets = config?.budgets ? answerBudgets(config.budgets) : (answerBudgetsFromEnv(env) ?? answerBudgets());
-  const given = { ...DEFAULT_SUBSCRIPTION_LIMITS, ...subscriptionLimitsFromEnv(env), ...config?.subscriptions };
+  const budgets = config?.budgets
+    ? answerBudgets(config.budgets)
+    : (answerBudgetsFromEnv(env) ?? answerBudgets());
+  const given = {
+    ...DEFAULT_SUBSCRIPTION_LIMITS,
+    ...subscriptionLimitsFromEnv(env),
+    ...config?.subscriptions,
+  };
   return {
     budgets,
     subscriptions: {

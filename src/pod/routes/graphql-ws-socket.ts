@@ -45,6 +45,12 @@ export function graphqlWsHandler(
             // (ws hands over Buffers: the sockets keep the default binaryType.)
             const text = String(Array.isArray(data) ? Buffer.concat(data) : data);
             handle(text).catch((err: unknown) => {
+              if (isUnexpectedMessage(err)) {
+                // A well-formed message of a type a client must not send: bad input.
+                logger.warn({ req_id: request.id, reason: err.message }, 'graphql-ws message refused');
+                socket.close(CloseCode.BadRequest, 'Unexpected message');
+                return;
+              }
               // Our hooks do not throw: reaching this is a fault of the pod, worth its stack.
               logger.error({ err, req_id: request.id }, 'graphql-ws message handling failed');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
@@ -58,6 +64,11 @@ export function graphqlWsHandler(
       void closed(code, reason.toString());
     });
   };
+}
+
+/** graphql-ws throws this for a message type a server does not take (e.g. a client's `next`). */
+function isUnexpectedMessage(err: unknown): err is Error {
+  return err instanceof Error && err.message.startsWith('Unexpected message of type');
 }
 
 /** Pings the client; one that does not answer the ping within another interval is cut off. */

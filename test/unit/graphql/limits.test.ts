@@ -125,10 +125,20 @@ describe('executeMembershipQuery limits', () => {
       operationName: 'Q',
     });
     assert.ok(!Array.isArray(args) && 'document' in args);
-    // The caller's context underneath, with the operation's own answer meter on top.
-    assert.equal(Object.getPrototypeOf(args.contextValue), context);
-    assert.equal(args.contextValue.requester, context.requester);
-    assert.ok(args.contextValue.answer instanceof AnswerMeter);
+    // The caller's context with the operation's own answer meter; spreading it keeps both.
+    const { answer, ...fields } = { ...args.contextValue };
+    assert.deepEqual(fields, context);
+    assert.ok(answer instanceof AnswerMeter);
+    // A requester defined as a getter is still read live.
+    let requester = ANONYMOUS;
+    const live = Object.defineProperty({ ...context }, 'requester', {
+      get: () => requester,
+      enumerable: true,
+    });
+    const prepared = prepareMembershipOperation(m.schema, live, { query: '{ network_links_counter }' });
+    assert.ok(!Array.isArray(prepared) && 'document' in prepared);
+    requester = OWNER;
+    assert.equal(prepared.contextValue.requester, OWNER);
     assert.equal(args.operationName, 'Q');
     const refused = prepareMembershipOperation(m.schema, context, { query: '{ __schema { description } }' });
     assert.ok(Array.isArray(refused));
