@@ -3,19 +3,20 @@
  * never a hanging query). Suzie's pod (a real `byoda` process) is asked for `public_assets` at
  * depth 1 while the pods she links to fail in every way we know of at once:
  *
- * | member         | its member port                                                       |
- * |----------------|-----------------------------------------------------------------------|
- * | mike           | a real pod that answers well                                          |
- * | down           | nothing listens                                                        |
- * | stopped        | a process stopped with SIGSTOP (connections accepted, never answered) |
- * | slow           | answers well, but after the asking pod's deadline                      |
- * | garbage        | 200 with a body that is not JSON                                       |
- * | wrong shape    | JSON that is not the answer to the query                               |
- * | endless        | an answer that never ends                                              |
- * | huge           | declares a gigabyte and starts sending it                              |
- * | contract       | one good record and two that break the contract                       |
- * | expired        | a member cert of the real CA that expired yesterday                    |
- * | foreign CA     | a member cert for the right name from another hierarchy, same network |
+ * | member      | its member port                                                       |
+ * |-------------|-----------------------------------------------------------------------|
+ * | mike        | a real pod that answers well                                          |
+ * | down        | nothing listens                                                       |
+ * | stopped     | a process stopped with SIGSTOP (connections accepted, never answered) |
+ * | slow        | answers well, but after the asking pod's deadline                     |
+ * | garbage     | 200 with a body that is not JSON                                      |
+ * | wrong shape | JSON that is not the answer to the query                              |
+ * | endless     | an answer that never ends                                             |
+ * | huge        | declares a gigabyte and starts sending it                             |
+ * | contract    | one good record and two that break the contract                       |
+ * | expired     | a member cert of the real CA that expired yesterday                   |
+ * | foreign CA  | a member cert for the right name from another hierarchy, same network |
+ * | impostor    | a valid member cert of the service, but of another member             |
  *
  * Each fake is registered at the real directory and found through the real DNS (fake-peers.ts). The
  * answer must come within the deadline with Mike's record, the one good record of the contract
@@ -151,6 +152,13 @@ describe('federation faults: the asking pod answers within its deadline (issue 1
       'foreign CA',
       async (m) => serving(m, answerWith(m.memberId, [UNSEEN]), await members.foreignCertOf(m)),
       /issuer|verify|certificate/i,
+    );
+    // A valid member certificate of the service, but of another member than the name asked for.
+    const someoneElse = await members.member();
+    await fake(
+      'impostor',
+      (m) => serving(m, answerWith(m.memberId, [UNSEEN]), someoneElse.tls),
+      /certificate|altname/i,
     );
     rssBefore = await residentBytes(net.pods[0]!.process.child.pid);
   });
