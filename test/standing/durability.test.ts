@@ -5,8 +5,10 @@
  * back, and `PRAGMA integrity_check` must say `ok` for every SQLite file of the folder.
  *
  * A kill lands anywhere: between requests, in the middle of a write, during a checkpoint of the WAL,
- * or while the pod is still starting (every fifth kill comes before the pod says it is ready). The moments come from a seeded generator whose seed the test prints (`BYODA_SEED=<seed>`
- * replays them); `BYODA_SOAK=10` makes it ten times as many cycles.
+ * or while the pod is still starting (every fifth kill comes before the pod says it is ready). The
+ * moments come from a seeded generator whose seed the test prints (`BYODA_SEED=<seed>` replays
+ * them); `BYODA_SOAK=10` makes it ten times as many cycles. Each restart is one `byoda pod start` on
+ * the folder, never a whole new network, and costs a few seconds of CPU: most of this suite's time.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

@@ -187,6 +187,10 @@ export async function startPeerProcess(member: FakeMember): Promise<PeerProcess>
     env: { ...process.env, BYODA_TEST_PEER: JSON.stringify(credentialTlsOptions(member.tls)) },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A stopped child outlives a test process that dies without its after hooks: never leave one.
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   const port = await new Promise<number>((resolve, reject) => {
     void exited.then(() => reject(new Error('the peer process exited before it listened')));
     createInterface({ input: child.stdout! }).once('line', (line) => {
