@@ -13,7 +13,7 @@ import { access } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { DnsServer, SqliteZoneStore, Zone } from '../dns/index.js';
+import { DnsServer, SqliteZoneStore, Zone, isLoopbackAddress } from '../dns/index.js';
 import { ByodaError } from '../errors/index.js';
 import {
   createHttpsServer,
@@ -55,6 +55,11 @@ export interface DirectoryStartOptions {
   readonly dnsHost?: string;
   /** DNS port (UDP and TCP); 0 (default) picks a free one. */
   readonly dnsPort?: number;
+  /**
+   * Whether accounts, services and members may be published at loopback addresses. Default: when
+   * `host` is a loopback address (a local network, where every server is on 127.0.0.1).
+   */
+  readonly publishLoopback?: boolean;
   /** Request and DNS logs; silent when absent. */
   readonly logger?: Logger;
   /**
@@ -130,7 +135,8 @@ async function launch(options: DirectoryStartOptions): Promise<Running> {
   const dns = new DnsServer({ zone, logger: logger.child({ component: 'dns' }) });
   try {
     const { port: dnsPort } = await dns.start({ host: dnsHost, port: options.dnsPort ?? 0 });
-    const app = buildApp({ pki, store, zone, logger }, rateLimit);
+    const addressPolicy = { loopback: options.publishLoopback ?? isLoopbackAddress(host) };
+    const app = buildApp({ pki, store, zone, addressPolicy, logger }, rateLimit);
     const port = await listen(app, host, options.port ?? 0);
     const address: DirectoryAddress = {
       url: httpsUrl(host, port),
