@@ -20,6 +20,7 @@ interface StartOptions extends ServerCommandOptions {
   readonly port: number;
   readonly dnsHost?: string;
   readonly dnsPort: number;
+  readonly publishLoopback?: boolean;
 }
 
 export function registerDirectoryCommands(program: Command): void {
@@ -32,6 +33,10 @@ export function registerDirectoryCommands(program: Command): void {
     .option('--port <port>', 'HTTPS port (0: a free one)', parsePort, 0)
     .option('--dns-host <ip>', 'IP address for DNS (default: --host)')
     .option('--dns-port <port>', 'DNS port, UDP and TCP (0: a free one)', parsePort, 0)
+    .option(
+      '--publish-loopback',
+      'publish loopback addresses of accounts, services and members (default: when --host is loopback)',
+    )
     .option('--passphrase-file <file>', passphraseFileHelp('<data>/passphrase'))
     .option('--log-file <file>', logFileHelp('directory'))
     .option('--json', 'announce readiness as one JSON line on stdout')
@@ -68,6 +73,7 @@ async function startCommand(options: StartOptions): Promise<void> {
         port: options.port,
         dnsPort: options.dnsPort,
         ...(options.dnsHost !== undefined ? { dnsHost: options.dnsHost } : {}),
+        ...(options.publishLoopback === true ? { publishLoopback: true } : {}),
         logger,
       }),
     ready,

@@ -18,6 +18,7 @@
 import { join, resolve } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { ByodaError } from '../errors/index.js';
 import { DirectoryClient, certificateFingerprint } from '../network/index.js';
 import {
@@ -49,6 +50,7 @@ interface StartOptions extends ServerCommandOptions {
   readonly directory?: string;
   readonly publicAddress?: string;
   readonly dns?: HostPort;
+  readonly maxMembersPerAccount?: number;
 }
 
 /** DNS port when `--dns` is not given: the standard one, on the directory's host (as `byoda pod start`). */
@@ -87,6 +89,7 @@ export function registerServiceCommands(program: Command): void {
       "the directory's DNS server, to find members' pods for the search (default: the directory's host, port 53)",
       parseHostPort,
     )
+    .option('--max-members-per-account <n>', 'member ids one account may hold (default 3)', parseMemberQuota)
     .option('--passphrase-file <file>', passphraseFileHelp('<data>/passphrase'))
     .option('--log-file <file>', logFileHelp('service'))
     .option('--json', 'print a JSON "ready" event on stdout once serving')
@@ -167,9 +170,19 @@ async function startCommand(options: StartOptions): Promise<void> {
         logger,
         ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
         ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
+        ...(options.maxMembersPerAccount !== undefined
+          ? { maxMembersPerAccount: options.maxMembersPerAccount }
+          : {}),
       }),
     ready,
   });
+}
+
+/** Commander parser of `--max-members-per-account`: a whole number from 1. */
+function parseMemberQuota(text: string): number {
+  const value = /^[1-9]\d{0,5}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(value)) throw new InvalidArgumentError('a whole number from 1 to 999999.');
+  return value;
 }
 
 function ready(address: ServiceAddress): ReadyAnnouncement {

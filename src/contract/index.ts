@@ -9,6 +9,7 @@ export { loadContractFile, parseJsonText } from './load.js';
 export { diffContracts, assertCompatible } from './diff.js';
 export type { ContractChange, ContractChangeKind, ContractDiff } from './diff.js';
 export { summarizeContract, summarizeContractJson, summarizeAccess, describePermission } from './summary.js';
+export { accessTable } from './access-table.js';
 export type { AccessSummary, ClassSummary, ContractSummary, FieldSummary, TypeSummary } from './summary.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { typeShape } from './type-shape.js';

@@ -3,7 +3,7 @@
  * PKI, the directory database, the DNS zone, and the verified identity of each request's client.
  */
 import type { FastifyRequest } from 'fastify';
-import type { Zone } from '../dns/index.js';
+import type { AddressPolicy, Zone } from '../dns/index.js';
 import type { NetworkPki } from '../pki/index.js';
 import type { Requester } from './authorization.js';
 import type { DirectoryStore } from './directory-store.js';
@@ -13,6 +13,8 @@ export interface DirectoryContext {
   readonly pki: NetworkPki;
   readonly store: DirectoryStore;
   readonly zone: Zone;
+  /** Which addresses it publishes (src/dns publishable.ts): loopback only in a local network. */
+  readonly addressPolicy: AddressPolicy;
   /** The client certificate's verified identity; throws 401 for a chain that does not verify. */
   readonly requesterOf: (request: FastifyRequest) => Promise<Requester>;
 }

@@ -13,7 +13,8 @@ import { access } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { DnsServer, SqliteZoneStore, Zone } from '../dns/index.js';
+import { DnsServer, SqliteZoneStore, Zone, isLoopbackAddress } from '../dns/index.js';
+import type { DnsServerOptions } from '../dns/index.js';
 import { ByodaError } from '../errors/index.js';
 import {
   createHttpsServer,
@@ -42,6 +43,12 @@ import { strictValidatorCompiler } from './validator.js';
 /** Requests are small JSON documents (a CSR, a contract); this bounds what a client can make us parse. */
 export const DIRECTORY_BODY_LIMIT = 64 * 1024;
 
+/** The DNS server options a directory passes on. */
+export type DnsTcpLimits = Pick<
+  DnsServerOptions,
+  'maxTcpConnections' | 'maxTcpConnectionsPerClient' | 'tcpIdleTimeoutMs' | 'tcpMessageTimeoutMs'
+>;
+
 export interface DirectoryStartOptions {
   /** The folder `byoda network init` created. */
   readonly dataDir: string;
@@ -55,6 +62,13 @@ export interface DirectoryStartOptions {
   readonly dnsHost?: string;
   /** DNS port (UDP and TCP); 0 (default) picks a free one. */
   readonly dnsPort?: number;
+  /** The DNS server's TCP limits (src/dns tcp-connections.ts); its defaults when absent. */
+  readonly dnsTcpLimits?: DnsTcpLimits;
+  /**
+   * Whether accounts, services and members may be published at loopback addresses. Default: when
+   * `host` is a loopback address (a local network, where every server is on 127.0.0.1).
+   */
+  readonly publishLoopback?: boolean;
   /** Request and DNS logs; silent when absent. */
   readonly logger?: Logger;
   /**
@@ -127,10 +141,11 @@ async function launch(options: DirectoryStartOptions): Promise<Running> {
   const pki = await openPki(paths, options.passphrase);
   const store = DirectoryStore.open(paths.database);
   const zone = openZone(pki.network, paths, host, store);
-  const dns = new DnsServer({ zone, logger: logger.child({ component: 'dns' }) });
+  const dns = new DnsServer({ zone, logger: logger.child({ component: 'dns' }), ...options.dnsTcpLimits });
   try {
     const { port: dnsPort } = await dns.start({ host: dnsHost, port: options.dnsPort ?? 0 });
-    const app = buildApp({ pki, store, zone, logger }, rateLimit);
+    const addressPolicy = { loopback: options.publishLoopback ?? isLoopbackAddress(host) };
+    const app = buildApp({ pki, store, zone, addressPolicy, logger }, rateLimit);
     const port = await listen(app, host, options.port ?? 0);
     const address: DirectoryAddress = {
       url: httpsUrl(host, port),

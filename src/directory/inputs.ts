@@ -4,6 +4,8 @@
  * (`body/csr`, `params/service`), in the same form as the schema errors.
  */
 import { isIP, isIPv4 } from 'node:net';
+import { unpublishableReason } from '../dns/index.js';
+import type { AddressPolicy } from '../dns/index.js';
 import { ByodaError, isByodaError } from '../errors/index.js';
 import { isServiceId, parseIdentity, verifyCsr } from '../pki/index.js';
 import type { IdentityType, PkiIdentity } from '../pki/index.js';
@@ -52,13 +54,16 @@ export function serviceIdParam(segment: string): number {
 /**
  * The address to publish: the one given, else where the request came from (what a pod behind no NAT
  * wants). IPv4-mapped IPv6 (`::ffff:127.0.0.1`, what a dual-stack socket reports) becomes plain IPv4.
- * The unspecified addresses are refused: nobody can connect to them.
+ * Addresses that can never be a server of the network are refused (src/dns publishable.ts), and so is
+ * loopback unless `policy` allows it; the message says whether the address was given or the source.
  */
-export function publishedAddress(given: string | undefined, sourceIp: string): string {
+export function publishedAddress(given: string | undefined, sourceIp: string, policy: AddressPolicy): string {
   const address = unmapIpv4(given ?? sourceIp);
   if (isIP(address) === 0) throw badField('body/address', `'${given ?? ''}' is not an IPv4 or IPv6 address`);
-  if (address === '0.0.0.0' || address === '::') {
-    throw badField('body/address', `${address} is not an address anyone can connect to`);
+  const reason = unpublishableReason(address, policy);
+  if (reason !== undefined) {
+    const which = given === undefined ? `the request's source address ${address}` : address;
+    throw badField('body/address', `${which} is ${reason}: it cannot be published`);
   }
   return address;
 }

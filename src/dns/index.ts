@@ -13,3 +13,5 @@ export { DnsServer } from './server.js';
 export type { DnsListenOptions, DnsServerAddress, DnsServerOptions } from './server.js';
 export { createResolver, serverAddress, DnsNameNotFoundError } from './resolver.js';
 export type { DnsResolver, ResolverOptions, SrvAnswer } from './resolver.js';
+export { isLoopbackAddress, unpublishableReason } from './publishable.js';
+export type { AddressPolicy } from './publishable.js';

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'BYODA_ERR_ANSWER_TOO_LARGE'
   | 'BYODA_ERR_TOO_MANY_SUBSCRIPTIONS'
   | 'BYODA_ERR_RATE_LIMITED'
+  | 'BYODA_ERR_MEMBER_QUOTA'
   | 'BYODA_ERR_UNREACHABLE'
   | 'BYODA_ERR_NOT_IMPLEMENTED'
   | 'BYODA_ERR_CONFIG'
@@ -55,6 +56,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   /** More open subscriptions than one client, or one membership, may hold. */
   BYODA_ERR_TOO_MANY_SUBSCRIPTIONS: 429,
   BYODA_ERR_RATE_LIMITED: 429,
+  /** An account holds as many member ids of a service as it may (waiting does not help: 403). */
+  BYODA_ERR_MEMBER_QUOTA: 403,
   /** A server we call could not be reached or answered nonsense (we act as a gateway). */
   BYODA_ERR_UNREACHABLE: 502,
   /** An API the protocol names that this version does not offer yet. */

@@ -39,6 +39,8 @@ export interface ServiceContext {
   readonly directory: DirectoryClient;
   /** The network data cert chain (leaf first), served to pods to verify contracts. */
   networkDataChainPem: string;
+  /** The most member ids one account may hold (`ServiceStartOptions.maxMembersPerAccount`). */
+  readonly memberQuota: number;
   readonly logger: Logger;
 }
 
@@ -49,11 +51,24 @@ export interface OpenContextOptions {
   readonly directoryUrl?: string;
   /** The directory's DNS server, through which members' pods are found (spec §2); none: no collection. */
   readonly dnsServer?: { readonly host: string; readonly port: number } | undefined;
+  /** The most member ids one account may hold (default DEFAULT_MEMBER_QUOTA). */
+  readonly maxMembersPerAccount?: number | undefined;
   readonly logger: Logger;
 }
 
+/**
+ * Member ids one account may hold by default. More than one, because a join that fails after its
+ * certificate was issued is retried with a new member id, and nothing tells the service that a pod
+ * gave an id up; few, because each is a name in the directory's DNS.
+ */
+export const DEFAULT_MEMBER_QUOTA = 3;
+
 export async function openServiceContext(options: OpenContextOptions): Promise<ServiceContext> {
   const { dataDir } = options;
+  const memberQuota = options.maxMembersPerAccount ?? DEFAULT_MEMBER_QUOTA;
+  if (!Number.isInteger(memberQuota) || memberQuota < 1) {
+    throw new ByodaError('BYODA_ERR_CONFIG', 'maxMembersPerAccount must be a whole number from 1');
+  }
   const config = await readServiceConfig(dataDir);
   const pki = await openServicePki(dataPath(dataDir, 'pki'), options.passphrase);
   if (pki.serviceId !== config.serviceId || pki.network !== config.network) {
@@ -100,6 +115,7 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
     clients: createClientIdentityVerifier(pki.rootCaPem),
     directory,
     networkDataChainPem: await readFile(dataPath(dataDir, 'networkData'), 'utf8'),
+    memberQuota,
     logger: options.logger,
   };
 }

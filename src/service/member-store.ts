@@ -3,6 +3,9 @@
  * account that asks for a certificate with it; after that only the same account may get certificates
  * for it (a renewal, or the data cert next to the TLS cert), so one pod cannot take over another's
  * membership by guessing its id.
+ *
+ * An account holds at most a quota of member ids (`claim`'s `quota`): each member id is a name the
+ * service publishes in the directory's DNS, so without it one account could fill the zone.
  */
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { openMigratedDatabase } from '../storage/index.js';
@@ -18,8 +21,11 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX members_account ON members (account_id);`,
 ];
 
-/** The outcome of a claim: a new member, a member of the same account, or one held by another. */
-export type MemberClaim = 'new' | 'same-account' | 'other-account';
+/**
+ * The outcome of a claim: a new member, a member of the same account, one held by another, or a new
+ * member refused because its account holds its quota already.
+ */
+export type MemberClaim = 'new' | 'same-account' | 'other-account' | 'over-quota';
 
 export class MemberStore {
   private readonly db: SqliteDatabase;
@@ -27,6 +33,7 @@ export class MemberStore {
   private readonly insertMember: Statement<[string, string, string, string]>;
   private readonly touchMember: Statement<[string, string]>;
   private readonly countMembers: Statement<[], { count: number }>;
+  private readonly countAccountMembers: Statement<[string], { count: number }>;
   private readonly selectMemberIds: Statement<[], { member_id: string }>;
 
   /**
@@ -45,6 +52,7 @@ export class MemberStore {
     );
     this.touchMember = this.db.prepare('UPDATE members SET updated_at = ? WHERE member_id = ?');
     this.countMembers = this.db.prepare('SELECT count(*) AS count FROM members');
+    this.countAccountMembers = this.db.prepare('SELECT count(*) AS count FROM members WHERE account_id = ?');
     this.selectMemberIds = this.db.prepare('SELECT member_id FROM members ORDER BY member_id');
   }
 
@@ -53,19 +61,32 @@ export class MemberStore {
     return this.selectOwner.get(memberId)?.account_id;
   }
 
-  /** What `claim` would answer, without changing anything. */
-  check(memberId: string, accountId: string): MemberClaim {
+  /** How many member ids `accountId` holds. */
+  countOf(accountId: string): number {
+    return this.countAccountMembers.get(accountId)?.count ?? 0;
+  }
+
+  /**
+   * What `claim` would answer, without changing anything. `quota`: the most member ids one account
+   * may hold (a member id it holds already is never over quota); no quota when absent.
+   */
+  check(memberId: string, accountId: string, quota?: number): MemberClaim {
     const owner = this.ownerOf(memberId);
-    if (owner === undefined) return 'new';
+    if (owner === undefined) {
+      return quota !== undefined && this.countOf(accountId) >= quota ? 'over-quota' : 'new';
+    }
     return owner === accountId ? 'same-account' : 'other-account';
   }
 
-  /** Record that `accountId` holds `memberId`, unless another account already does (one transaction). */
-  claim(memberId: string, accountId: string): MemberClaim {
+  /**
+   * Record that `accountId` holds `memberId`, unless another account already does or the account
+   * holds its `quota` (one transaction, so that concurrent claims cannot pass the quota together).
+   */
+  claim(memberId: string, accountId: string, quota?: number): MemberClaim {
     return this.db
       .transaction((): MemberClaim => {
         const now = new Date().toISOString();
-        const outcome = this.check(memberId, accountId);
+        const outcome = this.check(memberId, accountId, quota);
         if (outcome === 'new') this.insertMember.run(memberId, accountId, now, now);
         if (outcome === 'same-account') this.touchMember.run(now, memberId);
         return outcome;

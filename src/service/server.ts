@@ -63,6 +63,11 @@ export interface ServiceStartOptions {
    * environment's `BYODA_RATE_LIMIT_PER_MINUTE` (0: none), else src/http's DEFAULT_RATE_LIMIT.
    */
   readonly rateLimit?: RateLimitSetting;
+  /**
+   * The most member ids one account may hold (default 3, src/service/context.ts): each is a name the
+   * service publishes in the directory's DNS. Over it a new membership is 403 BYODA_ERR_MEMBER_QUOTA.
+   */
+  readonly maxMembersPerAccount?: number;
   readonly logger?: Logger;
 }
 

@@ -43,7 +43,7 @@ async function signAccountCsr(
   const existing = ctx.store.getAccount(accountId);
   authorizeAccountCsr(requested, await ctx.requesterOf(request), existing !== undefined);
   // Checked before signing so that a refused address leaves no certificate behind.
-  const registration = plannedRegistration(requested.type, body, existing, request.ip);
+  const registration = plannedRegistration(requested.type, body, existing, request.ip, ctx);
   const issued = await ctx.pki.signAccountCsr(body.csr, accountId);
   if (registration) registerAccount(ctx, accountId, registration.address, registration.port);
   return { chain: issued.chainPem, root_ca: ctx.pki.rootCaPem };
@@ -54,7 +54,7 @@ async function updateAccount(
   request: FastifyRequest<{ Body: AccountUpdateBody }>,
 ): Promise<RegistrationReply> {
   const accountId = authorizeAccountUpdate(await ctx.requesterOf(request));
-  const address = publishedAddress(request.body.address, request.ip);
+  const address = publishedAddress(request.body.address, request.ip, ctx.addressPolicy);
   const port = request.body.port ?? ctx.store.getAccount(accountId)?.port;
   return registerAccount(ctx, accountId, address, port);
 }
@@ -68,11 +68,12 @@ function plannedRegistration(
   body: AccountCsrBody,
   existing: AccountRow | undefined,
   sourceIp: string,
+  ctx: DirectoryContext,
 ): { address: string; port: number | undefined } | undefined {
   const isTls = type === 'account';
   if (!isTls && body.address === undefined && body.port === undefined) return undefined;
   const given = body.address ?? (isTls ? undefined : existing?.address);
-  return { address: publishedAddress(given, sourceIp), port: body.port ?? existing?.port };
+  return { address: publishedAddress(given, sourceIp, ctx.addressPolicy), port: body.port ?? existing?.port };
 }
 
 function registerAccount(

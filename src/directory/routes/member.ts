@@ -31,7 +31,7 @@ async function registerMember(
     throw new ByodaError('BYODA_ERR_NOT_FOUND', `service ${serviceId} is not registered`, { status: 404 });
   }
   authorizeMemberUpdate(memberId, serviceId, await ctx.requesterOf(request));
-  const address = publishedAddress(request.body.address, request.ip);
+  const address = publishedAddress(request.body.address, request.ip, ctx.addressPolicy);
   ctx.store.saveMember({ memberId, serviceId, address, port });
   return publishHost(ctx.zone, memberFqdn(ctx.network, serviceId, memberId), address, port);
 }

@@ -65,7 +65,7 @@ async function updateService(
 ): Promise<RegistrationReply> {
   const serviceId = await authorizedService(ctx, request);
   const { name, version, port } = request.body;
-  const address = publishedAddress(request.body.address, request.ip);
+  const address = publishedAddress(request.body.address, request.ip, ctx.addressPolicy);
   ctx.store.updateService({ serviceId, name, version, address, port });
   return publishHost(ctx.zone, serviceFqdn(ctx.network, serviceId), address, port);
 }

@@ -8,6 +8,7 @@
  */
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { unpublishableReason } from '../../dns/index.js';
 import { ByodaError, isByodaError } from '../../errors/index.js';
 import { parseIdentity, verifyCsr } from '../../pki/index.js';
 import type { PkiIdentity } from '../../pki/index.js';
@@ -73,10 +74,11 @@ async function issueMembershipCert(
   if (kind === 'member' && body.port === undefined) {
     throw badField('port', 'is required with a member TLS CSR (the port the pod serves members on)');
   }
-  refuseOtherAccount(context.members.check(memberId, accountId), memberId);
+  const quota = context.memberQuota;
+  refuseClaim(context.members.check(memberId, accountId, quota), memberId, accountId, quota);
   const issued = await context.pki.signMemberCsr(body.csr, memberId);
   // Claimed only now, so that a refused CSR never takes a member id; a lost race is still refused.
-  refuseOtherAccount(context.members.claim(memberId, accountId), memberId);
+  refuseClaim(context.members.claim(memberId, accountId, quota), memberId, accountId, quota);
   if (kind === 'member' && body.port !== undefined) {
     await context.directory.registerMember({
       memberId,
@@ -114,9 +116,16 @@ async function readMemberCsr(csrPem: string, context: ServiceContext): Promise<M
   return { memberId: identity.memberId, kind: identity.type };
 }
 
-function refuseOtherAccount(claim: MemberClaim, memberId: string): void {
+function refuseClaim(claim: MemberClaim, memberId: string, accountId: string, quota: number): void {
   if (claim === 'other-account') {
     throw new ByodaError('BYODA_ERR_FORBIDDEN', `member id ${memberId} belongs to another account`);
+  }
+  if (claim === 'over-quota') {
+    throw new ByodaError(
+      'BYODA_ERR_MEMBER_QUOTA',
+      `account ${accountId} holds ${quota} member id(s) of this service, the most one account may ` +
+        `(member quota); member id ${memberId} was not created`,
+    );
   }
 }
 
@@ -126,9 +135,15 @@ function sourceAddress(request: FastifyRequest): string | undefined {
   return isIP(ip) ? ip : undefined;
 }
 
+/**
+ * A given address, refused early when the directory could never publish it (src/dns publishable.ts).
+ * Loopback passes here: whether it is published is the directory's call (only a local network's).
+ */
 function checkedAddress(address: string): string {
   if (isIP(address) === 0)
     throw badField('address', `${JSON.stringify(address)} is not an IPv4 or IPv6 address`);
+  const reason = unpublishableReason(address, { loopback: true });
+  if (reason !== undefined) throw badField('address', `${address} is ${reason}: it cannot be published`);
   return address;
 }
 

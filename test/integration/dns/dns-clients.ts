@@ -70,6 +70,9 @@ export class TcpDnsClient {
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // A server that cuts a connection while bytes are in flight resets it: for the tests that is the
+    // connection closing (`closed()`), not a failure.
+    socket.on('error', () => undefined);
   }
 
   /** `source`: the local address to connect from (any of 127.0.0.0/8 on Linux loopback). */

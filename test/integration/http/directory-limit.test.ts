@@ -61,10 +61,13 @@ describe('directory rate limit from the environment', () => {
   });
 
   it('does not start with a malformed limit, naming the variable', async () => {
-    const result = await runByoda(
-      ['directory', 'start', '--data', join(folder.dir, 'directory'), '--port', '0', '--dns-port', '0'],
-      { [RATE_LIMIT_ENV]: 'lots' },
-    );
+    // A folder of its own: the running directory holds the lock of the first one.
+    const data = join(folder.dir, 'second');
+    const init = await runByoda(['network', 'init', '--network', 'byoda.test', '--data', data]);
+    assert.equal(init.code, 0, init.stderr);
+    const result = await runByoda(['directory', 'start', '--data', data, '--port', '0', '--dns-port', '0'], {
+      [RATE_LIMIT_ENV]: 'lots',
+    });
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /BYODA_RATE_LIMIT_PER_MINUTE must be a whole number of requests a minute/);
   });

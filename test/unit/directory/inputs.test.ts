@@ -10,6 +10,8 @@ import { accountFqdn, createCsr, generateKeyPair, serviceCaCn } from '../../../s
 
 const NETWORK = 'byoda.test';
 const A = '0f8e2b6a-3c1d-4e5f-8a9b-0c1d2e3f4a5b';
+const LOCAL = { loopback: true };
+const PUBLIC = { loopback: false };
 
 function badField(path: string): (err: unknown) => boolean {
   return (err) => {
@@ -28,12 +30,50 @@ describe('directory inputs', () => {
   });
 
   it('publishes the given address, else the source; unmaps IPv4-mapped IPv6', () => {
-    assert.equal(publishedAddress('192.0.2.1', '127.0.0.1'), '192.0.2.1');
-    assert.equal(publishedAddress(undefined, '::ffff:127.0.0.1'), '127.0.0.1');
-    assert.equal(publishedAddress('2001:db8::1', '127.0.0.1'), '2001:db8::1');
+    assert.equal(publishedAddress('192.0.2.1', '127.0.0.1', LOCAL), '192.0.2.1');
+    assert.equal(publishedAddress(undefined, '::ffff:127.0.0.1', LOCAL), '127.0.0.1');
+    assert.equal(publishedAddress('2001:db8::1', '127.0.0.1', LOCAL), '2001:db8::1');
+    assert.equal(
+      publishedAddress('10.1.2.3', '127.0.0.1', PUBLIC),
+      '10.1.2.3',
+      'private ranges are published',
+    );
     for (const bad of ['0.0.0.0', '::', 'localhost', '1.2.3', '']) {
-      assert.throws(() => publishedAddress(bad, '127.0.0.1'), badField('body/address'), bad);
+      assert.throws(() => publishedAddress(bad, '127.0.0.1', LOCAL), badField('body/address'), bad);
     }
+  });
+
+  it('refuses addresses nobody can connect to, naming the field and why', () => {
+    const cases: [string, RegExp][] = [
+      ['0.1.2.3', /unspecified/],
+      ['224.0.0.251', /multicast/],
+      ['ff02::1', /multicast/],
+      ['255.255.255.255', /broadcast/],
+      ['240.0.0.1', /reserved/],
+      ['169.254.10.1', /link-local/],
+      ['fe80::1', /link-local/],
+      ['::ffff:0:0', /unspecified|IPv4-mapped/],
+    ];
+    for (const [bad, why] of cases) {
+      assert.throws(() => publishedAddress(bad, '127.0.0.1', LOCAL), badField('body/address'), bad);
+      assert.throws(() => publishedAddress(bad, '127.0.0.1', LOCAL), { message: why }, bad);
+    }
+  });
+
+  it('publishes loopback only under a local network’s policy, the source address included', () => {
+    assert.equal(publishedAddress('127.0.0.5', '192.0.2.1', LOCAL), '127.0.0.5');
+    assert.equal(publishedAddress('::1', '192.0.2.1', LOCAL), '::1');
+    for (const [given, source] of [
+      ['127.0.0.5', '192.0.2.1'],
+      ['::1', '192.0.2.1'],
+      [undefined, '::ffff:127.0.0.1'],
+    ] as const) {
+      assert.throws(() => publishedAddress(given, source, PUBLIC), badField('body/address'));
+      assert.throws(() => publishedAddress(given, source, PUBLIC), { message: /loopback/ });
+    }
+    assert.throws(() => publishedAddress(undefined, '127.0.0.1', PUBLIC), {
+      message: /the request's source address 127\.0\.0\.1 is a loopback address/,
+    });
   });
 
   it('makes A or AAAA records', () => {

@@ -29,6 +29,22 @@ describe('MemberStore', () => {
     store.close();
   });
 
+  it('refuses a new member id of an account that holds its quota, never an id it holds', () => {
+    const store = new MemberStore(':memory:');
+    const [alice, bob] = [randomUUID(), randomUUID()];
+    const [first, second, third] = [randomUUID(), randomUUID(), randomUUID()];
+    assert.equal(store.claim(first, alice, 2), 'new');
+    assert.equal(store.claim(second, alice, 2), 'new');
+    assert.equal(store.check(third, alice, 2), 'over-quota');
+    assert.equal(store.claim(third, alice, 2), 'over-quota');
+    assert.equal(store.ownerOf(third), undefined, 'a refused claim takes nothing');
+    assert.equal(store.claim(first, alice, 2), 'same-account', 'renewals are not new member ids');
+    assert.equal(store.claim(third, bob, 2), 'new', 'the quota is per account');
+    assert.equal(store.claim(second, bob, 2), 'other-account');
+    assert.equal(store.countOf(alice), 2);
+    store.close();
+  });
+
   it('keeps its members across a reopen', () => {
     const file = join(dir, 'service.db');
     const [member, alice] = [randomUUID(), randomUUID()];
