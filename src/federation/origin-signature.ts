@@ -36,6 +36,7 @@ import { splitPemBundle, verifyChainBundle } from '../pki/index.js';
 import type { Credential, PkiIdentity } from '../pki/index.js';
 import { canonicalDateTime, canonicalUuid } from '../storage/index.js';
 import type { FilterInput } from '../storage/index.js';
+import type { SignerKeys } from './signer-keys.js';
 import type { VerifiedChains } from './verified-chains.js';
 
 /** The signed fields, in their wire names (the `X_connection` arguments of spec §7). */
@@ -73,6 +74,8 @@ export interface VerifyOriginOptions {
   readonly now?: () => number;
   /** Remembers verified chains, so a known origin costs no chain verification (default: none). */
   readonly chains?: VerifiedChains;
+  /** Remembers imported signer keys, so a known origin costs no key import (default: none). */
+  readonly signerKeys?: SignerKeys;
 }
 
 /** What a verified signature proves. */
@@ -226,7 +229,7 @@ async function signerKey(memberId: string, options: VerifyOriginOptions): Promis
   assertSignerIdentity(identity, memberId, options);
   const leaf = splitPemBundle(chainPem)[0];
   if (leaf === undefined) throw forbidden('origin signature does not verify: empty certificate chain');
-  return createPublicKey(leaf);
+  return options.signerKeys ? options.signerKeys.keyOf(leaf) : createPublicKey(leaf);
 }
 
 function assertSignerIdentity(identity: PkiIdentity, memberId: string, options: VerifyOriginOptions): void {
