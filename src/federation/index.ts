@@ -101,6 +101,8 @@ export type {
   OperationInput,
 } from './incoming.js';
 export { DEFAULT_VERIFIED_CHAINS, createVerifiedChains } from './verified-chains.js';
+export { DEFAULT_SIGNER_KEYS, createSignerKeys } from './signer-keys.js';
+export type { SignerKeys, SignerKeysOptions } from './signer-keys.js';
 export type { VerifiedChains, VerifiedChainsOptions } from './verified-chains.js';
 export { createMembershipFederation } from './membership-federation.js';
 export type { MembershipFederation, MembershipFederationOptions } from './membership-federation.js';

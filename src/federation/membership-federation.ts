@@ -18,6 +18,7 @@ import type { Admission, OperationInput } from './incoming.js';
 import { createPeerPool } from './peer-pool.js';
 import type { PeerPool, PeerResolver } from './peer-pool.js';
 import { createQueryMemory } from './query-memory.js';
+import { createSignerKeys } from './signer-keys.js';
 import { createVerifiedChains } from './verified-chains.js';
 import type { QueryMemory } from './query-memory.js';
 
@@ -78,6 +79,7 @@ export function createMembershipFederation(options: MembershipFederationOptions)
   const now = options.now ?? Date.now;
   const network = identity.network;
   const chains = createVerifiedChains({ now });
+  const signerKeys = createSignerKeys();
   const peers = createPeerPool({
     chains,
     credential: options.tlsCredential,
@@ -131,6 +133,7 @@ export function createMembershipFederation(options: MembershipFederationOptions)
           ...(options.maxQueryAgeSeconds !== undefined ? { maxAgeSeconds: options.maxQueryAgeSeconds } : {}),
           now,
           chains,
+          signerKeys,
         },
       }),
     peers,

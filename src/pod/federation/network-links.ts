@@ -15,9 +15,41 @@ export const NETWORK_LINKS_CLASS = 'network_links';
 /** Most pages read at once: far more links than anyone keeps, and a bound on a request's work. */
 const MAX_LINK_PAGES = 10;
 
+/** Members whose relations are remembered per store; beyond it the memory starts afresh. */
+const MAX_REMEMBERED_MEMBERS = 10_000;
+
+/**
+ * The relations read per member, per store, until the store's `network_links` change: every request
+ * of another member on the member port needs them (issue 12: a query of the links per proxied read),
+ * and links change rarely. `generation` counts the changes, so that a read that a change overtook is
+ * not remembered.
+ */
+interface RememberedRelations {
+  readonly relations: Map<string, readonly string[]>;
+  generation: number;
+}
+
+const remembered = new WeakMap<DataStore, RememberedRelations>();
+
+function rememberedOf(store: DataStore): RememberedRelations {
+  let memory = remembered.get(store);
+  if (!memory) {
+    const fresh: RememberedRelations = { relations: new Map(), generation: 0 };
+    store.onChange((change) => {
+      if (change.className !== NETWORK_LINKS_CLASS) return;
+      fresh.generation++;
+      fresh.relations.clear();
+    });
+    remembered.set(store, fresh);
+    memory = fresh;
+  }
+  return memory;
+}
+
 /**
  * The lower-cased, distinct relations of the owner's links to `memberId`; empty when the contract has
- * no `network_links` class (with `member_id` and `relation` fields) or there is no link.
+ * no `network_links` class (with `member_id` and `relation` fields) or there is no link. Remembered
+ * until the store's links change (any write, expiry included, of `network_links`).
  */
 export async function linkRelations(
   store: DataStore,
@@ -25,10 +57,19 @@ export async function linkRelations(
   memberId: string,
 ): Promise<string[]> {
   if (!hasLinkClass(contract)) return [];
+  const memory = rememberedOf(store);
+  const key = `${contract.version} ${memberId.toLowerCase()}`;
+  const known = memory.relations.get(key);
+  if (known) return [...known];
+  const generation = memory.generation;
   const relations = new Set<string>();
   for (const record of await linkRecords(store, { member_id: { eq: memberId } })) {
     const relation = relationOf(record);
     if (relation !== undefined) relations.add(relation);
+  }
+  if (memory.generation === generation) {
+    if (memory.relations.size >= MAX_REMEMBERED_MEMBERS) memory.relations.clear();
+    memory.relations.set(key, [...relations]);
   }
   return [...relations];
 }

@@ -2,6 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
+  createSignerKeys,
   originSignatureBytes,
   signOriginQuery,
   verifyOriginSignature,
@@ -212,6 +213,40 @@ describe('origin signatures (spec §8)', () => {
     await assert.rejects(verifyOriginSignature(query, options({ serviceId: SERVICE_ID + 1 })), {
       code: 'BYODA_ERR_FORBIDDEN',
     });
+  });
+
+  it('imports each signer’s key once, and still checks chain, signer and signature every time', async () => {
+    const signerKeys = createSignerKeys();
+    const aliceLeaf = alice.data.chainPem.slice(
+      0,
+      alice.data.chainPem.indexOf('-----END CERTIFICATE-----') + 25,
+    );
+    assert.equal(signerKeys.keyOf(aliceLeaf), signerKeys.keyOf(`${aliceLeaf}\n`));
+    assert.notEqual(signerKeys.keyOf(aliceLeaf), signerKeys.keyOf(bob.data.chainPem));
+    const cached = options({ signerKeys });
+    const query = await signed(alice);
+    assert.equal((await verifyOriginSignature(query, cached)).memberId, alice.memberId);
+    assert.equal((await verifyOriginSignature(query, cached)).memberId, alice.memberId);
+    // With both keys imported, every other check still refuses what it refused before.
+    const byBob = await signed(bob);
+    await assert.rejects(verifyOriginSignature({ ...byBob, origin_member_id: alice.memberId }, cached), {
+      message: /origin signature does not verify/,
+    });
+    const forged = { ...query, origin_signature: randomBytes(64).toString('base64') };
+    await assert.rejects(verifyOriginSignature(forged, cached), { message: /does not verify/ });
+    const wrongMember = async (): Promise<string> => bob.data.chainPem;
+    await assert.rejects(
+      verifyOriginSignature(query, options({ signerKeys, fetchDataCertChain: wrongMember })),
+      { message: /not the member data certificate of the origin member/ },
+    );
+    const other = await testNetwork('other.test');
+    const stranger = await other.member();
+    signerKeys.keyOf(stranger.data.chainPem);
+    const untrusted = async (): Promise<string> => stranger.data.chainPem;
+    await assert.rejects(
+      verifyOriginSignature(await signed(stranger), options({ signerKeys, fetchDataCertChain: untrusted })),
+      { message: /not trusted/ },
+    );
   });
 
   it('refuses when the origin’s data cert cannot be fetched', async () => {

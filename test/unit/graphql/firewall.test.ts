@@ -13,6 +13,7 @@ import {
   plain,
   recordingLogger,
   type Membership,
+  OTHER_MEMBER_ID,
 } from './membership.js';
 
 const PERSON = { given_name: 'Ada', family_name: 'Lovelace', email: 'ada@example.org' };
@@ -159,7 +160,7 @@ describe('resolvers enforce the data firewall (spec §6)', () => {
     it('lets any member append an invite, and answers with field errors since they may not read it', async () => {
       const invite = {
         created_timestamp: '2024-01-02T00:00:00Z',
-        member_id: '00000000-0000-4000-8000-000000000002',
+        member_id: OTHER_MEMBER_ID,
         relation: 'friend',
       };
       const result = await m.run(
@@ -170,6 +171,50 @@ describe('resolvers enforce the data firewall (spec §6)', () => {
       assert.equal(await m.store.count('network_invites'), 1);
       assert.deepEqual(result.data, { append_network_invites: { relation: null } });
       assert.deepEqual(codes(result), ['BYODA_ERR_FORBIDDEN']);
+      const [stored] = (await m.store.query('network_invites')).records;
+      assert.equal(stored?.meta.appender, OTHER_MEMBER_ID);
+    });
+
+    it('refuses a member’s invite or inbound link in another member’s name (sender fields, issue 11)', async () => {
+      const forged = {
+        created_timestamp: '2024-01-02T00:00:00Z',
+        member_id: '00000000-0000-4000-8000-000000000003',
+        relation: 'friend',
+      };
+      for (const [cls, type] of [
+        ['network_invites', 'network_invite'],
+        ['network_links_inbound', 'network_link_inbound'],
+      ] as const) {
+        const before = await m.store.count(cls);
+        const result = await m.run(
+          member(),
+          `mutation ($i: ${type}_input!) { append_${cls}(input: $i) { relation } }`,
+          { i: forged },
+        );
+        assert.deepEqual(codes(result), ['BYODA_ERR_VALUE']);
+        assert.match(
+          result.errors?.[0]?.message ?? '',
+          new RegExp(`${cls}\\.member_id: must be the sending`),
+        );
+        assert.equal(await m.store.count(cls), before);
+      }
+      // The owner's own records name whom they are about: not checked, and the owner is the appender.
+      const owner = await m.run(
+        OWNER,
+        'mutation ($i: network_invite_input!) { append_network_invites(input: $i) { member_id } }',
+        { i: forged },
+      );
+      assert.deepEqual(owner.errors, undefined);
+      const edges = await m.run(
+        OWNER,
+        '{ network_invites_connection { edges { appender node { member_id } } } }',
+      );
+      assert.deepEqual(
+        JSON.parse(JSON.stringify(edges.data)).network_invites_connection.edges.map(
+          (e: { appender: string }) => e.appender,
+        ),
+        [OTHER_MEMBER_ID, POD_MEMBER_ID],
+      );
     });
   });
 

@@ -109,6 +109,7 @@ describe('buildMembershipSchema', () => {
       assert.deepEqual(Object.keys(objectType(schema, 'network_link_edge').getFields()), [
         'cursor',
         'origin',
+        'appender',
         'node',
         'signature',
       ]);

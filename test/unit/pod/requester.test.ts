@@ -104,6 +104,29 @@ describe('pod: requesters on the member port (spec §3, §6)', () => {
     assert.deepEqual(linked.kind === 'member' ? [...linked.relations].sort() : [], ['family', 'friend']);
   });
 
+  it('remembers a member’s relations only until the links change (issue 12)', async () => {
+    const someone = randomUUID();
+    const relationsOf = async () => {
+      const requester = await memberPortRequester(
+        identity('member', { memberId: someone, serviceId: ADDRESSBOOK }),
+        membership,
+      );
+      return requester.kind === 'member' ? [...requester.relations].sort() : ['not a member'];
+    };
+    assert.deepEqual(await relationsOf(), []);
+    await membership.store.append('network_links', {
+      member_id: someone,
+      relation: 'friend',
+      created_timestamp: new Date().toISOString(),
+    });
+    assert.deepEqual(await relationsOf(), ['friend']);
+    assert.deepEqual(await relationsOf(), ['friend']);
+    await membership.store.update('network_links', { member_id: { eq: someone } }, { relation: 'family' });
+    assert.deepEqual(await relationsOf(), ['family']);
+    await membership.store.delete('network_links', { member_id: { eq: someone } });
+    assert.deepEqual(await relationsOf(), []);
+  });
+
   it('is the service for the service’s TLS certificate', async () => {
     const service = identity('service', { serviceId: ADDRESSBOOK });
     assert.deepEqual(await memberPortRequester(service, membership), {
