@@ -19,6 +19,29 @@ export interface CpuProfile {
   /** Microseconds. */
   readonly startTime: number;
   readonly endTime: number;
+  /** The node of each sample, and the microseconds since the sample before it. */
+  readonly samples?: readonly number[];
+  readonly timeDeltas?: readonly number[];
+}
+
+/**
+ * Each node's samples within the last `lastMs` milliseconds of the profile (all of them without
+ * `lastMs`), so that a summary can leave out a process's start-up.
+ */
+export function hitsWithin(profile: CpuProfile, lastMs?: number): { hits: Map<number, number>; ms: number } {
+  const hits = new Map<number, number>();
+  const totalMs = (profile.endTime - profile.startTime) / 1000;
+  if (lastMs === undefined || !profile.samples || !profile.timeDeltas) {
+    for (const node of profile.nodes) hits.set(node.id, node.hitCount ?? 0);
+    return { hits, ms: totalMs };
+  }
+  const from = profile.endTime - lastMs * 1000;
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas?.[i] ?? 0;
+    if (at >= from) hits.set(id, (hits.get(id) ?? 0) + 1);
+  });
+  return { hits, ms: Math.min(lastMs, totalMs) };
 }
 
 export interface SelfTime {
@@ -60,17 +83,19 @@ function top(entries: Map<string, number>, busy: number, durationMs: number, n: 
     }));
 }
 
-/** The `n` greatest self times by function and by place, of the busy time of `profile`. */
+/** The `n` greatest self times by function and by place, of the busy time of `profile` (or its last `lastMs`). */
 export function summarizeProfile(
   profile: CpuProfile,
   n = 15,
+  lastMs?: number,
 ): { busyMs: number; functions: SelfTime[]; places: SelfTime[] } {
+  const window = hitsWithin(profile, lastMs);
   const byFunction = new Map<string, number>();
   const byPlace = new Map<string, number>();
   let busy = 0;
   let all = 0;
   for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0;
+    const hits = window.hits.get(node.id) ?? 0;
     all += hits;
     if (hits === 0 || IDLE.has(node.callFrame.functionName)) continue;
     busy += hits;
@@ -79,8 +104,7 @@ export function summarizeProfile(
     const place = placeOf(node.callFrame.url);
     byPlace.set(place, (byPlace.get(place) ?? 0) + hits);
   }
-  const totalMs = (profile.endTime - profile.startTime) / 1000;
-  const busyMs = all === 0 ? 0 : Math.round((busy / all) * totalMs);
+  const busyMs = all === 0 ? 0 : Math.round((busy / all) * window.ms);
   return {
     busyMs,
     functions: busy === 0 ? [] : top(byFunction, busy, busyMs, n),

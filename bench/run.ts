@@ -9,6 +9,9 @@
  * docs/performance.md says more.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
+import { CONNECTIONS } from './load/concurrency.js';
+import { PAIRS, ROUND_SECONDS } from './load/load-generator.js';
 import type { BenchResult } from './measure.js';
 import { printResult } from './report.js';
 import { stopShared } from './servers/network.js';
@@ -33,6 +36,8 @@ const SUITES: readonly (() => Promise<BenchResult>)[] = [
 
 async function main(): Promise<void> {
   const at = new Date().toISOString();
+  // The machine's load when the run began and ended: the ratios cancel steady load, not a swing of it.
+  const machine = { cores: availableParallelism(), load_average_at_start: loadavg() };
   const words = process.argv.slice(2);
   const chosen = SUITES.filter((s) => words.length === 0 || words.some((w) => s.name.includes(w)));
   const suites: BenchResult[] = [];
@@ -54,7 +59,21 @@ async function main(): Promise<void> {
   }
   await mkdir(new URL('results/', import.meta.url), { recursive: true });
   const file = new URL(`results/${at.replace(/[:.]/g, '-')}.json`, import.meta.url);
-  await writeFile(file, JSON.stringify({ at, node: process.version, suites, failed }, null, 2) + '\n');
+  await writeFile(
+    file,
+    JSON.stringify(
+      {
+        at,
+        node: process.version,
+        machine: { ...machine, load_average_at_end: loadavg() },
+        settings: { round_seconds: ROUND_SECONDS, pairs: PAIRS, connections: CONNECTIONS },
+        suites,
+        failed,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(`written to ${file.pathname}`);
   if (failed.length > 0) process.exitCode = 1;
 }

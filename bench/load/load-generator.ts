@@ -51,14 +51,7 @@ export class LoadGenerator {
         this.#child.send(job);
       });
       if (reply.kind === 'error') throw new Error(reply.message);
-      const { non2xx, errors, mismatches } = reply.result;
-      if (non2xx + errors + mismatches > 0) {
-        throw new Error(
-          `${job.method} ${job.url} at c=${job.connections}: ${non2xx} non-2xx answers, ${errors} errors, ` +
-            `${mismatches} answers with other bytes`,
-        );
-      }
-      return reply.result;
+      return checkedRound(job, reply.result);
     } finally {
       this.#busy = false;
     }
@@ -69,6 +62,18 @@ export class LoadGenerator {
   }
 }
 
+/** `result`, unless the server failed a request in it: then an error saying how, so no figure hides one. */
+export function checkedRound(job: LoadJob, result: LoadResult): LoadResult {
+  const { non2xx, errors, mismatches } = result;
+  if (non2xx + errors + mismatches > 0) {
+    throw new Error(
+      `${job.method} ${job.url} at c=${job.connections}: ${non2xx} non-2xx answers, ${errors} errors, ` +
+        `${mismatches} answers with other bytes`,
+    );
+  }
+  return result;
+}
+
 export interface Sides {
   readonly baseline: { readonly name: string; readonly job: Omit<LoadJob, 'connections' | 'seconds'> };
   readonly subject: { readonly name: string; readonly job: Omit<LoadJob, 'connections' | 'seconds'> };
@@ -76,7 +81,7 @@ export interface Sides {
 
 /** `sides` at `connections`, rounds alternating baseline, subject, baseline, subject, ... */
 export async function compare(
-  load: LoadGenerator,
+  load: Pick<LoadGenerator, 'round'>,
   sides: Sides,
   connections: number,
   seconds = ROUND_SECONDS,

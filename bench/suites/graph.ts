@@ -3,6 +3,7 @@
  * test/unit/bench/graph.test.ts: a reproducible random graph of pods, who is within reach of a
  * depth, and the counting of visits in the pods' log lines.
  */
+import { percentile } from '../stats.js';
 
 /** A small fast PRNG (mulberry32): the same seed gives the same graph on every machine. */
 export function seededRandom(seed: number): () => number {
@@ -64,18 +65,33 @@ export interface VisitCounts {
   readonly admitted: number;
   /** `federated query repeated` lines: a pod asked again for a query it had already seen. */
   readonly repeated: number;
+  /**
+   * The median count of pods that admitted one query. A median, since the query in flight when a round
+   * ends is cut off and counted with only the pods it had reached by then.
+   */
+  readonly medianVisitedPods: number;
 }
 
 /** Counts the visit lines among each pod's log lines. */
 export function visitCounts(linesOfEachPod: readonly (readonly Record<string, unknown>[])[]): VisitCounts {
-  const ids = new Set<unknown>();
+  const perQuery = new Map<unknown, number>();
   let admitted = 0;
   let repeated = 0;
   for (const line of linesOfEachPod.flat()) {
-    if (line['msg'] === 'federated query admitted') admitted++;
-    else if (line['msg'] === 'federated query repeated') repeated++;
-    else continue;
-    ids.add(line['query_id']);
+    const id = line['query_id'];
+    if (line['msg'] === 'federated query admitted') {
+      admitted++;
+      perQuery.set(id, (perQuery.get(id) ?? 0) + 1);
+    } else if (line['msg'] === 'federated query repeated') {
+      repeated++;
+      perQuery.set(id, perQuery.get(id) ?? 0);
+    }
   }
-  return { queries: ids.size, admitted, repeated };
+  const counts = [...perQuery.values()];
+  return {
+    queries: perQuery.size,
+    admitted,
+    repeated,
+    medianVisitedPods: counts.length === 0 ? 0 : percentile(counts, 50),
+  };
 }

@@ -15,7 +15,7 @@
 import { ROUND_SECONDS, compare } from '../load/load-generator.js';
 import type { LoadSuiteResult } from '../measure.js';
 import type { Comparison } from '../stats.js';
-import { ratioOf, round2 } from '../stats.js';
+import { ratioOf } from '../stats.js';
 import { benchNetwork, loadGenerator } from '../servers/network.js';
 import {
   inBatches,
@@ -100,7 +100,7 @@ export async function recursiveSuite(): Promise<LoadSuiteResult> {
           depth,
           reachable_pods: reachableWithin(links, 0, depth).size,
           queries_seen: counts.queries,
-          visited_pods_per_query: round2(counts.admitted / Math.max(1, counts.queries)),
+          visited_pods_per_query: counts.medianVisitedPods,
           requests_per_visited_pod: ratioOf(counts.admitted + counts.repeated, counts.admitted),
         });
       }

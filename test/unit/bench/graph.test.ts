@@ -50,6 +50,16 @@ describe('visitCounts', () => {
       ],
       [],
     ]);
-    assert.deepEqual(counts, { queries: 2, admitted: 3, repeated: 1 });
+    assert.deepEqual(counts, { queries: 2, admitted: 3, repeated: 1, medianVisitedPods: 1 });
+  });
+
+  it('gives the median of the pods per query, so that a query cut off at the end of a round does not count', () => {
+    const admitted = (id: string) => ({ msg: 'federated query admitted', query_id: id });
+    const lines = [
+      [admitted('q1'), admitted('q2'), admitted('q3')],
+      [admitted('q1'), admitted('q2'), admitted('q3')],
+      [admitted('q1'), admitted('q2')],
+    ];
+    assert.equal(visitCounts(lines).medianVisitedPods, 3);
   });
 });

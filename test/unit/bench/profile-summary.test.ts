@@ -47,6 +47,21 @@ describe('summarizeProfile', () => {
     );
   });
 
+  it('counts only the samples of the last milliseconds asked, leaving out start-up', () => {
+    // Four samples 250 ms apart: validate (start-up), then decide three times.
+    const timed: CpuProfile = {
+      ...PROFILE,
+      samples: [3, 5, 5, 5],
+      timeDeltas: [250_000, 250_000, 250_000, 250_000],
+    };
+    const summary = summarizeProfile(timed, 15, 600);
+    assert.equal(summary.busyMs, 600);
+    assert.deepEqual(
+      summary.functions.map((f) => [f.name, f.percent]),
+      [['decide src/firewall/decide.ts:42', 100]],
+    );
+  });
+
   it('keeps only the n greatest', () => {
     assert.equal(summarizeProfile(PROFILE, 1).functions.length, 1);
   });
