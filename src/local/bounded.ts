@@ -9,7 +9,7 @@
  * How many pods init, start or join at once. The work of each is partly CPU (keys, scrypt, TLS
  * handshakes) and partly waiting for the directory or the service, so a few per core keep both busy.
  */
-export const START_CONCURRENCY = 16;
+export const START_CONCURRENCY = 8;
 
 /**
  * `fn` for every item, at most `limit` at a time, results in the items' order. Like `settleAll`, it

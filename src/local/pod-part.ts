@@ -18,6 +18,13 @@ import type { MembershipJson } from './network-file.js';
 import { LOCAL_HOST, exists, flushLogger, partLogger, partPassphrase } from './start-context.js';
 import type { StartContext } from './start-context.js';
 
+/**
+ * How long a pod's DNS lookup may take. The DNS server runs on the same event loop as every other
+ * part of the network; while hundreds of pods start, an answer can wait seconds behind their key and
+ * database work, which src/dns's 2 s (meant for a server of its own) would report as a failure.
+ */
+const LOCAL_DNS_TIMEOUT_MS = 15_000;
+
 export interface StartedPod {
   readonly name: string;
   readonly server: PodServer;
@@ -47,7 +54,11 @@ export async function startLocalPod(
     passphrase,
     host: LOCAL_HOST,
     publicAddress: LOCAL_HOST,
-    dnsServer: { host: directory.address.dnsHost, port: directory.address.dnsPort },
+    dnsServer: {
+      host: directory.address.dnsHost,
+      port: directory.address.dnsPort,
+      timeoutMs: LOCAL_DNS_TIMEOUT_MS,
+    },
     directoryUrl: directory.address.url,
     logger,
   });

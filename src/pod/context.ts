@@ -62,7 +62,7 @@ export interface PodContext {
 export interface OpenPodContextOptions {
   readonly dataDir: string;
   readonly passphrase: string;
-  readonly dnsServer: { readonly host: string; readonly port: number };
+  readonly dnsServer: { readonly host: string; readonly port: number; readonly timeoutMs?: number };
   /** Overrides the directory URL stored at init. */
   readonly directoryUrl?: string;
   readonly logger: Logger;

@@ -49,8 +49,12 @@ export interface PodStartOptions {
    * address; otherwise the directory uses the address the pod's request came from.
    */
   readonly publicAddress?: string;
-  /** The directory's DNS server, through which services and pods are found (spec §2). */
-  readonly dnsServer: { readonly host: string; readonly port: number };
+  /**
+   * The directory's DNS server, through which services and pods are found (spec §2), and how long a
+   * lookup may take (default src/dns's 2 s; `byoda up`, whose DNS server shares one event loop with
+   * every pod, waits longer).
+   */
+  readonly dnsServer: { readonly host: string; readonly port: number; readonly timeoutMs?: number };
   /** Overrides the directory URL stored at init. */
   readonly directoryUrl?: string;
   readonly logger?: Logger;

@@ -25,7 +25,8 @@ import { createFeedListener } from '../../feeds/index.js';
 import type { FeedListener } from '../../feeds/index.js';
 import { createMembershipFederation } from '../../federation/index.js';
 import type { MembershipFederation, PeerResolver } from '../../federation/index.js';
-import { MembershipEvents, buildMembershipSchema } from '../../graphql/index.js';
+import { MembershipEvents } from '../../graphql/index.js';
+import { sharedMembershipSchema } from './shared-schema.js';
 import { credentialTlsOptions, memberFqdn, readCredential } from '../../pki/index.js';
 import type { Credential } from '../../pki/index.js';
 import { openSqliteStore, readSqliteStoreInfo, startExpirySweeper } from '../../storage/index.js';
@@ -89,7 +90,7 @@ export class Membership {
     this.data = parts.data;
     this.store = parts.store;
     this.secureContext = createSecureContext({ ...credentialTlsOptions(parts.tls), ca: parts.rootCaPem });
-    this.#snapshot = { contract, schema: buildMembershipSchema(contract) };
+    this.#snapshot = { contract, schema: sharedMembershipSchema(contract) };
     this.federation = parts.federation
       ? this.#createFederation(parts.federation, parts.rootCaPem)
       : undefined;
@@ -150,7 +151,7 @@ export class Membership {
    * generator refuses changes nothing; an incompatible version is refused by `migrate` before it writes.
    */
   async upgrade(next: Contract): Promise<MigrationReport> {
-    const schema = buildMembershipSchema(next);
+    const schema = sharedMembershipSchema(next);
     const report = await this.store.migrate(next);
     this.#snapshot = { contract: this.store.contract, schema };
     // Listen relations may have changed: follow what the new version asks for now, not in 30 s.
