@@ -4,23 +4,15 @@
  * Node i joins by linking to `m` distinct earlier nodes, each picked with a probability proportional
  * to its degree. The same seed always gives the same graph, so runs are comparable.
  */
+import { mulberry32 } from '../../test/fixtures/seeded-random.js';
+
+/** The benchmark's PRNG: the tests' mulberry32, so that one seed gives one graph everywhere. */
+export const seededRandom = mulberry32;
 
 export interface SocialGraph {
   readonly nodes: number;
   /** Undirected edges [a, b] with a < b, each once, no self-links. */
   readonly edges: readonly (readonly [number, number])[];
-}
-
-/** mulberry32: a small, fast, seedable PRNG; not for secrets, only for reproducible benchmarks. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -4,18 +4,10 @@
  * depth, and the counting of visits in the pods' log lines.
  */
 import { percentile } from '../stats.js';
+import { mulberry32 } from '../../test/fixtures/seeded-random.js';
 
-/** A small fast PRNG (mulberry32): the same seed gives the same graph on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The benchmark's PRNG: the tests' mulberry32, so that one seed gives one graph everywhere. */
+export const seededRandom = mulberry32;
 
 /**
  * `pods` pods, each with `perPod` links to distinct other pods (never itself), drawn with `seed`:

@@ -10,20 +10,9 @@ import { DnsServer, Zone } from '../../../src/dns/index.js';
 import type { RecordType } from 'dns-packet';
 import { TcpDnsClient, queryPacket, udpExchange, udpSendAll } from './dns-clients.js';
 import type { DnsReply } from './dns-clients.js';
+import { mulberry32 } from '../../fixtures/seeded-random.js';
 
 const POD = 'pod1.accounts.byoda.test';
-
-/** A deterministic generator, so that a failing run can be repeated with the same seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function validQueries(): Buffer[] {
   const opt = {
@@ -134,7 +123,7 @@ describe('DNS server under garbage', () => {
   }
 
   it(`survives hundreds of random, truncated and mutated UDP packets (seed ${seed})`, async () => {
-    const packets = garbagePackets(800, seededRandom(seed));
+    const packets = garbagePackets(800, mulberry32(seed));
     await udpSendAll(port, packets);
     // Loopback loses nothing unless a buffer overflows: nearly every packet reached the parser.
     assert.ok(queriesLogged >= packets.length * 0.9, `${queriesLogged} of ${packets.length} packets handled`);
@@ -144,7 +133,7 @@ describe('DNS server under garbage', () => {
   });
 
   it('answers every packet with a readable header with a well-formed reply', async () => {
-    const random = seededRandom(seed + 1);
+    const random = mulberry32(seed + 1);
     for (const packet of garbagePackets(200, random)) {
       if (packet.length < 12 || (packet[2] ?? 0) & 0x80) continue; // dropped by design: too short, or a response
       const reply = dnsPacket.decode(await udpExchange(port, packet)) as DnsReply;
@@ -154,7 +143,7 @@ describe('DNS server under garbage', () => {
   });
 
   it(`survives garbage over TCP (seed ${seed})`, async () => {
-    const random = seededRandom(seed + 2);
+    const random = mulberry32(seed + 2);
     const streams: Buffer[] = [
       randomBytes(5000),
       Buffer.from([0xff, 0xff, 1, 2, 3]), // announces 64 KiB, sends 3 bytes
