@@ -34,7 +34,7 @@ import type { RecordSignatures } from '../../signing/index.js';
 import type { PodContext } from '../context.js';
 import { admitForwarded } from '../federation/federated-admission.js';
 import type { RefusedOperation } from '../federation/federated-admission.js';
-import { errorCodes, withErrorCode } from './graphql-errors.js';
+import { codedRefusal, errorCodes, withErrorCode } from './graphql-errors.js';
 import type { Membership } from '../memberships/membership.js';
 import { bearerToken } from '../auth/owner-token.js';
 import { OWNER } from '../auth/requester.js';
@@ -80,10 +80,17 @@ export function graphqlRoutes(app: FastifyInstance, options: GraphqlRouteOptions
     method: 'GET',
     url: DATA_PATH,
     onRequest,
+    onSend: codedRefusal,
     handler: httpHandler,
     wsHandler: createWsHandler(options),
   });
-  app.route<{ Params: ServiceParams }>({ method: 'POST', url: DATA_PATH, onRequest, handler: httpHandler });
+  app.route<{ Params: ServiceParams }>({
+    method: 'POST',
+    url: DATA_PATH,
+    onRequest,
+    onSend: codedRefusal,
+    handler: httpHandler,
+  });
 }
 
 interface SigningParts {
