@@ -4,11 +4,14 @@
  * spec §4 (`{error: {code, message}}`) with a fitting status. No stack trace or internal path ever
  * leaves a server; unexpected errors are logged with their stack and answered with a generic 500.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ByodaError, isByodaError } from '../errors/index.js';
+import type { ErrorCode } from '../errors/index.js';
 import {
   checkRateLimit,
   DEFAULT_RATE_LIMIT,
@@ -72,8 +75,13 @@ export function createHttpsServer(options: HttpServerOptions) {
     keepAliveTimeout: 30_000,
     // Route params such as service ids are validated by the routes themselves.
     routerOptions: { ignoreTrailingSlash: true },
+    // Refusals fastify makes before any route runs (a malformed or oversized URL, bytes that are not
+    // HTTP) get the same JSON error body as every other refusal.
+    frameworkErrors: handleError,
+    clientErrorHandler: answerClientError,
   });
   app.setErrorHandler(handleError);
+  app.addHook('onSend', errorBodyWhenEmpty);
   const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   if (rateLimit !== false) {
     // One root hook rather than the plugin's per-route hooks: those are added only to routes declared
@@ -127,6 +135,54 @@ const furtherOperations = new WeakMap<object, () => Promise<ByodaError | undefin
  */
 export async function countFurtherOperation(request: FastifyRequest): Promise<ByodaError | undefined> {
   return furtherOperations.get(request.raw)?.();
+}
+
+/**
+ * A refusal some library answered without a body (graphql-http's 406 and 415, for one) gets the JSON
+ * error body of spec §4, so that every 4xx and 5xx names its code. A callback hook, not an async one:
+ * it runs within `reply.send`, so a handler that sends without returning the reply (graphql-http's)
+ * is not answered twice.
+ */
+function errorBodyWhenEmpty(
+  _request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (err: null, payload: unknown) => void,
+): void {
+  const empty =
+    payload === undefined ||
+    payload === null ||
+    payload === '' ||
+    (Buffer.isBuffer(payload) && payload.length === 0);
+  if (reply.statusCode < 400 || !empty) return done(null, payload);
+  const status = reply.statusCode;
+  const code = status >= 500 ? 'BYODA_ERR_INTERNAL' : 'BYODA_ERR_BAD_REQUEST';
+  void reply.header('content-type', 'application/json; charset=utf-8');
+  const error = new ByodaError(code, STATUS_CODES[status] ?? `status ${status}`, { status });
+  done(null, JSON.stringify(error.toJSON()));
+}
+
+/**
+ * Bytes that are not an HTTP request the parser accepts (a header section over the size limit, a
+ * broken request line or chunk) never reach fastify's routing: answered here, on the socket, with the
+ * JSON error body, then the connection is closed as the parser cannot find the next request.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message]: [number, ErrorCode, string] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'BYODA_ERR_TOO_LARGE', 'request header fields too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'BYODA_ERR_BAD_REQUEST', 'request timeout']
+        : [400, 'BYODA_ERR_BAD_REQUEST', 'malformed HTTP request'];
+  const body = JSON.stringify(new ByodaError(code, message, { status }).toJSON());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /** Maps any error thrown by a route or by fastify itself to the JSON error body. */

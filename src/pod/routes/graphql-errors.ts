@@ -29,3 +29,44 @@ export function errorCodes(errors: readonly GraphQLError[] | undefined): string[
     return typeof code === 'string' ? code : BAD_REQUEST;
   });
 }
+
+interface ErrorList {
+  errors: { extensions?: Record<string, unknown> }[];
+}
+
+function isErrorList(body: unknown): body is ErrorList {
+  const errors = (body as { errors?: unknown } | null)?.errors;
+  return Array.isArray(errors) && errors.every((e) => typeof e === 'object' && e !== null);
+}
+
+/**
+ * `onSend` of the GraphQL routes: refusals graphql-http makes itself (405 for a mutation over GET)
+ * carry errors without a code; each gets BYODA_ERR_BAD_REQUEST, as every other refusal has a code. A
+ * callback hook, so that it runs within graphql-http's `reply.send` (see src/http/server.ts).
+ */
+export function codedRefusal(
+  _request: unknown,
+  reply: { statusCode: number },
+  payload: unknown,
+  done: (err: null, payload: unknown) => void,
+): void {
+  done(null, reply.statusCode >= 400 && typeof payload === 'string' ? withCodes(payload) : payload);
+}
+
+function withCodes(payload: string): string {
+  let body: unknown;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    return payload;
+  }
+  if (!isErrorList(body) || body.errors.every((e) => typeof e.extensions?.['code'] === 'string')) {
+    return payload;
+  }
+  for (const error of body.errors) {
+    if (typeof error.extensions?.['code'] !== 'string') {
+      error.extensions = { ...error.extensions, code: BAD_REQUEST };
+    }
+  }
+  return JSON.stringify(body);
+}

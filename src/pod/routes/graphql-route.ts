@@ -38,7 +38,7 @@ import type { RecordSignatures } from '../../signing/index.js';
 import type { PodContext } from '../context.js';
 import { admitForwarded } from '../federation/federated-admission.js';
 import type { RefusedOperation } from '../federation/federated-admission.js';
-import { errorCodes, withErrorCode } from './graphql-errors.js';
+import { codedRefusal, errorCodes, withErrorCode } from './graphql-errors.js';
 import { graphqlWsHandler } from './graphql-ws-socket.js';
 import type { WsExtra } from './graphql-ws-socket.js';
 import { clientKey, SubscriptionSlots } from './subscription-slots.js';
@@ -88,10 +88,17 @@ export function graphqlRoutes(app: FastifyInstance, options: GraphqlRouteOptions
     method: 'GET',
     url: DATA_PATH,
     onRequest,
+    onSend: codedRefusal,
     handler: httpHandler,
     wsHandler: createWsHandler(options),
   });
-  app.route<{ Params: ServiceParams }>({ method: 'POST', url: DATA_PATH, onRequest, handler: httpHandler });
+  app.route<{ Params: ServiceParams }>({
+    method: 'POST',
+    url: DATA_PATH,
+    onRequest,
+    onSend: codedRefusal,
+    handler: httpHandler,
+  });
 }
 
 interface SigningParts {
