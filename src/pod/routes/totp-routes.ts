@@ -16,8 +16,8 @@ import { requestState } from './request-state.js';
 
 export const TOTP_PATHS = {
   totp: '/api/v1/pod/totp',
-  confirm: '/api/v1/pod/totp/confirm',
-  disable: '/api/v1/pod/totp/disable',
+  totpConfirm: '/api/v1/pod/totp/confirm',
+  totpDisable: '/api/v1/pod/totp/disable',
 } as const;
 
 interface CodeBody {
@@ -46,7 +46,7 @@ export function totpRoutes(app: FastifyInstance, pod: PodContext, ownerOnly: onR
   );
 
   app.post<{ Body: CodeBody | undefined }>(
-    TOTP_PATHS.confirm,
+    TOTP_PATHS.totpConfirm,
     { onRequest: ownerOnly, preValidation: onlyCode },
     async (request, reply) => {
       const code = parseSecondFactorCode(bodyOf(request).code, 'code', false);
@@ -58,7 +58,7 @@ export function totpRoutes(app: FastifyInstance, pod: PodContext, ownerOnly: onR
   );
 
   app.post<{ Body: CodeBody | undefined }>(
-    TOTP_PATHS.disable,
+    TOTP_PATHS.totpDisable,
     { onRequest: ownerOnly, preValidation: onlyCode },
     async (request, reply) => {
       const code = parseSecondFactorCode(bodyOf(request).code, 'code', true);
