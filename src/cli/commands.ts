@@ -10,6 +10,7 @@ import { registerLinkCommands } from './link.js';
 import { registerLoginCommand } from './login.js';
 import { registerNetworkCommands } from './network.js';
 import { registerPodCommands } from './pod.js';
+import { registerPodTotpCommands } from './pod-totp.js';
 import { registerQueryCommand } from './query.js';
 import { registerSearchCommand } from './search.js';
 import { registerServiceCommands } from './service.js';
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerDirectoryCommands(program);
   registerServiceCommands(program);
   registerPodCommands(program);
+  registerPodTotpCommands(program);
   registerUpCommand(program);
   registerLoginCommand(program);
   registerQueryCommand(program);

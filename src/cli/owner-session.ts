@@ -5,6 +5,7 @@
  * logging in again" is the protocol's way.
  */
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
 import { ByodaError, isByodaError } from '../errors/index.js';
 // Alone, not through src/local/index.ts: see owner-api.ts.
 import { OwnerApi, tokenExpiry } from '../network/index.js';
@@ -15,8 +16,12 @@ import type { PodTarget } from './pod-target.js';
 /** A token that ends sooner than this is not sent: a long query could outlive it. */
 const EXPIRY_MARGIN_MS = 60_000;
 
-/** Logs in with the target's password, keeps the token in its token file (when it has one). */
-export async function loginAndKeep(api: OwnerApi, target: PodTarget): Promise<OwnerToken> {
+/**
+ * Logs in with the target's password, keeps the token in its token file (when it has one). An owner
+ * with a second factor (spec §12) gives `totp` (`--totp`), or is asked for the code on a terminal when
+ * the pod answers BYODA_ERR_TOTP_REQUIRED.
+ */
+export async function loginAndKeep(api: OwnerApi, target: PodTarget, totp?: string): Promise<OwnerToken> {
   if (target.username === undefined || target.passwordFile === undefined) {
     throw new ByodaError(
       'BYODA_ERR_CONFIG',
@@ -24,9 +29,40 @@ export async function loginAndKeep(api: OwnerApi, target: PodTarget): Promise<Ow
     );
   }
   const password = await firstLine(target.passwordFile, 'password file');
-  const token = await api.login(target.username, password);
+  const token = await loginWithCode(api, target, password, totp);
   if (target.tokenFile !== undefined) await writeTokenFile(target.tokenFile, token.token);
   return token;
+}
+
+async function loginWithCode(
+  api: OwnerApi,
+  target: PodTarget,
+  password: string,
+  totp: string | undefined,
+): Promise<OwnerToken> {
+  const username = target.username ?? '';
+  try {
+    return await api.login(username, password, totp);
+  } catch (err) {
+    if (!isByodaError(err) || err.code !== 'BYODA_ERR_TOTP_REQUIRED' || totp !== undefined) throw err;
+    if (process.stdin.isTTY !== true) {
+      throw new ByodaError(
+        'BYODA_ERR_TOTP_REQUIRED',
+        `${target.label} needs the owner's one-time code: give --totp CODE (or run 'byoda login' on a terminal)`,
+      );
+    }
+    return api.login(username, password, await askCode(`one-time code for ${target.label}: `));
+  }
+}
+
+/** Reads one line from the terminal (stderr carries the question: stdout may be JSON). */
+async function askCode(question: string): Promise<string> {
+  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await terminal.question(question)).trim();
+  } finally {
+    terminal.close();
+  }
 }
 
 /**

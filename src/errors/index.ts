@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'BYODA_ERR_DNS'
   | 'BYODA_ERR_BAD_REQUEST'
   | 'BYODA_ERR_UNAUTHORIZED'
+  | 'BYODA_ERR_TOTP_REQUIRED'
   | 'BYODA_ERR_FORBIDDEN'
   | 'BYODA_ERR_NOT_FOUND'
   | 'BYODA_ERR_CONFLICT'
@@ -43,6 +44,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   BYODA_ERR_STORAGE: 500,
   BYODA_ERR_STORAGE_NOT_FOUND: 404,
   BYODA_ERR_UNAUTHORIZED: 401,
+  /** The owner enrolled a second factor (spec §12): the login needs its one-time code too. */
+  BYODA_ERR_TOTP_REQUIRED: 401,
   BYODA_ERR_FORBIDDEN: 403,
   /** Remote data that the contract does not let this pod keep (spec §8 persist/cache rules). */
   BYODA_ERR_PERSIST_DENIED: 403,

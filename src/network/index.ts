@@ -33,4 +33,6 @@ export type {
   MembershipInfo,
   OwnerToken,
   PodEndpoint,
+  TotpEnrolment,
+  TotpStatus,
 } from './pod-owner-client.js';

@@ -26,6 +26,9 @@ export const OWNER_API_PATHS = {
   data: (serviceId: number): string => `/api/v1/data/service-${serviceId}`,
   search: (serviceId: number, className: string): string =>
     `/api/v1/pod/search/service-${serviceId}/${encodeURIComponent(className)}`,
+  totp: '/api/v1/pod/totp',
+  totpConfirm: '/api/v1/pod/totp/confirm',
+  totpDisable: '/api/v1/pod/totp/disable',
 } as const;
 
 /** Where a pod's web port is and how its certificate is checked. */
@@ -40,6 +43,18 @@ export interface PodEndpoint {
 export interface OwnerToken {
   readonly token: string;
   readonly expiresAt: Date;
+}
+
+/** The owner's second factor as the pod reports it (`GET /api/v1/pod/totp`, spec §12). */
+export interface TotpStatus {
+  readonly enrolled: boolean;
+  readonly pending: boolean;
+  readonly recoveryCodesLeft: number | null;
+}
+
+export interface TotpEnrolment {
+  readonly otpauthUri: string;
+  readonly recoveryCodes: readonly string[];
 }
 
 export interface MembershipInfo {
@@ -81,9 +96,16 @@ export class OwnerApi {
     return this.#token;
   }
 
-  /** `POST /api/v1/pod/authtoken`; later calls carry the token. */
-  async login(username: string, password: string): Promise<OwnerToken> {
-    const reply = await this.#call('POST', OWNER_API_PATHS.authToken, { username, password });
+  /**
+   * `POST /api/v1/pod/authtoken`; later calls carry the token. `totp`: the one-time code (or a recovery
+   * code) of an owner with a second factor; without it such a pod answers BYODA_ERR_TOTP_REQUIRED.
+   */
+  async login(username: string, password: string, totp?: string): Promise<OwnerToken> {
+    const reply = await this.#call('POST', OWNER_API_PATHS.authToken, {
+      username,
+      password,
+      ...(totp !== undefined ? { totp } : {}),
+    });
     const token = isRecord(reply) ? reply['auth_token'] : undefined;
     const expires = isRecord(reply) && typeof reply['expires_at'] === 'string' ? reply['expires_at'] : '';
     if (typeof token !== 'string') throw unexpected('a token');
@@ -152,6 +174,28 @@ export class OwnerApi {
     };
   }
 
+  /** `GET /api/v1/pod/totp` */
+  async totpStatus(): Promise<TotpStatus> {
+    return totpStatusOf(await this.#call('GET', OWNER_API_PATHS.totp));
+  }
+
+  /** A new pending enrolment (`POST /api/v1/pod/totp`); `code` is needed when one is enrolled. */
+  async totpEnable(code?: string): Promise<TotpEnrolment> {
+    const reply = await this.#call('POST', OWNER_API_PATHS.totp, code === undefined ? {} : { code });
+    const uri = isRecord(reply) ? reply['otpauth_uri'] : undefined;
+    const codes = isRecord(reply) ? reply['recovery_codes'] : undefined;
+    if (typeof uri !== 'string' || !Array.isArray(codes)) throw unexpected('an enrolment');
+    return { otpauthUri: uri, recoveryCodes: codes.filter((c): c is string => typeof c === 'string') };
+  }
+
+  async totpConfirm(code: string): Promise<TotpStatus> {
+    return totpStatusOf(await this.#call('POST', OWNER_API_PATHS.totpConfirm, { code }));
+  }
+
+  async totpDisable(code: string): Promise<TotpStatus> {
+    return totpStatusOf(await this.#call('POST', OWNER_API_PATHS.totpDisable, { code }));
+  }
+
   async close(): Promise<void> {
     await this.#agent.close();
   }
@@ -194,6 +238,16 @@ function graphqlError(raw: unknown): GraphqlError {
     message: message || 'an error the pod did not describe',
     ...(path ? { path } : {}),
     ...(code ? { code } : {}),
+  };
+}
+
+function totpStatusOf(reply: unknown): TotpStatus {
+  if (!isRecord(reply) || typeof reply['enrolled'] !== 'boolean') throw unexpected('its second factor');
+  const left = reply['recovery_codes_left'];
+  return {
+    enrolled: reply['enrolled'],
+    pending: reply['pending'] === true,
+    recoveryCodesLeft: typeof left === 'number' ? left : null,
   };
 }
 

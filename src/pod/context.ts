@@ -15,6 +15,7 @@ import type { AccountRecord } from './lifecycle/account-store.js';
 import { CREDENTIALS, podPaths, readPodConfig } from './lifecycle/layout.js';
 import type { PodConfig, PodPaths } from './lifecycle/layout.js';
 import { LoginLimiter } from './auth/login-limiter.js';
+import { SecondFactor } from './auth/second-factor.js';
 import type { LoginLimiterOptions } from './auth/login-limiter.js';
 import { openMembership } from './memberships/membership.js';
 import type { MembershipFederationSettings } from './memberships/membership.js';
@@ -43,6 +44,8 @@ export interface PodContext {
   readonly accounts: AccountStore;
   readonly tokens: OwnerTokens;
   readonly limiter: LoginLimiter;
+  /** The owner's one-time code (spec §12), kept in account.db. */
+  readonly secondFactor: SecondFactor;
   readonly memberships: MembershipRegistry;
   /** Service ids being joined right now: a second join of the same service waits for nothing, it fails. */
   readonly joining: Set<number>;
@@ -68,7 +71,10 @@ export interface OpenPodContextOptions {
   readonly logger: Logger;
   /** Owner token lifetime (at most an hour, spec §10). */
   readonly tokenLifetimeSeconds?: number;
-  /** The owner-login limits (login-limiter.ts); their state is kept in account.db. */
+  /**
+   * The owner-login limits (login-limiter.ts); their state is kept in account.db. Their clock (`now`)
+   * is also the one the owner's one-time codes are checked against.
+   */
   readonly login?: LoginLimiterOptions;
   readonly federation?: FederationTimings;
   readonly graphql?: GraphqlSettings;
@@ -108,6 +114,7 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
         : {}),
     }),
     limiter: new LoginLimiter(accounts, options.login),
+    secondFactor: new SecondFactor(accounts, options.passphrase, options.login?.now),
     memberships: new MembershipRegistry(),
     joining: new Set(),
     directory: new DirectoryClient({

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { ByodaError } from '../../errors/index.js';
 import { openMigratedDatabase } from '../../storage/index.js';
 import type { LoginAccountState, LoginClientState, LoginLedger } from '../auth/login-limiter.js';
+import type { TotpLedger, TotpRecord, TotpSlot } from '../auth/second-factor.js';
 
 export interface AccountRecord {
   readonly accountId: string;
@@ -69,6 +70,23 @@ const MIGRATIONS: readonly Migration[] = [
       next_attempt_ms INTEGER NOT NULL
     )`,
   },
+  {
+    // The owner's second factor (src/pod/auth/second-factor.ts): at most one enrolled and one pending
+    // TOTP secret (sealed with the passphrase), the last step accepted, the recovery codes' hashes.
+    name: '004 create owner totp',
+    sql: `CREATE TABLE owner_totp (
+      slot TEXT PRIMARY KEY CHECK (slot IN ('pending', 'enrolled')),
+      secret_sealed TEXT NOT NULL,
+      last_step INTEGER NOT NULL,
+      created_at TEXT NOT NULL
+    );
+    CREATE TABLE owner_recovery_codes (
+      slot TEXT NOT NULL CHECK (slot IN ('pending', 'enrolled')),
+      code_hash TEXT NOT NULL,
+      used_at TEXT,
+      PRIMARY KEY (slot, code_hash)
+    )`,
+  },
 ];
 
 interface AccountRow {
@@ -92,13 +110,19 @@ interface LoginClientRow {
   last_success_ms: number | null;
 }
 
+interface TotpRow {
+  secret_sealed: string;
+  last_step: number;
+  created_at: string;
+}
+
 interface LoginAccountRow {
   failures: number;
   last_failure_ms: number;
   next_attempt_ms: number;
 }
 
-export class AccountStore implements LoginLedger {
+export class AccountStore implements LoginLedger, TotpLedger {
   readonly #db: Database.Database;
 
   private constructor(db: Database.Database) {
@@ -214,6 +238,74 @@ export class AccountStore implements LoginLedger {
            AND (last_success_ms IS NULL OR last_success_ms < ?)`,
       )
       .run(failedSince, failedSince, succeededSince);
+  }
+
+  totp(slot: TotpSlot): TotpRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM owner_totp WHERE slot = ?').get(slot) as TotpRow | undefined;
+    if (!row) return undefined;
+    const left = this.#db
+      .prepare('SELECT count(*) AS n FROM owner_recovery_codes WHERE slot = ? AND used_at IS NULL')
+      .get(slot) as { n: number };
+    return {
+      secretSealed: row.secret_sealed,
+      lastStep: row.last_step,
+      createdAt: row.created_at,
+      recoveryCodesLeft: left.n,
+    };
+  }
+
+  putPendingTotp(secretSealed: string, recoveryHashes: readonly string[], createdAt: string): void {
+    this.atomically(() => {
+      this.#db.prepare("DELETE FROM owner_recovery_codes WHERE slot = 'pending'").run();
+      this.#db
+        .prepare(
+          `INSERT OR REPLACE INTO owner_totp (slot, secret_sealed, last_step, created_at)
+           VALUES ('pending', ?, -1, ?)`,
+        )
+        .run(secretSealed, createdAt);
+      const insert = this.#db.prepare(
+        "INSERT INTO owner_recovery_codes (slot, code_hash, used_at) VALUES ('pending', ?, NULL)",
+      );
+      for (const hash of recoveryHashes) insert.run(hash);
+    });
+  }
+
+  promotePendingTotp(acceptedStep: number): boolean {
+    return this.atomically(() => {
+      const pending = this.#db.prepare("SELECT 1 FROM owner_totp WHERE slot = 'pending'").get();
+      if (pending === undefined) return false;
+      this.#db.prepare("DELETE FROM owner_totp WHERE slot = 'enrolled'").run();
+      this.#db.prepare("DELETE FROM owner_recovery_codes WHERE slot = 'enrolled'").run();
+      this.#db
+        .prepare("UPDATE owner_totp SET slot = 'enrolled', last_step = ? WHERE slot = 'pending'")
+        .run(acceptedStep);
+      this.#db.prepare("UPDATE owner_recovery_codes SET slot = 'enrolled' WHERE slot = 'pending'").run();
+      return true;
+    });
+  }
+
+  acceptTotpStep(slot: TotpSlot, step: number): boolean {
+    const result = this.#db
+      .prepare('UPDATE owner_totp SET last_step = ? WHERE slot = ? AND last_step < ?')
+      .run(step, slot, step);
+    return result.changes === 1;
+  }
+
+  useRecoveryCode(codeHash: string, usedAt: string): boolean {
+    const result = this.#db
+      .prepare(
+        `UPDATE owner_recovery_codes SET used_at = ?
+         WHERE slot = 'enrolled' AND code_hash = ? AND used_at IS NULL`,
+      )
+      .run(usedAt, codeHash);
+    return result.changes === 1;
+  }
+
+  clearTotp(): void {
+    this.atomically(() => {
+      this.#db.prepare('DELETE FROM owner_totp').run();
+      this.#db.prepare('DELETE FROM owner_recovery_codes').run();
+    });
   }
 
   atomically<T>(work: () => T): T {

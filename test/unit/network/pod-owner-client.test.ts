@@ -7,6 +7,9 @@ describe('owner API client', () => {
   it('uses the paths the pod serves (they are written out to keep the client light)', () => {
     assert.equal(OWNER_API_PATHS.authToken, POD_PATHS.authToken);
     assert.equal(OWNER_API_PATHS.account, POD_PATHS.account);
+    assert.equal(OWNER_API_PATHS.totp, POD_PATHS.totp);
+    assert.equal(OWNER_API_PATHS.totpConfirm, POD_PATHS.totpConfirm);
+    assert.equal(OWNER_API_PATHS.totpDisable, POD_PATHS.totpDisable);
     assert.equal(OWNER_API_PATHS.data(4294929430), DATA_PATH.replace(':serviceId', '4294929430'));
     assert.equal(OWNER_API_PATHS.join(4294929430), POD_PATHS.join.replace(':serviceId', '4294929430'));
     assert.equal(
