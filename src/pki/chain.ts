@@ -48,7 +48,15 @@ export async function verifyChain(
   rootPem: string,
   options: VerifyChainOptions = {},
 ): Promise<PkiIdentity> {
-  const at = options.at ?? new Date();
+  return asChainError(() => verifyChainNow(leafPem, intermediatesPem, rootPem, options.at ?? new Date()));
+}
+
+async function verifyChainNow(
+  leafPem: string,
+  intermediatesPem: readonly string[],
+  rootPem: string,
+  at: Date,
+): Promise<PkiIdentity> {
   const root = await trustedRoot(rootPem, at);
   const leaf = toPathCert(parseCertificatePem(leafPem, 'certificate'), root.identity.network);
   if (sameCertificate(leaf.cert, root.cert)) return root.identity;
@@ -78,8 +86,21 @@ export async function verifyChainBundle(
 
 /** Check that `rootPem` is a valid, self-signed network root CA (now) and return its network. */
 export async function verifyRootCa(rootPem: string, options: VerifyChainOptions = {}): Promise<string> {
-  const root = await trustedRoot(rootPem, options.at ?? new Date());
+  const root = await asChainError(() => trustedRoot(rootPem, options.at ?? new Date()));
   return root.identity.network;
+}
+
+/**
+ * @peculiar/x509 decodes extensions and names lazily, so a malformed certificate that parsed may still
+ * throw an ASN.1 error from a later accessor: that is a bad chain too, never an escaped internal error.
+ */
+async function asChainError<T>(verify: () => Promise<T>): Promise<T> {
+  try {
+    return await verify();
+  } catch (cause) {
+    if (cause instanceof ByodaError) throw cause;
+    throw new ByodaError('BYODA_ERR_CERT_CHAIN', 'a certificate of the chain is malformed', { cause });
+  }
 }
 
 async function trustedRoot(rootPem: string, at: Date): Promise<PathCert> {
