@@ -46,6 +46,16 @@ export async function createCsr(commonName: string, keys: CryptoKeyPair): Promis
  * ECDSA/SHA-256, and a self-signature that verifies. Any failure is BYODA_ERR_CSR with the reason.
  */
 export async function verifyCsr(pem: string): Promise<VerifiedCsr> {
+  try {
+    return await verifyCsrNow(pem);
+  } catch (cause) {
+    // The x509 library decodes keys lazily: a malformed key that parsed throws ASN.1 errors later.
+    if (cause instanceof ByodaError) throw cause;
+    throw new ByodaError('BYODA_ERR_CSR', 'malformed CSR', { cause });
+  }
+}
+
+async function verifyCsrNow(pem: string): Promise<VerifiedCsr> {
   const csr = parseCsrPem(pem);
   const commonName = singleCommonName(csr);
   assertP256Key(csr.publicKey.algorithm, commonName);
