@@ -7,6 +7,7 @@ import { access, readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ByodaError } from '../errors/index.js';
 import { createLogger } from '../http/index.js';
+import type { MetricsRegistry } from '../metrics/index.js';
 import { localSecretFile } from '../secrets/index.js';
 import type { LocalPaths } from './layout.js';
 import type { ProgressListener } from './progress.js';
@@ -30,6 +31,8 @@ export interface StartContext {
    * by `LocalNetwork.stop` after every part stopped.
    */
   lockFolder(dataDir: string): Promise<void>;
+  /** Where every server of the network records its metrics (`byoda up --metrics-listen`); none when absent. */
+  readonly metrics: MetricsRegistry | undefined;
 }
 
 /** Every server of a local network listens here: spec §11 puts the whole network on loopback. */
