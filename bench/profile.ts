@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     await runByodaJson([
       'pod',
       'init',
+      '--local-secrets',
       '--data',
       dataDir,
       '--directory',

@@ -11,7 +11,15 @@ import { DirectoryServer, directoryPaths } from '../directory/index.js';
 import type { DirectoryAddress } from '../directory/index.js';
 import { ByodaError } from '../errors/index.js';
 import { networkPkiExists } from '../pki/index.js';
-import { commandPassphrase, logFileHelp, parsePort, passphraseFileHelp, runServer } from './run-server.js';
+import { addMetricsOptions } from './metrics-options.js';
+import {
+  commandPassphrase,
+  logFileHelp,
+  parsePort,
+  parsePublicAddress,
+  passphraseFileHelp,
+  runServer,
+} from './run-server.js';
 import type { ReadyAnnouncement, ServerCommandOptions } from './run-server.js';
 
 interface StartOptions extends ServerCommandOptions {
@@ -21,11 +29,12 @@ interface StartOptions extends ServerCommandOptions {
   readonly dnsHost?: string;
   readonly dnsPort: number;
   readonly publishLoopback?: boolean;
+  readonly publicAddress?: string;
 }
 
 export function registerDirectoryCommands(program: Command): void {
   const directory = program.command('directory').description('run the directory server of a network');
-  directory
+  const start = directory
     .command('start')
     .description('serve the directory (HTTPS) and its DNS zone until SIGINT/SIGTERM')
     .requiredOption('--data <dir>', 'data folder made by `byoda network init`')
@@ -34,13 +43,18 @@ export function registerDirectoryCommands(program: Command): void {
     .option('--dns-host <ip>', 'IP address for DNS (default: --host)')
     .option('--dns-port <port>', 'DNS port, UDP and TCP (0: a free one)', parsePort, 0)
     .option(
+      '--public-address <ip>',
+      'address published as dir.<network> (needed with --host 0.0.0.0 on a real network; default: --host)',
+      parsePublicAddress,
+    )
+    .option(
       '--publish-loopback',
       'publish loopback addresses of accounts, services and members (default: when --host is loopback)',
     )
-    .option('--passphrase-file <file>', passphraseFileHelp('<data>/passphrase'))
+    .option('--passphrase-file <file>', passphraseFileHelp())
     .option('--log-file <file>', logFileHelp('directory'))
-    .option('--json', 'announce readiness as one JSON line on stdout')
-    .action((options: StartOptions) => startCommand(options));
+    .option('--json', 'announce readiness as one JSON line on stdout');
+  addMetricsOptions(start).action((options: StartOptions) => startCommand(options));
 }
 
 async function startCommand(options: StartOptions): Promise<void> {
@@ -65,7 +79,7 @@ async function startCommand(options: StartOptions): Promise<void> {
     dataDir: paths.dataDir,
     logFile: paths.logFile,
     server,
-    start: (logger) =>
+    start: (logger, metrics) =>
       server.start({
         dataDir: paths.dataDir,
         passphrase,
@@ -74,6 +88,8 @@ async function startCommand(options: StartOptions): Promise<void> {
         dnsPort: options.dnsPort,
         ...(options.dnsHost !== undefined ? { dnsHost: options.dnsHost } : {}),
         ...(options.publishLoopback === true ? { publishLoopback: true } : {}),
+        ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
+        ...(metrics ? { metrics } : {}),
         logger,
       }),
     ready,

@@ -6,12 +6,11 @@
 import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { directoryPaths } from '../directory/index.js';
-import type { PassphraseSource } from '../directory/index.js';
 import { ByodaError } from '../errors/index.js';
 import { certificateFingerprint } from '../network/index.js';
 import { createNetworkPki, isNetworkName, networkPkiExists, readRootCaCert } from '../pki/index.js';
-import { commandPassphrase } from './run-server.js';
-import type { PassphraseOption } from './run-server.js';
+import { commandPassphrase, LOCAL_SECRETS_HELP, passphraseFileHelp } from './run-server.js';
+import type { PassphraseOption, PassphraseSource } from './run-server.js';
 
 interface InitOptions extends PassphraseOption {
   readonly network: string;
@@ -26,10 +25,8 @@ export function registerNetworkCommands(program: Command): void {
     .description('create the network PKI in a new data folder, for `byoda directory start`')
     .requiredOption('--network <name>', 'the network domain, e.g. byoda.test')
     .requiredOption('--data <dir>', 'data folder of the directory (created if missing)')
-    .option(
-      '--passphrase-file <file>',
-      'file holding the key passphrase (else $BYODA_PASSPHRASE, else a generated <data>/passphrase: local networks only)',
-    )
+    .option('--passphrase-file <file>', passphraseFileHelp())
+    .option('--local-secrets', LOCAL_SECRETS_HELP)
     .option('--json', 'print the result as one JSON line')
     .action((options: InitOptions) => initCommand(options));
 }
@@ -74,6 +71,10 @@ function passphraseNote(source: PassphraseSource, localFile: string): string {
       return 'keys encrypted with the passphrase from --passphrase-file';
     case 'env':
       return 'keys encrypted with the passphrase from $BYODA_PASSPHRASE';
+    case 'credential':
+      return "keys encrypted with the passphrase of the systemd credential 'passphrase'";
+    case 'prompt':
+      return 'keys encrypted with the passphrase typed in';
     default:
       return `keys encrypted with the passphrase in ${localFile} (fine for a local network only)`;
   }

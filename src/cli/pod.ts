@@ -2,23 +2,37 @@
  * `byoda pod init|start|join|status`: make a data folder into a pod of a network, run it, join a
  * service through the running pod's owner API, and show what a pod is (spec §1, §4, §10, §11).
  *
- * The passphrase that encrypts the pod's keys comes from `--passphrase-file`, else the environment
- * variable BYODA_PASSPHRASE, else `<data>/passphrase`, which `init` creates (random, mode 0600) when
- * neither is given: fine for local networks, where key and passphrase may sit side by side. Likewise
- * `init` generates the owner's password into `<data>/password` when no `--password-file` is given.
+ * The passphrase that encrypts the pod's keys comes from `--passphrase-file`, BYODA_PASSPHRASE, the
+ * systemd credential `passphrase`, `<data>/passphrase` when it exists, or a prompt on a terminal
+ * (run-server.ts). The owner's password likewise from `--password-file`, BYODA_OWNER_PASSWORD, the
+ * credential `owner-password`, or a prompt; the pod stores only its scrypt hash. `init
+ * --local-secrets` instead generates both into `<data>/passphrase` and `<data>/password` (mode 0600):
+ * local networks only.
  *
  * `start --json` prints one line once both ports serve:
  * `{"event":"ready","account_id":...,"fqdn":...,"web_url":...,"member_url":...,...}`.
  */
 import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { ByodaError } from '../errors/index.js';
 import { isProcessAlive as isAlive } from '../lock/index.js';
 import { DirectoryClient, OwnerApi, certificateFingerprint } from '../network/index.js';
 import { accountFqdn, isServiceId, readRootCaCert } from '../pki/index.js';
+import { resolveSecret, terminalPrompt } from '../secrets/index.js';
 import type { PodAddress, PodPaths, PodRunInfo, PodServer } from '../pod/index.js';
-import { commandPassphrase, logFileHelp, parsePort, passphraseFileHelp, runServer } from './run-server.js';
+import { addMetricsOptions } from './metrics-options.js';
+import {
+  commandPassphrase,
+  LOCAL_SECRETS_HELP,
+  logFileHelp,
+  parsePort,
+  parsePublicAddress,
+  passphraseFileHelp,
+  runServer,
+  warnLocal,
+} from './run-server.js';
 import { parseHostPort, type HostPort } from './host-port.js';
 import type { PassphraseOption, ReadyAnnouncement, ServerCommandOptions } from './run-server.js';
 
@@ -60,6 +74,10 @@ interface StatusOptions {
   readonly json?: boolean;
 }
 
+/** The environment variable and the systemd credential of the owner's password. */
+export const PASSWORD_ENV = 'BYODA_OWNER_PASSWORD';
+export const PASSWORD_CREDENTIAL = 'owner-password';
+
 /** DNS port when `--dns` is not given: the standard one, on the directory's host. */
 const DNS_PORT = 53;
 
@@ -75,13 +93,14 @@ export function registerPodCommands(program: Command): void {
     .option('--username <name>', "the owner's username", 'owner')
     .option(
       '--password-file <file>',
-      "file holding the owner's password (else generated into <data>/password)",
+      `file holding the owner's password (else $${PASSWORD_ENV}, else the systemd credential '${PASSWORD_CREDENTIAL}', else asked on a terminal)`,
     )
     .option('--address <ip>', 'address the directory publishes for the account (default 127.0.0.1)')
-    .option('--passphrase-file <file>', passphraseFileHelp('generated'))
+    .option('--passphrase-file <file>', passphraseFileHelp())
+    .option('--local-secrets', LOCAL_SECRETS_HELP)
     .option('--json', 'print the result as one JSON line')
     .action((options: InitOptions) => initCommand(options));
-  pod
+  const start = pod
     .command('start')
     .description('serve the pod (web and member ports) until SIGINT/SIGTERM')
     .requiredOption('--data <dir>', 'data folder made by `byoda pod init`')
@@ -99,17 +118,24 @@ export function registerPodCommands(program: Command): void {
       parseHostPort,
     )
     .option('--directory <url>', 'directory URL (default: the one given at init)')
-    .option('--public-address <ip>', 'address the directory publishes for the pod (default: --host)')
-    .option('--passphrase-file <file>', passphraseFileHelp('<data>/passphrase'))
+    .option(
+      '--public-address <ip>',
+      'address the directory publishes for the pod (default: --host)',
+      parsePublicAddress,
+    )
+    .option('--passphrase-file <file>', passphraseFileHelp())
     .option('--log-file <file>', logFileHelp('pod'))
-    .option('--json', 'announce readiness as one JSON line on stdout')
-    .action((options: StartOptions) => startCommand(options));
+    .option('--json', 'announce readiness as one JSON line on stdout');
+  addMetricsOptions(start).action((options: StartOptions) => startCommand(options));
   pod
     .command('join')
     .description('have the running pod join a service (uses the owner password of the data folder)')
     .argument('<service_id>', 'the service to join', parseServiceId)
     .requiredOption('--data <dir>', 'data folder of the running pod')
-    .option('--password-file <file>', "file holding the owner's password (default <data>/password)")
+    .option(
+      '--password-file <file>',
+      `file holding the owner's password (else $${PASSWORD_ENV}, the credential '${PASSWORD_CREDENTIAL}', <data>/password if --local-secrets made it, or asked)`,
+    )
     .option('--json', 'print the result as one JSON line')
     .action((serviceId: number, options: JoinOptions) => joinCommand(serviceId, options));
   pod
@@ -128,8 +154,7 @@ async function initCommand(options: InitOptions): Promise<void> {
   const rootCaPem = await rootCaFor(options);
   await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
   const { passphrase } = await commandPassphrase(options, paths.passphrase, true);
-  const password =
-    options.passwordFile === undefined ? undefined : await firstLine(options.passwordFile, 'password file');
+  const password = await initPassword(options);
   const summary = await initPod({
     dataDir: paths.dataDir,
     directoryUrl: options.directory,
@@ -157,6 +182,41 @@ async function initCommand(options: InitOptions): Promise<void> {
   if (summary.passwordFile !== undefined) print(`  password in ${summary.passwordFile}`);
 }
 
+/**
+ * The owner's password for init: given (file, environment, credential, terminal), else, with
+ * `--local-secrets` only, undefined: initPod then generates it into `<data>/password`.
+ */
+async function initPassword(options: InitOptions): Promise<string | undefined> {
+  if (options.localSecrets !== true) return ownerPassword(options.passwordFile, undefined, true);
+  const given = await ownerPassword(options.passwordFile, undefined, false, false).catch(() => undefined);
+  if (given === undefined) warnLocal(localPasswordFile(options.data));
+  return given;
+}
+
+function localPasswordFile(data: string): string {
+  return join(resolve(data), 'password');
+}
+
+/** The owner's password (src/secrets); `confirm`: asked twice on a terminal (a new password). */
+async function ownerPassword(
+  file: string | undefined,
+  localFile: string | undefined,
+  confirm: boolean,
+  ask = true,
+): Promise<string> {
+  const resolved = await resolveSecret({
+    what: "the owner's password",
+    ...(file !== undefined ? { file } : {}),
+    fileFlag: '--password-file',
+    envVar: PASSWORD_ENV,
+    env: process.env,
+    credential: PASSWORD_CREDENTIAL,
+    ...(localFile !== undefined ? { localFile } : {}),
+    ...(ask ? { prompt: terminalPrompt({ confirm }) } : {}),
+  });
+  return resolved.value;
+}
+
 /** `--root-ca`, or the directory's (trust on first use: its fingerprint is shown). */
 async function rootCaFor(options: InitOptions): Promise<string> {
   if (options.rootCa !== undefined) return readText(options.rootCa, 'root CA file');
@@ -180,7 +240,7 @@ async function startCommand(options: StartOptions): Promise<void> {
     dataDir: paths.dataDir,
     logFile: paths.logFile,
     server,
-    start: (logger) =>
+    start: (logger, metrics) =>
       server.start({
         dataDir: paths.dataDir,
         passphrase,
@@ -189,6 +249,7 @@ async function startCommand(options: StartOptions): Promise<void> {
         memberPort: options.memberPort,
         dnsServer: options.dns ?? { host: new URL(directoryUrl).hostname, port: DNS_PORT },
         logger,
+        ...(metrics ? { metrics } : {}),
         ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
         ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
       }),
@@ -228,7 +289,7 @@ async function joinCommand(serviceId: number, options: JoinOptions): Promise<voi
   const config = await readPodConfig(paths);
   const run = await runningPod(paths);
   const { rootPem } = await readRootCaCert(paths.pkiDir);
-  const password = await firstLine(options.passwordFile ?? paths.password, 'password file');
+  const password = await ownerPassword(options.passwordFile, paths.password, false);
   const accounts = AccountStore.openReadOnly(paths.accountDb);
   const username = accounts.getAccount()?.username;
   accounts.close();

@@ -3,11 +3,10 @@
  * it, and publish a new contract version (spec §4-5, §11). Faults are thrown as ByodaErrors, which
  * `main` prints as one line with exit code 1.
  *
- * The passphrase that encrypts the service's keys comes from `--passphrase-file`, else the environment
- * variable BYODA_PASSPHRASE, else `<data>/passphrase`. `init` creates that file (random, mode 0600) when
- * neither of the first two is given: convenient for local networks, but the key and the passphrase
- * then sit side by side, so a service of a real network should use one of the first two. (The same
- * rules as the directory's, by the same function.)
+ * The passphrase that encrypts the service's keys comes from `--passphrase-file`, the environment
+ * variable BYODA_PASSPHRASE, the systemd credential `passphrase`, `<data>/passphrase` when it exists,
+ * or a prompt on a terminal (run-server.ts `commandPassphrase`, the same for every server). Only
+ * `init --local-secrets` creates that file (random, mode 0600): local networks only.
  *
  * `start --json` prints one line once serving, for the programs (tests, `byoda up`) that start it:
  * `{"event":"ready","url":...,"port":...,"service_id":...,"fqdn":...,"version":...,"name":...,
@@ -29,7 +28,16 @@ import {
   ServiceServer,
 } from '../service/index.js';
 import type { ServiceAddress, ServiceSummary } from '../service/index.js';
-import { commandPassphrase, logFileHelp, parsePort, passphraseFileHelp, runServer } from './run-server.js';
+import { addMetricsOptions } from './metrics-options.js';
+import {
+  commandPassphrase,
+  LOCAL_SECRETS_HELP,
+  logFileHelp,
+  parsePort,
+  parsePublicAddress,
+  passphraseFileHelp,
+  runServer,
+} from './run-server.js';
 import { parseHostPort, type HostPort } from './host-port.js';
 import type { PassphraseOption, ReadyAnnouncement, ServerCommandOptions } from './run-server.js';
 
@@ -73,34 +81,39 @@ export function registerServiceCommands(program: Command): void {
     .option('--root-ca <file>', 'network root CA (PEM); fetched from the directory when absent')
     .option('--root-ca-sha256 <hex>', 'refuse a fetched root CA without this SHA-256 fingerprint')
     .option('--network <name>', 'network domain; must match the root CA')
-    .option('--passphrase-file <file>', passphraseFileHelp('generated'))
+    .option('--passphrase-file <file>', passphraseFileHelp())
+    .option('--local-secrets', LOCAL_SECRETS_HELP)
     .option('--json', 'print the result as JSON')
     .action((options: InitOptions) => initCommand(options));
-  service
+  const start = service
     .command('start')
     .description('run the service server until interrupted (SIGINT/SIGTERM)')
     .requiredOption('--data <dir>', 'data folder made by `byoda service init`')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: a free one)', parsePort, 0)
     .option('--directory <url>', 'directory URL (default: the one given at init)')
-    .option('--public-address <ip>', 'address the directory publishes for the service (default: --host)')
+    .option(
+      '--public-address <ip>',
+      'address the directory publishes for the service (default: --host)',
+      parsePublicAddress,
+    )
     .option(
       '--dns <host:port>',
       "the directory's DNS server, to find members' pods for the search (default: the directory's host, port 53)",
       parseHostPort,
     )
     .option('--max-members-per-account <n>', 'member ids one account may hold (default 3)', parseMemberQuota)
-    .option('--passphrase-file <file>', passphraseFileHelp('<data>/passphrase'))
+    .option('--passphrase-file <file>', passphraseFileHelp())
     .option('--log-file <file>', logFileHelp('service'))
-    .option('--json', 'print a JSON "ready" event on stdout once serving')
-    .action((options: StartOptions) => startCommand(options));
+    .option('--json', 'print a JSON "ready" event on stdout once serving');
+  addMetricsOptions(start).action((options: StartOptions) => startCommand(options));
   service
     .command('publish')
     .description('publish a new, compatible contract version (refused if incompatible)')
     .argument('<file>', 'contract JSON file with a greater version')
     .requiredOption('--data <dir>', 'data folder made by `byoda service init`')
     .option('--directory <url>', 'directory URL (default: the one given at init)')
-    .option('--passphrase-file <file>', passphraseFileHelp('<data>/passphrase'))
+    .option('--passphrase-file <file>', passphraseFileHelp())
     .option('--json', 'print the result as JSON')
     .action((file: string, options: PublishOptions) => publishCommand(file, options));
 }
@@ -160,7 +173,7 @@ async function startCommand(options: StartOptions): Promise<void> {
     dataDir,
     logFile: join(dataDir, 'logs', 'service.log'),
     server,
-    start: (logger) =>
+    start: (logger, metrics) =>
       server.start({
         dataDir,
         passphrase,
@@ -168,6 +181,7 @@ async function startCommand(options: StartOptions): Promise<void> {
         port: options.port,
         dnsServer: options.dns ?? { host: new URL(directoryUrl).hostname, port: DNS_PORT },
         logger,
+        ...(metrics ? { metrics } : {}),
         ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
         ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
         ...(options.maxMembersPerAccount !== undefined

@@ -6,8 +6,11 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
+import { LOCAL_SECRET_LABEL } from '../secrets/index.js';
+import { addMetricsOptions, operatorMetrics } from './metrics-options.js';
+import type { MetricsOptions } from './metrics-options.js';
 
-interface UpOptions {
+interface UpOptions extends MetricsOptions {
   readonly data: string;
   readonly pods?: number;
   readonly contract?: string;
@@ -37,8 +40,10 @@ The data folder:
   pods/pod1/, ...     one folder per pod; 'password' is the owner's password
   Running again with the same folder reuses the network, accounts, memberships
   and data (ports change); a greater --pods adds pods. Every key passphrase and
-  password is kept in a file (mode 0600) next to what it protects: this is for a
-  local network only, never for a real one.
+  password is kept in a file (mode 0600) next to what it protects (${LOCAL_SECRET_LABEL}).
+  Outside 'byoda up' nothing is kept that way unless an init is given --local-secrets.
+  With --metrics-listen every server records into one Prometheus endpoint, each
+  series labelled with its server kind and FQDN.
 
 Examples:
   $ byoda up
@@ -46,7 +51,7 @@ Examples:
 `;
 
 export function registerUpCommand(program: Command): void {
-  program
+  const up = program
     .command('up')
     .description('start a whole local network (directory, DNS, a service, pods) in one process')
     .option('--data <dir>', 'data folder, created on the first run and reused after', '.byoda')
@@ -56,8 +61,8 @@ export function registerUpCommand(program: Command): void {
       "the service's contract file, signed or not (default: this package's contracts/addressbook.json)",
     )
     .option('--json', 'print progress as one JSON object per line, for programs')
-    .addHelpText('after', HELP)
-    .action((options: UpOptions) => upCommand(options));
+    .addHelpText('after', HELP);
+  addMetricsOptions(up).action((options: UpOptions) => upCommand(options));
 }
 
 function parsePodCount(text: string): number {
@@ -79,11 +84,17 @@ async function upCommand(options: UpOptions): Promise<void> {
   const stopSignal = nextStopSignal(interrupted);
   const network = new LocalNetwork();
   const dataDir = resolve(options.data);
+  const metrics = await operatorMetrics(options).catch((err: unknown) => {
+    stopSignal.cancel();
+    throw err;
+  });
+  let listener: Awaited<ReturnType<NonNullable<typeof metrics>['listen']>> | undefined;
   try {
     await network.start({
       dataDir,
       signal: interrupted.signal,
       progress: reporter,
+      ...(metrics ? { metrics: metrics.registry } : {}),
       ...(options.pods !== undefined ? { pods: options.pods } : {}),
       ...(options.contract !== undefined ? { contractPath: options.contract } : {}),
     });
@@ -94,7 +105,22 @@ async function upCommand(options: UpOptions): Promise<void> {
       throw err;
     }
   }
+  if (metrics && network.info && !interrupted.signal.aborted) {
+    const { createLogger } = await import('../http/index.js');
+    const logger = createLogger({ name: 'metrics', file: resolve(dataDir, 'logs', 'metrics.log') });
+    listener = await metrics.listen(logger).catch(async (err: unknown) => {
+      stopSignal.cancel();
+      await network.stop();
+      throw err;
+    });
+    process.stdout.write(
+      options.json === true
+        ? `${JSON.stringify({ event: 'metrics', url: listener.url })}\n`
+        : `metrics for the operator at ${listener.url}\n`,
+    );
+  }
   const signal = await stopSignal.received;
+  await listener?.close();
   if (network.info) {
     reporter.stopping(signal);
     await network.stop();

@@ -25,7 +25,8 @@ import {
   toByodaError,
 } from '../http/index.js';
 import type { HttpsApp, RateLimitSetting } from '../http/index.js';
-import { credentialTlsOptions, networkPkiExists, openNetworkPki } from '../pki/index.js';
+import type { MetricsRegistry } from '../metrics/index.js';
+import { credentialTlsOptions, directoryFqdn, networkPkiExists, openNetworkPki } from '../pki/index.js';
 import type { NetworkPki } from '../pki/index.js';
 import type { DirectoryContext } from './context.js';
 import { directoryPaths } from './data-dir.js';
@@ -54,8 +55,14 @@ export interface DirectoryStartOptions {
   readonly dataDir: string;
   /** Decrypts the network's private keys. */
   readonly passphrase: string;
-  /** IP address for HTTPS (default 127.0.0.1); also published as `dir.<network>`. */
+  /** IP address for HTTPS (default 127.0.0.1); also published as `dir.<network>` unless `publicAddress`. */
   readonly host?: string;
+  /**
+   * The address published as `dir.<network>` (and as the zone's name server): needed when `host` is a
+   * wildcard (0.0.0.0, ::) or an address other hosts cannot reach. Default: `host`, with a wildcard
+   * published as its loopback address (a single-host network).
+   */
+  readonly publicAddress?: string;
   /** HTTPS port; 0 (default) picks a free one. */
   readonly port?: number;
   /** IP address for DNS (default: `host`). */
@@ -71,6 +78,8 @@ export interface DirectoryStartOptions {
   readonly publishLoopback?: boolean;
   /** Request and DNS logs; silent when absent. */
   readonly logger?: Logger;
+  /** Where to record request metrics, database sizes and certificate expiry (src/metrics); none when absent. */
+  readonly metrics?: MetricsRegistry;
   /**
    * Requests per window per client (src/http rate-limit.ts), `false` for none. Default: the
    * environment's `BYODA_RATE_LIMIT_PER_MINUTE` (0: none), else src/http's DEFAULT_RATE_LIMIT.
@@ -96,6 +105,8 @@ interface Running {
   readonly zone: Zone;
   readonly store: DirectoryStore;
   readonly address: DirectoryAddress;
+  /** Takes the directory's databases and certificates out of the metrics. */
+  readonly unmeasure: () => void;
 }
 
 export class DirectoryServer {
@@ -124,6 +135,7 @@ export class DirectoryServer {
     const running = this.running;
     if (!running) return;
     this.running = undefined;
+    running.unmeasure();
     await Promise.allSettled([running.app.close(), running.dns.stop()]);
     running.zone.close();
     running.store.close();
@@ -137,16 +149,21 @@ async function launch(options: DirectoryStartOptions): Promise<Running> {
   const dnsHost = options.dnsHost ?? host;
   checkHost(host, 'host');
   checkHost(dnsHost, 'DNS host');
+  if (options.publicAddress !== undefined) checkPublicAddress(options.publicAddress);
   const rateLimit = options.rateLimit ?? rateLimitFromEnv(process.env);
   const pki = await openPki(paths, options.passphrase);
   const store = DirectoryStore.open(paths.database);
-  const zone = openZone(pki.network, paths, host, store);
+  const zone = openZone(pki.network, paths, options.publicAddress ?? host, store);
   const dns = new DnsServer({ zone, logger: logger.child({ component: 'dns' }), ...options.dnsTcpLimits });
   try {
     const { port: dnsPort } = await dns.start({ host: dnsHost, port: options.dnsPort ?? 0 });
     const addressPolicy = { loopback: options.publishLoopback ?? isLoopbackAddress(host) };
-    const app = buildApp({ pki, store, zone, addressPolicy, logger }, rateLimit);
+    const metrics = options.metrics
+      ? { registry: options.metrics, fqdn: directoryFqdn(pki.network) }
+      : undefined;
+    const app = buildApp({ pki, store, zone, addressPolicy, logger }, rateLimit, metrics);
     const port = await listen(app, host, options.port ?? 0);
+    const unmeasure = options.metrics?.addSource(metricsSource(pki, paths)) ?? (() => undefined);
     const address: DirectoryAddress = {
       url: httpsUrl(host, port),
       host,
@@ -157,7 +174,7 @@ async function launch(options: DirectoryStartOptions): Promise<Running> {
       rootCaPath: paths.rootCa,
     };
     logger.info({ ...address }, 'directory listening');
-    return { app, dns, zone, store, address };
+    return { app, dns, zone, store, address, unmeasure };
   } catch (err) {
     await dns.stop();
     zone.close();
@@ -181,9 +198,26 @@ async function openPki(paths: DirectoryPaths, passphrase: string): Promise<Netwo
   return openNetworkPki(paths.pkiDir, passphrase);
 }
 
+/** What the metrics show of a directory: its two databases and the network's certificates. */
+function metricsSource(pki: NetworkPki, paths: DirectoryPaths) {
+  return {
+    server: 'directory',
+    fqdn: directoryFqdn(pki.network),
+    databases: () => [{ path: paths.database }, { path: paths.dnsDatabase }],
+    certificates: () => [
+      { name: 'root-ca', pem: pki.rootCaPem },
+      { name: 'accounts-ca', pem: pki.accountsCa.credential.certPem },
+      { name: 'services-ca', pem: pki.servicesCa.credential.certPem },
+      { name: 'network-data', pem: pki.networkData.certPem },
+      { name: 'directory-tls', pem: pki.directoryTls.certPem },
+    ],
+  };
+}
+
 function openZone(network: string, paths: DirectoryPaths, host: string, store: DirectoryStore): Zone {
   try {
-    // The zone publishes `dir.<network>` at the HTTPS address; a wildcard bind is reached via loopback.
+    // The zone publishes `dir.<network>` at the public address (else the HTTPS one); a wildcard bind
+    // without a public address is reached via loopback.
     const published = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
     return new Zone({
       domain: network,
@@ -199,6 +233,7 @@ function openZone(network: string, paths: DirectoryPaths, host: string, store: D
 function buildApp(
   parts: Omit<DirectoryContext, 'network' | 'requesterOf'> & { logger: Logger },
   rateLimit: RateLimitSetting | undefined,
+  metrics: { registry: MetricsRegistry; fqdn: string } | undefined,
 ): HttpsApp {
   const { pki, logger } = parts;
   const resolver = createRequesterResolver(pki.rootCaPem);
@@ -209,6 +244,7 @@ function buildApp(
     logger: quieter(logger),
     bodyLimit: DIRECTORY_BODY_LIMIT,
     kind: 'directory',
+    ...(metrics ? { metrics } : {}),
     // Pods and services are counted each by its certificate, anonymous clients by address.
     ...(rateLimit !== undefined ? { rateLimit } : {}),
     clientIdentityOf: resolver.requesterOf,
@@ -262,6 +298,16 @@ async function listen(app: HttpsApp, host: string, port: number): Promise<number
 function quieter(logger: Logger): Logger {
   const warn = logger.levels.values['warn'] ?? 40;
   return logger.levelVal >= warn ? logger : logger.child({}, { level: 'warn' });
+}
+
+/** A published address is one that clients can connect to: one IP address, not a wildcard. */
+function checkPublicAddress(address: string): void {
+  if (isIP(address) === 0 || address === '0.0.0.0' || address === '::') {
+    throw new ByodaError(
+      'BYODA_ERR_CONFIG',
+      `the public address must be one IP address that clients can reach, not '${address}'`,
+    );
+  }
 }
 
 function checkHost(host: string, what: string): void {

@@ -6,5 +6,3 @@ export { DirectoryServer, DIRECTORY_BODY_LIMIT } from './directory-server.js';
 export type { DirectoryAddress, DirectoryStartOptions, DnsTcpLimits } from './directory-server.js';
 export { directoryPaths } from './data-dir.js';
 export type { DirectoryPaths } from './data-dir.js';
-export { PASSPHRASE_ENV, resolvePassphrase } from './passphrase.js';
-export type { PassphraseOptions, PassphraseSource } from './passphrase.js';

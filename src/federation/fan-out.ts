@@ -79,6 +79,14 @@ export interface ProxyHookDeps {
   readonly maxMergedBytes?: number;
   readonly now?: () => number;
   readonly newQueryId?: () => string;
+  /** Told of every fan-out and every pod's answer (the operator's metrics); nothing when absent. */
+  readonly observer?: FanOutObserver;
+}
+
+/** What an observer of the fan-out learns: how wide each query went, how each pod answered. */
+export interface FanOutObserver {
+  fanOut(mode: 'remote' | 'recursive', targets: number): void;
+  peerAnswered(outcome: 'ok' | 'error' | 'timeout', seconds: number): void;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -129,6 +137,12 @@ export function createProxyHook(deps: ProxyHookDeps): ProxyHook {
     const cls = findClass(deps.contract(), request.className);
     if (!cls) throw new ByodaError('BYODA_ERR_BAD_REQUEST', `no class '${request.className}' to forward`);
     const plan = await planForward(request, settings);
+    if (request.remoteMemberId !== undefined || request.depth >= 1) {
+      deps.observer?.fanOut(
+        request.remoteMemberId !== undefined ? 'remote' : 'recursive',
+        plan.targets.length,
+      );
+    }
     if (plan.targets.length === 0) {
       return plan.errors.length === 0 ? EMPTY : { edges: [], errors: plan.errors };
     }
@@ -305,14 +319,21 @@ async function askPeer(
   if (deadline.aborted || timeoutMs <= 0) return failed('not asked: the query’s deadline had passed');
   // The pool honours the signal and the timeout; `abortable` makes sure of it whatever the client.
   const guard = AbortSignal.any([deadline, AbortSignal.timeout(timeoutMs + 100)]);
+  const asked = performance.now();
+  const answered = (outcome: 'ok' | 'error' | 'timeout'): void =>
+    settings.deps.observer?.peerAnswered(outcome, (performance.now() - asked) / 1000);
   try {
     const response = await abortable(
       settings.deps.peers.postGraphQL(memberId, body, { signal: deadline, timeoutMs }),
       guard,
     );
-    return readRemoteAnswer(cls, response, memberId);
+    const answer = readRemoteAnswer(cls, response, memberId);
+    answered(answer.errors.length === 0 ? 'ok' : 'error');
+    return answer;
   } catch (err) {
-    if (!deadline.aborted && guard.aborted) return failed(`timed out after ${timeoutMs} ms`);
+    const timedOut = guard.aborted;
+    answered(timedOut ? 'timeout' : 'error');
+    if (!deadline.aborted && timedOut) return failed(`timed out after ${timeoutMs} ms`);
     return failed(isByodaError(err) || err instanceof Error ? err.message : 'the request failed');
   }
 }

@@ -91,7 +91,7 @@ export {
   createProxyHook,
   hopBudgetMs,
 } from './fan-out.js';
-export type { LinkTarget, ProxyHookDeps } from './fan-out.js';
+export type { FanOutObserver, LinkTarget, ProxyHookDeps } from './fan-out.js';
 export { admitIncomingQuery, isForwarded, readIncomingOperation, replayContext } from './incoming.js';
 export type {
   Admission,

@@ -12,7 +12,7 @@ import type { Credential } from '../pki/index.js';
 import { createDataCertCache, peerDataCertFetcher } from './data-cert-cache.js';
 import type { DataCertCache } from './data-cert-cache.js';
 import { createProxyHook } from './fan-out.js';
-import type { LinkTarget } from './fan-out.js';
+import type { FanOutObserver, LinkTarget } from './fan-out.js';
 import { admitIncomingQuery, readIncomingOperation } from './incoming.js';
 import type { Admission, OperationInput } from './incoming.js';
 import { createPeerPool } from './peer-pool.js';
@@ -49,6 +49,8 @@ export interface MembershipFederationOptions {
   /** Oldest origin timestamp accepted, in seconds (default 120). */
   readonly maxQueryAgeSeconds?: number;
   readonly now?: () => number;
+  /** Told of every fan-out and every pod's answer (the operator's metrics). */
+  readonly observer?: FanOutObserver;
 }
 
 export interface MembershipFederation {
@@ -117,6 +119,7 @@ export function createMembershipFederation(options: MembershipFederationOptions)
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.hopTimeoutMs !== undefined ? { hopTimeoutMs: options.hopTimeoutMs } : {}),
     ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
+    ...(options.observer !== undefined ? { observer: options.observer } : {}),
     now,
   });
   return {

@@ -12,6 +12,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ByodaError, isByodaError } from '../errors/index.js';
 import type { ErrorCode } from '../errors/index.js';
+import { observeRequest } from '../metrics/index.js';
+import type { MetricsRegistry } from '../metrics/index.js';
 import {
   checkRateLimit,
   DEFAULT_RATE_LIMIT,
@@ -50,6 +52,11 @@ export interface HttpServerOptions {
   readonly kind?: ServerKind;
   /** How the server knows its owner by a verified token, for the owner's own, higher limit. */
   readonly ownerOf?: OwnerOf;
+  /**
+   * Where to record request counts and latencies (src/metrics), labelled with `kind` and this FQDN;
+   * none when absent (no `--metrics-listen`).
+   */
+  readonly metrics?: { readonly registry: MetricsRegistry; readonly fqdn: string };
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -110,6 +117,21 @@ export function createHttpsServer(options: HttpServerOptions) {
       }
       void reply.header('retry-after', String(outcome.ttlInSeconds));
       throw rateLimitedError(limit, outcome.ttlInSeconds, outcome.max);
+    });
+  }
+  const metrics = options.metrics;
+  if (metrics) {
+    // One counter and one histogram sample per answer, under the route's template (fastify's
+    // `routeOptions.url`; undefined for the 404 handler), so random paths cannot grow the label set.
+    const labels = { server: options.kind ?? 'https', fqdn: metrics.fqdn };
+    app.addHook('onResponse', (request, reply, done) => {
+      observeRequest(metrics.registry, labels, {
+        method: request.method,
+        route: request.routeOptions.url,
+        status: reply.statusCode,
+        seconds: reply.elapsedTime / 1000,
+      });
+      done();
     });
   }
   const startedAt = Date.now();

@@ -26,7 +26,13 @@ export async function startLocalDirectory(ctx: StartContext): Promise<StartedDir
   const logger = partLogger('directory', paths.logFile);
   const server = new DirectoryServer();
   ctx.onStop('directory', 'directory', () => stopDirectory(server, logger));
-  const address = await server.start({ dataDir: paths.dataDir, passphrase, host: LOCAL_HOST, logger });
+  const address = await server.start({
+    dataDir: paths.dataDir,
+    passphrase,
+    host: LOCAL_HOST,
+    logger,
+    ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
+  });
   ctx.progress.step({
     part: 'directory',
     action: 'started',

@@ -18,6 +18,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadContractFile } from '../contract/index.js';
 import { ByodaError } from '../errors/index.js';
+import type { MetricsRegistry } from '../metrics/index.js';
 import { directoryFqdn } from '../pki/index.js';
 import type { ServiceAddress } from '../service/index.js';
 import { acquireFolderLock, dataFolderLockPath } from '../lock/index.js';
@@ -59,6 +60,8 @@ export interface LocalNetworkOptions {
   readonly progress?: ProgressListener;
   /** Aborting it stops the start between two steps; what started is then stopped by `stop()`. */
   readonly signal?: AbortSignal;
+  /** One registry every server records into (src/metrics), labelled by server kind and FQDN. */
+  readonly metrics?: MetricsRegistry;
 }
 
 interface StopStep {
@@ -137,7 +140,7 @@ export class LocalNetwork {
     this.#progress.starting(paths.dataDir);
     // Left by a run that was killed: its servers are gone, so it must not say "ready".
     await removeNetworkFile(paths.networkFile);
-    const ctx = this.#context(paths, options.signal);
+    const ctx = this.#context(paths, options.signal, options.metrics);
     const directory = await startLocalDirectory(ctx);
     const names = Array.from({ length: podCount }, (_, i) => podName(i));
     await this.#reportUnstartedPods(paths, podCount);
@@ -162,9 +165,14 @@ export class LocalNetwork {
     return info;
   }
 
-  #context(paths: LocalPaths, signal: AbortSignal | undefined): StartContext {
+  #context(
+    paths: LocalPaths,
+    signal: AbortSignal | undefined,
+    metrics: MetricsRegistry | undefined,
+  ): StartContext {
     return {
       paths,
+      metrics,
       progress: this.#progress,
       onStop: (part, layer, stop) => this.#stops.push({ part, layer, stop }),
       checkpoint: () => {

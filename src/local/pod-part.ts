@@ -50,6 +50,7 @@ export async function startLocalPod(
   const server = new PodServer();
   ctx.onStop(name, 'pod', () => stopPod(server, logger));
   const address = await server.start({
+    ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
     dataDir: paths.dataDir,
     passphrase,
     host: LOCAL_HOST,

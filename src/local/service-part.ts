@@ -51,6 +51,7 @@ export async function startLocalService(
     // The service finds its members' pods through the directory's DNS, for the search (spec §2, §4).
     dnsServer: { host: directory.address.dnsHost, port: directory.address.dnsPort },
     logger,
+    ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
   });
   ctx.progress.step({
     part: 'service',

@@ -3,10 +3,12 @@
  * things to undo at stop (so that a start that fails half-way stops exactly what it started), and the
  * check for an interruption between steps.
  */
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { resolvePassphrase } from '../directory/index.js';
+import { ByodaError } from '../errors/index.js';
 import { createLogger } from '../http/index.js';
+import type { MetricsRegistry } from '../metrics/index.js';
+import { localSecretFile } from '../secrets/index.js';
 import type { LocalPaths } from './layout.js';
 import type { ProgressListener } from './progress.js';
 
@@ -29,6 +31,8 @@ export interface StartContext {
    * by `LocalNetwork.stop` after every part stopped.
    */
   lockFolder(dataDir: string): Promise<void>;
+  /** Where every server of the network records its metrics (`byoda up --metrics-listen`); none when absent. */
+  readonly metrics: MetricsRegistry | undefined;
 }
 
 /** Every server of a local network listens here: spec §11 puts the whole network on loopback. */
@@ -36,12 +40,23 @@ export const LOCAL_HOST = '127.0.0.1';
 
 /**
  * A part's key passphrase, always from the `passphrase` file (mode 0600) in its folder, created with
- * the part. `BYODA_PASSPHRASE` is deliberately ignored: a variable set in one shell and not in the
- * next would make the keys of the same folder unreadable from one run to the other.
+ * the part: `byoda up`'s local convenience (src/secrets LOCAL_SECRET_LABEL), for local networks only.
+ * `BYODA_PASSPHRASE` is deliberately ignored: a variable set in one shell and not in the next would
+ * make the keys of the same folder unreadable from one run to the other.
  */
 export async function partPassphrase(localFile: string, create: boolean): Promise<string> {
-  const { passphrase } = await resolvePassphrase({ env: {}, localFile, create });
-  return passphrase;
+  if (!create) {
+    const existing = await readFile(localFile, 'utf8').catch(() => undefined);
+    const value = existing?.split(/\r?\n/)[0];
+    if (!value) {
+      throw new ByodaError(
+        'BYODA_ERR_CONFIG',
+        `no local passphrase file ${localFile} (made by \`byoda up\`)`,
+      );
+    }
+    return value;
+  }
+  return (await localSecretFile(localFile)).value;
 }
 
 /** JSON log lines of one server, in its own folder; nothing of them goes to the terminal. */

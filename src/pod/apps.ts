@@ -55,6 +55,7 @@ export function buildWebApp(pod: PodContext, rateLimit?: RateLimitSetting): Http
     logger: quietFastifyLogger(pod.logger),
     bodyLimit: POD_BODY_LIMIT,
     kind: 'pod-web',
+    ...metricsOf(pod),
     // Web clients present no certificate: the owner is counted by a valid token (its own, higher
     // limit), everyone else, invalid tokens included, by address.
     ...(rateLimit !== undefined ? { rateLimit } : {}),
@@ -90,6 +91,7 @@ export function buildMemberApp(pod: PodContext, rateLimit?: RateLimitSetting): H
     logger: quietFastifyLogger(pod.logger),
     bodyLimit: POD_BODY_LIMIT,
     kind: 'pod-member',
+    ...metricsOf(pod),
     // Other pods and the service are counted each by its certificate.
     ...(rateLimit !== undefined ? { rateLimit } : {}),
     clientIdentityOf: (request) => clients.identityOf(request.raw.socket as TLSSocket),
@@ -105,6 +107,11 @@ export function buildMemberApp(pod: PodContext, rateLimit?: RateLimitSetting): H
   void app.register(websocket, websocketOptions(pod));
   void app.register(async (routes) => memberRoutes(routes, pod, clients));
   return app;
+}
+
+/** Request metrics of both ports under the account's FQDN, when the pod records metrics. */
+function metricsOf(pod: PodContext) {
+  return pod.metrics ? { metrics: { registry: pod.metrics, fqdn: pod.fqdn } } : {};
 }
 
 /** SNI: clients that connect with servername = the member FQDN get that membership's cert. */

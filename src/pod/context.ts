@@ -9,6 +9,8 @@ import { ByodaError } from '../errors/index.js';
 import { DirectoryClient } from '../network/index.js';
 import { accountFqdn, readCredential, readRootCaCert } from '../pki/index.js';
 import type { Credential } from '../pki/index.js';
+import { federationEvents } from '../metrics/index.js';
+import type { MetricsRegistry } from '../metrics/index.js';
 import { AccountStore } from './lifecycle/account-store.js';
 import type { FederationTimings } from './federation/federation-timings.js';
 import type { AccountRecord } from './lifecycle/account-store.js';
@@ -60,6 +62,8 @@ export interface PodContext {
   readonly logger: Logger;
   /** Set once the member port listens. */
   memberEndpoint: MemberEndpoint | undefined;
+  /** The operator's metrics (src/metrics), when the pod records any. */
+  readonly metrics: MetricsRegistry | undefined;
 }
 
 export interface OpenPodContextOptions {
@@ -78,6 +82,7 @@ export interface OpenPodContextOptions {
   readonly login?: LoginLimiterOptions;
   readonly federation?: FederationTimings;
   readonly graphql?: GraphqlSettings;
+  readonly metrics?: MetricsRegistry;
 }
 
 export async function openPodContext(options: OpenPodContextOptions): Promise<PodContext> {
@@ -128,6 +133,7 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
     graphql: options.graphql ?? DEFAULT_GRAPHQL_SETTINGS,
     logger: options.logger,
     memberEndpoint: undefined,
+    metrics: options.metrics,
   };
   try {
     await openMemberships(context);
@@ -155,7 +161,11 @@ async function openMemberships(context: PodContext): Promise<void> {
 
 /** What a membership's federation needs from the pod: the directory's DNS and the timings. */
 export function federationSettings(context: PodContext): MembershipFederationSettings {
-  return { resolver: context.resolver, ...context.federation };
+  return {
+    resolver: context.resolver,
+    ...context.federation,
+    ...(context.metrics ? { observer: federationEvents(context.metrics, context.fqdn) } : {}),
+  };
 }
 
 export async function closePodContext(context: PodContext): Promise<void> {

@@ -23,13 +23,14 @@ import {
   silentLogger,
 } from '../http/index.js';
 import type { HttpsApp, RateLimitSetting } from '../http/index.js';
+import type { MetricsRegistry, MetricsSource } from '../metrics/index.js';
 import { DirectoryClient } from '../network/index.js';
 import { buildMemberApp, buildWebApp } from './apps.js';
 import { closePodContext, openPodContext } from './context.js';
 import type { PodContext } from './context.js';
 import { federationTimingsFromEnv } from './federation/federation-timings.js';
 import type { FederationTimings } from './federation/federation-timings.js';
-import { writeRunInfo } from './lifecycle/layout.js';
+import { membershipDbPath, writeRunInfo } from './lifecycle/layout.js';
 import { graphqlSettings } from './routes/graphql-settings.js';
 import type { GraphqlSettingsConfig } from './routes/graphql-settings.js';
 import type { LoginLimiterOptions } from './auth/login-limiter.js';
@@ -78,6 +79,11 @@ export interface PodStartOptions {
    * `BYODA_SUBSCRIPTIONS_PER_MEMBERSHIP`, else the documented defaults.
    */
   readonly graphql?: GraphqlSettingsConfig;
+  /**
+   * Where to record request and fan-out metrics, database sizes and certificate expiry
+   * (src/metrics); none when absent.
+   */
+  readonly metrics?: MetricsRegistry;
 }
 
 export interface PodAddress {
@@ -97,6 +103,7 @@ export class PodServer {
   #apps: HttpsApp[] = [];
   #address: PodAddress | undefined;
   #searchNudges: SearchNudges | undefined;
+  #unmeasure: (() => void) | undefined;
 
   get address(): PodAddress | undefined {
     return this.#address;
@@ -128,6 +135,7 @@ export class PodServer {
         memberUrl: address.memberUrl,
       });
       this.#address = address;
+      this.#unmeasure = options.metrics?.addSource(metricsSource(context));
       logger.info(
         { account_id: address.accountId, web_url: address.webUrl, member_url: address.memberUrl },
         'pod ready',
@@ -148,6 +156,8 @@ export class PodServer {
     this.#context = undefined;
     this.#apps = [];
     this.#address = undefined;
+    this.#unmeasure?.();
+    this.#unmeasure = undefined;
     await nudges?.stop();
     await Promise.all(apps.map((app) => app.close()));
     if (context) {
@@ -177,6 +187,25 @@ export class PodServer {
       memberUrl: httpsUrl(host, memberPort),
     };
   }
+}
+
+/** What the metrics show of a pod: account.db, each membership's database and certificates. */
+function metricsSource(context: PodContext): MetricsSource {
+  return {
+    server: 'pod',
+    fqdn: context.fqdn,
+    databases: () => [
+      { path: context.paths.accountDb },
+      ...context.memberships.list().map((m) => ({ path: membershipDbPath(context.paths, m.serviceId) })),
+    ],
+    certificates: () => [
+      { name: 'account-tls', pem: context.accountTls.certPem },
+      ...context.memberships.list().flatMap((m) => [
+        { name: `member-${m.serviceId}`, pem: m.tls.certPem },
+        { name: `member-data-${m.serviceId}`, pem: m.data.certPem },
+      ]),
+    ],
+  };
 }
 
 /** The account name with the web port, and each membership's name with the member port. */

@@ -5,6 +5,7 @@
 import type { TLSSocket } from 'node:tls';
 import { createHttpsServer } from '../http/index.js';
 import type { HttpsApp, RateLimitSetting } from '../http/index.js';
+import type { MetricsRegistry } from '../metrics/index.js';
 import { credentialTlsOptions } from '../pki/index.js';
 import type { ServiceContext } from './context.js';
 import { addRequestLog, quietFastifyLogger } from './request-log.js';
@@ -18,12 +19,17 @@ import { useStrictValidation } from './routes/validation.js';
 export const SERVICE_BODY_LIMIT = 64 * 1024;
 
 /** `rateLimit`: the service's limit (server.ts: start option, else environment); absent: the default. */
-export function buildServiceApp(context: ServiceContext, rateLimit?: RateLimitSetting): HttpsApp {
+export function buildServiceApp(
+  context: ServiceContext,
+  rateLimit?: RateLimitSetting,
+  metrics?: { readonly registry: MetricsRegistry; readonly fqdn: string },
+): HttpsApp {
   const app = createHttpsServer({
     tls: { ...credentialTlsOptions(context.pki.tls), ca: context.pki.rootCaPem, requestCert: true },
     logger: quietFastifyLogger(context.logger),
     bodyLimit: SERVICE_BODY_LIMIT,
     kind: 'service',
+    ...(metrics ? { metrics } : {}),
     // Pods are counted each by its member certificate, anonymous clients by address.
     ...(rateLimit !== undefined ? { rateLimit } : {}),
     clientIdentityOf: (request) => context.clients.identityOf(request.raw.socket as TLSSocket),

@@ -25,6 +25,7 @@ import {
   silentLogger,
 } from '../http/index.js';
 import type { HttpsApp, RateLimitSetting } from '../http/index.js';
+import type { MetricsRegistry, MetricsSource } from '../metrics/index.js';
 import { buildServiceApp } from './app.js';
 import { closeServiceContext, openServiceContext } from './context.js';
 import type { ServiceContext } from './context.js';
@@ -69,6 +70,8 @@ export interface ServiceStartOptions {
    */
   readonly maxMembersPerAccount?: number;
   readonly logger?: Logger;
+  /** Where to record request metrics, database sizes and certificate expiry (src/metrics); none when absent. */
+  readonly metrics?: MetricsRegistry;
 }
 
 /** Where a started service is, and what it serves. */
@@ -83,6 +86,7 @@ export class ServiceServer {
   #context: ServiceContext | undefined;
   #app: HttpsApp | undefined;
   #address: ServiceAddress | undefined;
+  #unmeasure: (() => void) | undefined;
 
   /** Set while the server runs. */
   get address(): ServiceAddress | undefined {
@@ -100,6 +104,7 @@ export class ServiceServer {
       await syncContractFile(context);
       this.#address = await this.#listen(context, options);
       await this.#register(context, this.#address, options);
+      this.#unmeasure = options.metrics?.addSource(metricsSource(context, options.dataDir));
       context.searchCollector?.start(() => context.members.memberIds(), refreshMs);
       logger.info(
         { url: this.#address.url, fqdn: context.fqdn, version: this.#address.version },
@@ -118,6 +123,8 @@ export class ServiceServer {
     this.#app = undefined;
     this.#context = undefined;
     this.#address = undefined;
+    this.#unmeasure?.();
+    this.#unmeasure = undefined;
     if (app) await app.close();
     if (context) await closeServiceContext(context);
   }
@@ -126,7 +133,8 @@ export class ServiceServer {
     const latest = await context.contracts.latest();
     if (!latest)
       throw new ByodaError('BYODA_ERR_CONFIG', 'no contract has been published (run `byoda service init`)');
-    const app = buildServiceApp(context, options.rateLimit ?? rateLimitFromEnv(process.env));
+    const metrics = options.metrics ? { registry: options.metrics, fqdn: context.fqdn } : undefined;
+    const app = buildServiceApp(context, options.rateLimit ?? rateLimitFromEnv(process.env), metrics);
     this.#app = app;
     const host = options.host ?? '127.0.0.1';
     await app.listen({ host, port: options.port ?? 0 });
@@ -158,6 +166,23 @@ export class ServiceServer {
       ...(publicAddress !== undefined ? { address: publicAddress } : {}),
     });
   }
+}
+
+/** What the metrics show of a service: its two databases and its certificates. */
+function metricsSource(context: ServiceContext, dataDir: string): MetricsSource {
+  const { pki } = context;
+  return {
+    server: 'service',
+    fqdn: context.fqdn,
+    databases: () => [{ path: dataPath(dataDir, 'database') }, { path: dataPath(dataDir, 'searchIndex') }],
+    certificates: () => [
+      { name: 'service-ca', pem: pki.serviceCa.credential.certPem },
+      { name: 'members-ca', pem: pki.membersCa.credential.certPem },
+      { name: 'apps-ca', pem: pki.appsCa.credential.certPem },
+      { name: 'service-tls', pem: pki.tls.certPem },
+      { name: 'service-data', pem: pki.data.certPem },
+    ],
+  };
 }
 
 /** `searchRefreshMs`, else the environment's, else the default; a bad value stops the start. */

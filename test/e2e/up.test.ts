@@ -15,6 +15,7 @@ import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
 import { BYODA, runByoda } from '../fixtures/network-harness.js';
+import { promtoolCheck, samplesOf } from '../fixtures/prometheus-text.js';
 import { LOADED_MACHINE_ENV } from '../fixtures/test-env.js';
 
 const READY_TIMEOUT_MS = 90_000;
@@ -259,7 +260,7 @@ describe('byoda up', () => {
     root = await mkdtemp(join(tmpdir(), 'byoda-up-'));
     dataDir = join(root, 'data');
     networkFile = join(dataDir, 'network.json');
-    up = new UpProcess(['--data', dataDir, '--pods', '2', '--json']);
+    up = new UpProcess(['--data', dataDir, '--pods', '2', '--json', '--metrics-listen', '127.0.0.1:0']);
     first = await up.waitForNetworkFile(networkFile);
   });
 
@@ -283,6 +284,44 @@ describe('byoda up', () => {
     const ca = await readFile(first!.root_ca, 'utf8');
     for (const { url, fqdn } of namedUrls(first!)) {
       assert.equal(await verifiedCommonName(url, fqdn, ca), fqdn);
+    }
+  });
+
+  it('answers GET /api/v1/status on every server and both ports of every pod', async () => {
+    const ca = await readFile(first!.root_ca, 'utf8');
+    const kinds: string[] = [];
+    for (const { url, fqdn } of namedUrls(first!)) {
+      const agent = agentFor(ca, fqdn);
+      try {
+        const response = await request(`${url}/api/v1/status`, { dispatcher: agent });
+        const body = (await response.body.json()) as Record<string, unknown>;
+        assert.equal(response.statusCode, 200, url);
+        assert.equal(body['status'], 'ok', url);
+        kinds.push(String(body['server']));
+      } finally {
+        await agent.close();
+      }
+    }
+    assert.deepEqual(
+      [...new Set(kinds)].sort(),
+      ['directory', 'pod-member', 'pod-web', 'service'],
+      'every kind of server of byoda up answered',
+    );
+  });
+
+  it('serves one metrics endpoint for all its servers, each series labelled with its FQDN', async () => {
+    const output = await up!.waitForOutput(/"event":"metrics"/);
+    const line = output.split('\n').find((l) => l.includes('"event":"metrics"')) ?? '{}';
+    const url = String((JSON.parse(line) as Record<string, unknown>)['url']);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const response = await request(url);
+    const text = await response.body.text();
+    assert.equal(response.statusCode, 200);
+    const check = await promtoolCheck(text);
+    assert.equal(check.code, 0, check.output);
+    const fqdns = new Set(samplesOf(text).map((s) => s.labels['fqdn']));
+    for (const { fqdn } of [first!.directory, ...first!.services, ...first!.pods]) {
+      assert.ok(fqdns.has(fqdn), `metrics of ${fqdn}`);
     }
   });
 

@@ -24,7 +24,7 @@ import { ByodaError } from '../../errors/index.js';
 import { createFeedListener } from '../../feeds/index.js';
 import type { FeedListener } from '../../feeds/index.js';
 import { createMembershipFederation } from '../../federation/index.js';
-import type { MembershipFederation, PeerResolver } from '../../federation/index.js';
+import type { FanOutObserver, MembershipFederation, PeerResolver } from '../../federation/index.js';
 import { MembershipEvents } from '../../graphql/index.js';
 import { sharedMembershipSchema } from './shared-schema.js';
 import { credentialTlsOptions, memberFqdn, readCredential } from '../../pki/index.js';
@@ -61,6 +61,8 @@ export interface MembershipParts {
 export interface MembershipFederationSettings extends FederationTimings {
   /** The directory's DNS (spec §2), through which other members' pods are found. */
   readonly resolver: PeerResolver;
+  /** The operator's metrics of fan-outs (src/metrics `federationEvents`); none when absent. */
+  readonly observer?: FanOutObserver;
 }
 
 export class Membership {
@@ -135,6 +137,7 @@ export class Membership {
       linksClassName: NETWORK_LINKS_CLASS,
       hopTimeoutMs: settings.hopTimeoutMs,
       deadlineMs: settings.deadlineMs,
+      ...(settings.observer !== undefined ? { observer: settings.observer } : {}),
     });
   }
 

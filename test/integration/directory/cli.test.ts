@@ -36,10 +36,10 @@ describe('directory CLI', () => {
   it('refuses bad input with one line and exit code 1', async () => {
     const net = join(dir, 'net');
     const [badName, missingData, badPort, first] = await Promise.all([
-      byoda('network', 'init', '--network', 'Not_A_Domain', '--data', net),
+      byoda('network', 'init', '--local-secrets', '--network', 'Not_A_Domain', '--data', net),
       byoda('directory', 'start', '--data', join(dir, 'missing')),
       byoda('directory', 'start', '--data', dir, '--port', '70000'),
-      byoda('network', 'init', '--network', 'byoda.test', '--data', net, '--json'),
+      byoda('network', 'init', '--local-secrets', '--network', 'byoda.test', '--data', net, '--json'),
     ]);
     assert.equal(badName.code, 1);
     assert.match(errorLine(badName.stderr), /^byoda: --network: 'Not_A_Domain' is not a network name/);
@@ -51,7 +51,7 @@ describe('directory CLI', () => {
     assert.equal((JSON.parse(first.stdout) as { event: string }).event, 'initialized');
 
     const [again, noNetwork] = await Promise.all([
-      byoda('network', 'init', '--network', 'byoda.test', '--data', net),
+      byoda('network', 'init', '--local-secrets', '--network', 'byoda.test', '--data', net),
       byoda('directory', 'start', '--data', dir),
     ]);
     assert.equal(again.code, 1);

@@ -39,7 +39,17 @@ export interface DirectoryProcess {
 
 /** `byoda network init` then `byoda directory start --json`, resolved once the ready line is read. */
 export async function startDirectoryProcess(dataDir: string): Promise<DirectoryProcess> {
-  await run(process.execPath, [BYODA, 'network', 'init', '--network', NETWORK, '--data', dataDir, '--json']);
+  await run(process.execPath, [
+    BYODA,
+    'network',
+    'init',
+    '--local-secrets',
+    '--network',
+    NETWORK,
+    '--data',
+    dataDir,
+    '--json',
+  ]);
   const child = spawn(process.execPath, [BYODA, 'directory', 'start', '--data', dataDir, '--json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

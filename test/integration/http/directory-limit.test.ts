@@ -63,7 +63,15 @@ describe('directory rate limit from the environment', () => {
   it('does not start with a malformed limit, naming the variable', async () => {
     // A folder of its own: the running directory holds the lock of the first one.
     const data = join(folder.dir, 'second');
-    const init = await runByoda(['network', 'init', '--network', 'byoda.test', '--data', data]);
+    const init = await runByoda([
+      'network',
+      'init',
+      '--local-secrets',
+      '--network',
+      'byoda.test',
+      '--data',
+      data,
+    ]);
     assert.equal(init.code, 0, init.stderr);
     const result = await runByoda(['directory', 'start', '--data', data, '--port', '0', '--dns-port', '0'], {
       [RATE_LIMIT_ENV]: 'lots',

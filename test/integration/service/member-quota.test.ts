@@ -78,7 +78,15 @@ describe('member quota and addresses (real processes)', () => {
     const temp = await tempDir('member-quota');
     cleanup = temp.remove;
     const dirData = join(temp.dir, 'directory');
-    const init = await byodaJson(['network', 'init', '--network', NETWORK, '--data', dirData]);
+    const init = await byodaJson([
+      'network',
+      'init',
+      '--local-secrets',
+      '--network',
+      NETWORK,
+      '--data',
+      dirData,
+    ]);
     const rootCaPath = String(init['root_ca']);
     rootCaPem = await readFile(rootCaPath, 'utf8');
     directory = await startServer(['directory', 'start', '--data', dirData]);
@@ -88,7 +96,7 @@ describe('member quota and addresses (real processes)', () => {
     directoryClient = new DirectoryClient({ url: directoryUrl, network: NETWORK, rootCaPem });
     const serviceData = join(temp.dir, 'service');
     await byodaJson([
-      ...['service', 'init', '--data', serviceData, '--contract', CONTRACT],
+      ...['service', 'init', '--local-secrets', '--data', serviceData, '--contract', CONTRACT],
       ...['--directory', directoryUrl, '--root-ca', rootCaPath],
     ]);
     service = await startServer([

@@ -156,7 +156,15 @@ describe('service server (real processes)', () => {
     cleanup = temp.remove;
     work = temp.dir;
     const dirData = join(work, 'directory');
-    const init = await byodaJson(['network', 'init', '--network', NETWORK, '--data', dirData]);
+    const init = await byodaJson([
+      'network',
+      'init',
+      '--local-secrets',
+      '--network',
+      NETWORK,
+      '--data',
+      dirData,
+    ]);
     const rootCaPath = String(init['root_ca']);
     rootCaPem = await readFile(rootCaPath, 'utf8');
     directory = await startServer(['directory', 'start', '--data', dirData]);
@@ -169,7 +177,7 @@ describe('service server (real processes)', () => {
     await writeFile(contractFile, await readFile(sharedContractPath('addressbook'), 'utf8'));
     const serviceData = join(work, 'service');
     const initialised = await byodaJson([
-      ...['service', 'init', '--data', serviceData, '--contract', contractFile],
+      ...['service', 'init', '--local-secrets', '--data', serviceData, '--contract', contractFile],
       ...['--directory', directoryUrl, '--root-ca', rootCaPath],
     ]);
     assert.equal(initialised['service_id'], SERVICE_ID);
