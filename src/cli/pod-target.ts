@@ -42,6 +42,8 @@ export interface PodTarget {
   readonly passwordFile?: string;
   /** Where the owner token is kept; undefined for `--url` without `--token-file`. */
   readonly tokenFile?: string;
+  /** What to tell the owner when nothing listens at the pod's URL (a pod or `byoda up` not running). */
+  readonly notRunning?: string;
 }
 
 /** The file name of the cached owner token in a pod's data folder. */
@@ -131,6 +133,7 @@ async function dataTarget(dataDir: string): Promise<PodTarget> {
     ...(username !== undefined ? { username } : {}),
     passwordFile: paths.password,
     tokenFile: join(paths.dataDir, TOKEN_FILE_NAME),
+    notRunning: `is the pod running? Start it with 'byoda pod start --data ${paths.dataDir}'`,
   };
 }
 
@@ -162,6 +165,8 @@ async function networkTarget(file: string, given: boolean, options: PodTargetOpt
     passwordFile: pod.password_file,
     // `byoda up` keeps each pod's password file in the pod's data folder (docs/protocol.md).
     tokenFile: join(dirname(pod.password_file), TOKEN_FILE_NAME),
+    // network.json outlives a `byoda up` that crashed (SIGKILL, power cut): its ports are then dead.
+    notRunning: `is 'byoda up' still running? ${file} may be left from a run that stopped without cleaning up: start 'byoda up' again`,
   };
 }
 
