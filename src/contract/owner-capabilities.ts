@@ -23,6 +23,8 @@ export interface ClassCapabilities {
   readonly actions: readonly Action[];
   readonly managedByPod: boolean;
   readonly fields: readonly FieldCapabilities[];
+  /** String fields with a JSON Schema `format` (`email`, `uri`), by dotted path: the app checks them too. */
+  readonly formats: readonly { readonly path: string; readonly format: string }[];
 }
 
 export interface OwnerCapabilities {
@@ -58,6 +60,16 @@ function fieldCapabilities(fields: readonly Field[], prefix = ''): FieldCapabili
   });
 }
 
+function fieldFormats(fields: readonly Field[], prefix = ''): { path: string; format: string }[] {
+  return fields.flatMap((field) => {
+    if (field.obsolete) return [];
+    const path = `${prefix}${field.name}`;
+    const type = field.type.kind === 'array' ? field.type.items : field.type;
+    if (type.kind === 'object') return fieldFormats(type.fields, `${path}.`);
+    return type.format !== undefined ? [{ path, format: type.format }] : [];
+  });
+}
+
 function classCapabilities(cls: DataClass, managed: ReadonlySet<string>): ClassCapabilities {
   return {
     name: cls.name,
@@ -66,6 +78,7 @@ function classCapabilities(cls: DataClass, managed: ReadonlySet<string>): ClassC
     actions: ownerActions(cls.rules),
     managedByPod: managed.has(cls.name),
     fields: fieldCapabilities(cls.fields),
+    formats: fieldFormats(cls.fields),
   };
 }
 

@@ -32,6 +32,7 @@ export function capabilitiesRoute(
         actions: c.actions,
         managed_by_pod: c.managedByPod,
         fields: c.fields,
+        formats: c.formats,
       })),
     };
   });

@@ -14,6 +14,7 @@ interface ClassJson {
   actions: string[];
   managed_by_pod: boolean;
   fields: { path: string; actions: string[] }[];
+  formats: { path: string; format: string }[];
 }
 
 export function capabilitiesSuite(world: PodWorld): void {
@@ -35,6 +36,10 @@ export function capabilitiesSuite(world: PodWorld): void {
       assert.equal(byName.get('incoming_assets')?.managed_by_pod, true);
       assert.equal(byName.get('feed_assets')?.managed_by_pod, true);
       assert.ok(byName.get('network_links')?.actions.includes('append'));
+      assert.deepEqual(
+        byName.get('person')?.formats.find((f) => f.path === 'email'),
+        { path: 'email', format: 'idn-email' },
+      );
       assert.equal(byName.size, world.contract.classes.filter((c) => !c.obsolete).length);
     });
 
