@@ -35,6 +35,11 @@ export function shortMemberId(memberId: string): string {
   return memberId.slice(0, 8);
 }
 
+/** A UUID as people can read it on one line: its first group and an ellipsis. */
+export function shortId(id: string): string {
+  return id.length > 13 ? `${id.slice(0, 8)}…` : id;
+}
+
 /**
  * The signature cell: "✓ signed by <short id>" when this pod verified it, "✗ not verified: <reason>"
  * when not (a changed record, an unknown signer), empty without a signature.
