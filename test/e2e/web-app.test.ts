@@ -153,6 +153,8 @@ describe(
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
     });
 
+    const tab = (name: string) =>
+      page.getByRole('navigation', { name: 'Membership' }).getByRole('link', { name, exact: true });
     const classLink = (name: string) =>
       page.getByRole('navigation', { name: 'Classes' }).getByRole('link', { name, exact: true });
 
@@ -182,14 +184,14 @@ describe(
     it('explains an empty network picture and where to add a link', async (t) => {
       await page.getByRole('link', { name: SERVICE_NAME, exact: true }).click();
       await page.getByRole('heading', { name: SERVICE_NAME }).waitFor();
-      await page.getByRole('link', { name: 'Network picture' }).click();
+      await tab('Network picture').click();
       await page.getByText('Your network is empty.').waitFor();
       await page.getByRole('link', { name: 'Add a network link' }).waitFor();
       await look(t, page, '03-network-empty');
     });
 
     it('refuses not-an-email at the field, in plain words, and saves a corrected card', async (t) => {
-      await page.getByRole('link', { name: 'Data', exact: true }).click();
+      await tab('Data').click();
       await classLink('person').click();
       await page.getByLabel(/^given name/).fill('Ada');
       await page.getByLabel(/^family name/).fill('One');
@@ -233,7 +235,7 @@ describe(
     });
 
     it('warns before linking a member whose pod does not answer, and adds nothing on cancel', async (t) => {
-      await page.getByRole('link', { name: 'Network links' }).click();
+      await tab('Network links').click();
       const madeUp = randomUUID();
       await page.getByLabel('Member id').fill(madeUp);
       await page.getByLabel('Relation').fill('friend');
@@ -251,7 +253,7 @@ describe(
     it("finds pod2's member by email, links them as family and shows their name", async (t) => {
       // Bea's email, in other letters: the addressbook's person.email search is case-insensitive.
       await page.getByLabel('Email address').fill('BEA@pod2.example');
-      const use = page.getByRole('button', { name: `Use ${member(pod2)} in the link form` });
+      const use = page.getByRole('button', { name: `Use in the link form: ${member(pod2)}` });
       const none = page.getByRole('status').filter({ hasText: 'No member of this service' });
       // The service collects pod2's email asynchronously: ask again until it has.
       const giveUp = Date.now() + 60_000;
@@ -273,7 +275,7 @@ describe(
     });
 
     it('draws the network with names and relations', async (t) => {
-      await page.getByRole('link', { name: 'Network picture' }).click();
+      await tab('Network picture').click();
       await page.getByRole('img', { name: /You and 1 member/ }).waitFor();
       await page.locator('.network-graph canvas').first().waitFor();
       await page.getByRole('listitem').filter({ hasText: 'Bea Two' }).filter({ hasText: 'family' }).waitFor();
@@ -281,7 +283,7 @@ describe(
     });
 
     it("runs a depth-1 query: the other pod's record with its owner's name, origin and signature", async (t) => {
-      await page.getByRole('link', { name: 'Network query' }).click();
+      await tab('Network query').click();
       await page.getByLabel('Class').selectOption('person');
       await page.getByLabel('Depth').fill('1');
       await page.getByLabel('Relations').fill('family');
@@ -311,7 +313,7 @@ describe(
     });
 
     it("opens GraphiQL with the owner's token", async (t) => {
-      await page.getByRole('link', { name: 'GraphQL explorer' }).click();
+      await tab('GraphQL explorer').click();
       await page.locator('.graphiql-container').waitFor();
       // The editors load their CodeMirror modes lazily: run the query once it is in the editor.
       await page.locator('.graphiql-query-editor .CodeMirror').filter({ hasText: 'given_name' }).waitFor();
@@ -323,7 +325,7 @@ describe(
     const assetId = randomUUID();
 
     it('makes a UUID with "New", says a bad one at the field, and adds a signed asset', async (t) => {
-      await page.getByRole('link', { name: 'Data', exact: true }).click();
+      await tab('Data').click();
       await classLink('public assets').click();
       await page.getByRole('heading', { name: 'Add a record' }).waitFor();
       const id = page.getByLabel(/^asset id/);
@@ -412,7 +414,11 @@ describe(
           `/service/4294929430/query`,
           () => phone.getByRole('button', { name: 'Run query' }).waitFor(),
         ],
-        ['explorer', `/service/4294929430/explorer`, () => phone.getByLabel('Query').waitFor()],
+        [
+          'explorer',
+          `/service/4294929430/explorer`,
+          () => phone.getByRole('textbox', { name: 'Query' }).waitFor(),
+        ],
       ];
       const overflows: string[] = [];
       for (const [name, path, ready] of pages) {

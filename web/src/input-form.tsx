@@ -12,6 +12,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError, messageOf } from './api.js';
 import { formatProblem, fromLocalDateTime, scalarProblem, toLocalDateTime } from './field-checks.js';
+import { label } from './labels.js';
 import { plainErrors } from './plain-errors.js';
 
 type Draft = Record<string, string>;
@@ -179,11 +180,6 @@ function Fields({ type, prefix, idPrefix, draft, errors, formats, onChange }: Fi
       })}
     </>
   );
-}
-
-/** `given_name` -> `given name`: the contract's name, readable. */
-export function label(name: string): string {
-  return name.replace(/_/g, ' ');
 }
 
 function Required() {

@@ -91,16 +91,23 @@ export async function checkMember(
   serviceId: number,
   memberId: string,
   className: string,
+  withRemoteErrors: boolean,
 ): Promise<string | undefined> {
   try {
-    const answer = await graphqlRaw<Record<string, unknown>>(
+    const answer = await graphqlRaw<Record<string, { remote_errors?: { message: string }[] } | null>>(
       serviceId,
-      `query ($m: UUID!) { ${className}_connection(remote_member_id: $m, first: 1) { total_count } }`,
+      `query ($m: UUID!) {
+        ${className}_connection(remote_member_id: $m, first: 1) {
+          total_count ${withRemoteErrors ? 'remote_errors { origin message }' : ''}
+        }
+      }`,
       { m: memberId },
     );
     // A refusal is an answer too: the pod exists and runs, it just does not share that class with us.
     const errors = (answer.errors ?? []).filter((e) => e.extensions?.code !== 'BYODA_ERR_FORBIDDEN');
-    return errors.length > 0 ? errors.map((e) => e.message).join('; ') : undefined;
+    const remote = answer.data?.[`${className}_connection`]?.remote_errors ?? [];
+    const messages = [...errors.map((e) => e.message), ...remote.map((e) => e.message)];
+    return messages.length > 0 ? messages.join('; ') : undefined;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
   }

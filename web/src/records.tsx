@@ -4,6 +4,7 @@
  */
 import type { GraphQLObjectType } from 'graphql';
 import type { ComponentChildren } from 'preact';
+import { label } from './labels.js';
 
 export type GraphRecord = Record<string, unknown>;
 
@@ -100,7 +101,8 @@ interface RecordTableProps {
 export function RecordTable({ caption, type, edges, lead = [], tail = [] }: RecordTableProps) {
   const columns = columnsOf(type);
   return (
-    <div class="table-scroll">
+    // Focusable so that a keyboard can scroll a table wider than the screen.
+    <div class="table-scroll" tabIndex={0} role="region" aria-label={caption}>
       <table>
         <caption>{caption}</caption>
         <thead>
@@ -112,7 +114,7 @@ export function RecordTable({ caption, type, edges, lead = [], tail = [] }: Reco
             ))}
             {columns.map((c) => (
               <th scope="col" key={c}>
-                {c}
+                {label(c)}
               </th>
             ))}
             {tail.map(([header]) => (

@@ -4,10 +4,12 @@
  * `X_connection` (with each record's data signature, spec §9), added to with `append_X` (signed by the
  * pod on request) and pruned with `delete_from_X`.
  */
+import { getNamedType } from 'graphql';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { graphql, messageOf } from '../api.js';
 import type { Capabilities, ClassCapabilities, Membership } from '../api.js';
-import { InputForm, label } from '../input-form.js';
+import { InputForm } from '../input-form.js';
+import { label } from '../labels.js';
 import { plainError } from '../plain-errors.js';
 import { cellText, edgeSelection, RecordTable, SIGNATURE_COLUMN } from '../records.js';
 import type { Edge, GraphRecord } from '../records.js';
@@ -124,12 +126,19 @@ function ClassHeading({ dataClass, rights }: { dataClass: DataClass; rights: Own
 function RecordFacts({ type, record }: { type: DataClass['type']; record: GraphRecord }) {
   return (
     <dl class="facts">
-      {Object.keys(type.getFields()).map((name) => (
-        <div key={name} class="fact">
-          <dt>{label(name)}</dt>
-          <dd>{cellText(record[name]) || '—'}</dd>
-        </div>
-      ))}
+      {Object.values(type.getFields()).map((field) => {
+        const value = record[field.name];
+        // A date-time as people read it, in their time zone; the stored form is in the title.
+        const dateTime = getNamedType(field.type).name === 'DateTime' && typeof value === 'string';
+        return (
+          <div key={field.name} class="fact">
+            <dt>{label(field.name)}</dt>
+            <dd title={dateTime ? value : undefined}>
+              {dateTime ? new Date(value).toLocaleString() : cellText(value) || '—'}
+            </dd>
+          </div>
+        );
+      })}
     </dl>
   );
 }

@@ -11,6 +11,7 @@ import type { NetworkLink } from '../links.js';
 import { canName, checkMember, forgetNetworkMembers, networkMembers } from '../member-names.js';
 import { plainError } from '../plain-errors.js';
 import { shortId } from '../records.js';
+import { connectionHasRemoteErrors } from '../schema.js';
 import type { MembershipSchema } from '../schema.js';
 
 /** The class a member check asks a pod for: one anybody may read, so any running pod answers. */
@@ -43,6 +44,7 @@ export function LinksPage({ membership, schema }: LinksPageProps) {
       searchable={searchable}
       named={named}
       probe={probeClass(schema)}
+      probeRemoteErrors={connectionHasRemoteErrors(schema, `${probeClass(schema)}_connection`)}
     />
   );
 }
@@ -53,9 +55,11 @@ interface LinksProps {
   /** The contract has a person class: linked members' names can be asked for. */
   readonly named: boolean;
   readonly probe: string;
+  /** The probe's connection lists pods that did not answer (`remote_errors`). */
+  readonly probeRemoteErrors: boolean;
 }
 
-function Links({ serviceId, searchable, named, probe }: LinksProps) {
+function Links({ serviceId, searchable, named, probe, probeRemoteErrors }: LinksProps) {
   const [links, setLinks] = useState<NetworkLink[] | undefined>();
   const [names, setNames] = useState<ReadonlyMap<string, string>>(new Map());
   /** A member whose pod did not answer the check: the owner confirms or gives up. */
@@ -120,7 +124,7 @@ function Links({ serviceId, searchable, named, probe }: LinksProps) {
       return;
     }
     void run(async () => {
-      const why = await checkMember(serviceId, id, probe);
+      const why = await checkMember(serviceId, id, probe, probeRemoteErrors);
       if (why === undefined) return store(id);
       setUnanswered({ memberId: id, why: plainError(why).text });
       return '';
@@ -326,7 +330,7 @@ function FindByEmail({ serviceId, onUse }: { serviceId: number; onUse: (memberId
               <button
                 type="button"
                 class="secondary"
-                aria-label={`Use ${id} in the link form`}
+                aria-label={`Use in the link form: ${id}`}
                 onClick={() => onUse(id)}
               >
                 Use in the link form

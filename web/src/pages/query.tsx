@@ -4,7 +4,6 @@
  * (`origin`) and whether its data signature verified (spec §9: this pod checks remote records itself),
  * and pods that failed are listed with their error.
  */
-import { getNamedType, isObjectType } from 'graphql';
 import { useState } from 'preact/hooks';
 import { graphqlRaw, messageOf } from '../api.js';
 import type { Membership } from '../api.js';
@@ -12,7 +11,7 @@ import { networkMembers } from '../member-names.js';
 import { plainError } from '../plain-errors.js';
 import { edgeSelection, RecordTable, shortId, SIGNATURE_COLUMN } from '../records.js';
 import type { Edge } from '../records.js';
-import { selectionOf } from '../schema.js';
+import { connectionHasRemoteErrors, selectionOf } from '../schema.js';
 import type { MembershipSchema } from '../schema.js';
 
 interface QueryResult {
@@ -220,10 +219,4 @@ interface RawConnection {
   readonly total_count: number;
   readonly edges: Edge[];
   readonly remote_errors?: { origin: string | null; message: string }[];
-}
-
-function connectionHasRemoteErrors(schema: MembershipSchema, field: string): boolean {
-  const type = schema.schema.getQueryType()?.getFields()[field]?.type;
-  const connection = type ? getNamedType(type) : undefined;
-  return isObjectType(connection) && connection.getFields()['remote_errors'] !== undefined;
 }
