@@ -5,22 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { userMessage } from '../../../src/cli/main.js';
 import { withOwnerApi } from '../../../src/cli/owner-session.js';
-
-/** A port that nothing listens on: one the kernel gave out and that was closed again. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  assert.ok(address && typeof address === 'object');
-  return address.port;
-}
+import { closedPort } from '../../fixtures/closed-port.js';
 
 describe('cli: error messages of owner commands', () => {
   it('leaves out the request path and the "invalid <path>:" prefix of a server error', () => {

@@ -114,7 +114,7 @@ export function NetworkPage({ membership, schema, capabilities }: NetworkPagePro
                 : ''}
           </p>
           <Graph memberId={membership.member_id} people={people} />
-          <Legend people={direct} />
+          <Legend people={direct} further={further.length > 0} />
           <h3>Linked to you</h3>
           <PeopleList people={direct} />
           {further.length > 0 && (
@@ -154,7 +154,7 @@ function PeopleList({ people }: { people: readonly Person[] }) {
   );
 }
 
-function Legend({ people }: { people: readonly Person[] }) {
+function Legend({ people, further }: { people: readonly Person[]; further: boolean }) {
   const relations = [...new Set(people.flatMap((p) => p.relations))].sort();
   if (relations.length === 0) return null;
   return (
@@ -164,7 +164,7 @@ function Legend({ people }: { people: readonly Person[] }) {
           {r}
         </li>
       ))}
-      <li class="legend-further">further away</li>
+      {further && <li class="legend-further">further away</li>}
     </ul>
   );
 }
@@ -214,8 +214,10 @@ function Graph({ memberId, people }: { memberId: string; people: readonly Person
               style: {
                 label: 'data(label)',
                 'text-wrap': 'wrap',
-                'text-valign': 'bottom',
-                'text-margin-y': 4,
+                // Beside the node, not under it, where an edge to the node above would run through it.
+                'text-valign': 'center',
+                'text-halign': 'right',
+                'text-margin-x': 6,
                 'font-size': 12,
                 color: '#1c2833',
                 'text-background-color': '#ffffff',
@@ -242,7 +244,7 @@ function Graph({ memberId, people }: { memberId: string; people: readonly Person
                 'target-arrow-color': 'data(colour)',
                 'target-arrow-shape': 'triangle',
                 'curve-style': 'straight',
-                'text-rotation': 'autorotate',
+                'text-rotation': 'none',
                 'text-background-color': '#ffffff',
                 'text-background-opacity': 1,
                 'text-background-padding': '2px',
@@ -258,7 +260,7 @@ function Graph({ memberId, people }: { memberId: string; people: readonly Person
             people.length > 0
               ? {
                   name: 'concentric',
-                  minNodeSpacing: 70,
+                  minNodeSpacing: 110,
                   concentric: (node) => (node.id() === 'owner' ? 3 : node.hasClass('direct') ? 2 : 1),
                   levelWidth: () => 1,
                   padding: 40,
