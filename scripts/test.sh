@@ -4,6 +4,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scope="${1:-}"
+usage() {
+  cat <<'USAGE'
+Usage: npm test [-- SCOPE]
+
+Type check, lint and format check, then every test file under test/SCOPE (default: all of test/).
+
+  npm test                 everything
+  npm test -- unit         only test/unit
+  npm test -- e2e          only test/e2e (needs /usr/bin/chromium)
+  npm test -- --help       this text
+
+One file: node --import tsx --test --test-reporter=spec test/path/file.test.ts
+USAGE
+}
+case "$scope" in
+  -h | --help | help) usage; exit 0 ;;
+  -*) echo "npm test: unknown option $scope" >&2; usage >&2; exit 2 ;;
+esac
+if [ -n "$scope" ] && [ ! -d "test/${scope}" ]; then
+  echo "npm test: there is no folder test/${scope}" >&2; usage >&2; exit 2
+fi
 echo "== type check"
 tsc --noEmit
 tsc -p web --noEmit

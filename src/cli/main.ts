@@ -19,9 +19,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (isByodaError(err)) {
-      // Name the path unless the message already does.
-      const where = err.path && !err.message.includes(err.path) ? ` (at ${err.path})` : '';
-      process.stderr.write(`byoda: ${err.message}${where}\n`);
+      process.stderr.write(`byoda: ${userMessage(err.message, err.path)}\n`);
       return 1;
     }
     process.stderr.write(`byoda: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -35,4 +33,18 @@ async function packageVersion(): Promise<string> {
     version: string;
   };
   return pkg.version;
+}
+
+/**
+ * A path of an HTTP request (`querystring/email`, `params/class`, `body/password`) means something to
+ * the server, not to the person who typed a command: the message says what is wrong in words, so the
+ * path and the server's "invalid <path>:" prefix are left out. Other paths (a JSON pointer into a
+ * contract file) help find the mistake and are named, unless the message already does.
+ */
+export function userMessage(message: string, path: string | undefined): string {
+  if (path !== undefined && /^(querystring|params|body|headers)(\/|$)/.test(path)) {
+    const prefix = `invalid ${path}: `;
+    return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+  }
+  return path && !message.includes(path) ? `${message} (at ${path})` : message;
 }

@@ -71,6 +71,33 @@ async function askCode(question: string): Promise<string> {
  * replaced once; nothing ran on the pod then, so running `work` again is safe.
  */
 export async function withOwnerApi<T>(target: PodTarget, work: (api: OwnerApi) => Promise<T>): Promise<T> {
+  try {
+    return await withOwnerApiOnce(target, work);
+  } catch (err) {
+    throw isRefused(err) ? notRunning(target, err) : err;
+  }
+}
+
+/** Nothing listens at the pod's address: the connection was refused, not answered. */
+function isRefused(err: unknown): err is ByodaError {
+  if (!isByodaError(err) || err.code !== 'BYODA_ERR_UNREACHABLE') return false;
+  const cause = (err as { cause?: unknown }).cause as
+    { code?: unknown; cause?: { code?: unknown } } | undefined;
+  return cause?.code === 'ECONNREFUSED' || cause?.cause?.code === 'ECONNREFUSED';
+}
+
+function notRunning(target: PodTarget, err: ByodaError): ByodaError {
+  const hint = target.notRunning ?? 'is the pod running?';
+  return new ByodaError(
+    'BYODA_ERR_UNREACHABLE',
+    `${target.label} does not answer at ${target.endpoint.webUrl}: ${hint}`,
+    {
+      cause: err,
+    },
+  );
+}
+
+async function withOwnerApiOnce<T>(target: PodTarget, work: (api: OwnerApi) => Promise<T>): Promise<T> {
   const kept = target.tokenFile === undefined ? undefined : await readValidToken(target.tokenFile);
   const api = new OwnerApi(target.endpoint, kept);
   try {

@@ -16,11 +16,11 @@ import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { ByodaError } from '../errors/index.js';
-import type { NetworkJson, PodJson } from '../local/index.js';
 import type { PodEndpoint } from '../network/index.js';
 import { accountFqdn } from '../pki/index.js';
 import { parseServiceId, runningPod } from './pod.js';
-import { isRecord } from './json-value.js';
+import { DEFAULT_NETWORK_FILE, findPod, readNetworkJson } from './network-file.js';
+export { DEFAULT_NETWORK_FILE } from './network-file.js';
 
 export interface PodTargetOptions {
   readonly data?: string;
@@ -42,11 +42,12 @@ export interface PodTarget {
   readonly passwordFile?: string;
   /** Where the owner token is kept; undefined for `--url` without `--token-file`. */
   readonly tokenFile?: string;
+  /** What to tell the owner when nothing listens at the pod's URL (a pod or `byoda up` not running). */
+  readonly notRunning?: string;
 }
 
 /** The file name of the cached owner token in a pod's data folder. */
 export const TOKEN_FILE_NAME = 'owner-token';
-export const DEFAULT_NETWORK_FILE = join('.byoda', 'network.json');
 
 const GROUP = 'Which pod (default: the first pod of .byoda/network.json):';
 
@@ -131,6 +132,7 @@ async function dataTarget(dataDir: string): Promise<PodTarget> {
     ...(username !== undefined ? { username } : {}),
     passwordFile: paths.password,
     tokenFile: join(paths.dataDir, TOKEN_FILE_NAME),
+    notRunning: `is the pod running? Start it with 'byoda pod start --data ${paths.dataDir}'`,
   };
 }
 
@@ -162,43 +164,9 @@ async function networkTarget(file: string, given: boolean, options: PodTargetOpt
     passwordFile: pod.password_file,
     // `byoda up` keeps each pod's password file in the pod's data folder (docs/protocol.md).
     tokenFile: join(dirname(pod.password_file), TOKEN_FILE_NAME),
+    // network.json outlives a `byoda up` that crashed (SIGKILL, power cut): its ports are then dead.
+    notRunning: `is 'byoda up' still running? ${file} may be left from a run that stopped without cleaning up: start 'byoda up' again`,
   };
-}
-
-async function readNetworkJson(file: string, given: boolean): Promise<NetworkJson> {
-  const text = await readFile(file, 'utf8').catch(() => {
-    throw new ByodaError(
-      'BYODA_ERR_CONFIG',
-      given
-        ? `cannot read the network file ${file} (it exists only while 'byoda up' runs)`
-        : `no ${file}: run 'byoda up', or name a pod with --data, --network or --url`,
-    );
-  });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ByodaError('BYODA_ERR_CONFIG', `${file} is not valid JSON`);
-  }
-  if (!isNetworkJson(parsed)) throw new ByodaError('BYODA_ERR_CONFIG', `${file} is not a network.json`);
-  return parsed;
-}
-
-function findPod(network: NetworkJson, name: string | undefined, file: string): PodJson {
-  const pod =
-    name === undefined
-      ? network.pods[0]
-      : network.pods.find((p) => p.name === name || p.account_id === name.toLowerCase());
-  if (pod) return pod;
-  const names = network.pods.map((p) => p.name).join(', ') || 'none';
-  throw new ByodaError('BYODA_ERR_CONFIG', `${file} has no pod ${name ?? ''} (pods: ${names})`.trim());
-}
-
-/** Enough of spec §11's shape to use it; the file is written by `byoda up`, not by an adversary. */
-function isNetworkJson(value: unknown): value is NetworkJson {
-  if (!isRecord(value) || typeof value['root_ca'] !== 'string' || !Array.isArray(value['pods'])) return false;
-  const keys = ['name', 'account_id', 'fqdn', 'web_url', 'username', 'password_file'];
-  return value['pods'].every((pod) => isRecord(pod) && keys.every((key) => typeof pod[key] === 'string'));
 }
 
 async function readText(path: string, what: string): Promise<string> {

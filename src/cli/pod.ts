@@ -13,9 +13,9 @@
  * `{"event":"ready","account_id":...,"fqdn":...,"web_url":...,"member_url":...,...}`.
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { ByodaError } from '../errors/index.js';
 import { isProcessAlive as isAlive } from '../lock/index.js';
 import { DirectoryClient, OwnerApi, certificateFingerprint } from '../network/index.js';
@@ -34,6 +34,7 @@ import {
   warnLocal,
 } from './run-server.js';
 import { parseHostPort, type HostPort } from './host-port.js';
+import { DEFAULT_NETWORK_FILE, findPod, readNetworkJson } from './network-file.js';
 import type { PassphraseOption, ReadyAnnouncement, ServerCommandOptions } from './run-server.js';
 
 /**
@@ -70,7 +71,9 @@ interface JoinOptions {
 }
 
 interface StatusOptions {
-  readonly data: string;
+  readonly data?: string;
+  readonly network?: string;
+  readonly pod?: string;
   readonly json?: boolean;
 }
 
@@ -141,7 +144,9 @@ export function registerPodCommands(program: Command): void {
   pod
     .command('status')
     .description('show the account, its memberships and whether the pod runs')
-    .requiredOption('--data <dir>', 'data folder of the pod')
+    .addOption(new Option('--data <dir>', 'data folder of the pod').conflicts(['network', 'pod']))
+    .option('--network <file>', `a network.json of 'byoda up' (default ${DEFAULT_NETWORK_FILE})`)
+    .option('--pod <name>', 'pod of the network: name or account id (default: the first)')
     .option('--json', 'print the result as one JSON line')
     .action((options: StatusOptions) => statusCommand(options));
 }
@@ -337,7 +342,7 @@ export async function runningPod(paths: PodPaths): Promise<PodRunInfo> {
 
 async function statusCommand(options: StatusOptions): Promise<void> {
   const { AccountStore, podPaths, readPodConfig, readRunInfo } = await loadPod();
-  const paths = podPaths(options.data);
+  const paths = podPaths(await statusDataDir(options));
   const config = await readPodConfig(paths);
   const accounts = AccountStore.openReadOnly(paths.accountDb);
   const account = accounts.getAccount();
@@ -369,6 +374,18 @@ async function statusCommand(options: StatusOptions): Promise<void> {
   for (const m of status.memberships) {
     print(`  member of service ${m.service_id} as ${m.member_id} (contract version ${m.contract_version})`);
   }
+}
+
+/**
+ * The pod's data folder: `--data`, else the pod of a `byoda up` network.json (as for the owner
+ * commands: with no option, the first pod of .byoda/network.json). `byoda up` keeps each pod's
+ * password file in its data folder.
+ */
+async function statusDataDir(options: StatusOptions): Promise<string> {
+  if (options.data !== undefined) return options.data;
+  const file = options.network ?? DEFAULT_NETWORK_FILE;
+  const network = await readNetworkJson(file, options.network !== undefined);
+  return dirname(findPod(network, options.pod, file).password_file);
 }
 
 // ---- shared ------------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ export { diffContracts, assertCompatible } from './diff.js';
 export type { ContractChange, ContractChangeKind, ContractDiff } from './diff.js';
 export { summarizeContract, summarizeContractJson, summarizeAccess, describePermission } from './summary.js';
 export { accessTable } from './access-table.js';
+export { ownerCapabilities } from './owner-capabilities.js';
+export type { ClassCapabilities, FieldCapabilities, OwnerCapabilities } from './owner-capabilities.js';
 export type { AccessSummary, ClassSummary, ContractSummary, FieldSummary, TypeSummary } from './summary.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { typeShape } from './type-shape.js';

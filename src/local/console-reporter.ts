@@ -93,7 +93,7 @@ function podsTable(network: NetworkJson, c: Colors): string[] {
   const rows = network.pods.map((pod) => [
     pod.name,
     pod.account_id,
-    pod.web_url,
+    webUrlByName(pod),
     pod.member_url,
     pod.username,
     pod.password_file,
@@ -105,6 +105,17 @@ function podsTable(network: NetworkJson, c: Colors): string[] {
     pod.memberships.map((m) => `  ${pod.name} is member ${m.member_id} of service ${m.service_id}`),
   );
   return [...table, ...members];
+}
+
+/**
+ * The web URL with the pod's own name: its certificate names the FQDN, not 127.0.0.1, so that is the
+ * URL a browser or curl must use (mapping the FQDN to 127.0.0.1, as the login example shows).
+ * network.json keeps the 127.0.0.1 URL that programs connect to.
+ */
+export function webUrlByName(pod: PodJson): string {
+  const url = new URL(pod.web_url);
+  url.hostname = pod.fqdn;
+  return url.origin;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { DataClass, Field, FieldType, ScalarFieldType } from '../contract/index.js';
 import { ByodaError } from '../errors/index.js';
+import { describeFormat, matchesFormat } from './formats.js';
 import { canonicalScalar, describeScalar, type ScalarValue } from './scalars.js';
 import type { DataRecord, JsonObject, JsonValue, RecordInput } from './types.js';
 
@@ -30,6 +31,9 @@ function checkScalar(type: ScalarFieldType, value: unknown, path: string): Scala
   if (canonical === undefined) throw valueError(path, `expected ${describeScalar(type.scalar)}`);
   if (type.enum && !type.enum.includes(canonical as string | number)) {
     throw valueError(path, `not one of the allowed values ${JSON.stringify(type.enum)}`);
+  }
+  if (type.format !== undefined && typeof canonical === 'string' && !matchesFormat(type.format, canonical)) {
+    throw valueError(path, `expected ${describeFormat(type.format)}`);
   }
   return canonical;
 }

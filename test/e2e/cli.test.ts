@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { closedPort } from '../fixtures/closed-port.js';
 import { BYODA } from '../fixtures/network-harness.js';
 import { LOADED_MACHINE_ENV } from '../fixtures/test-env.js';
 
@@ -19,6 +20,7 @@ const SERVICE_ID = 4294929430;
 
 interface PodEntry {
   name: string;
+  account_id: string;
   password_file: string;
   memberships: { member_id: string }[];
 }
@@ -108,6 +110,23 @@ describe('byoda login, link and query against a running byoda up', () => {
       clearTimeout(timer);
     }
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('pod status', () => {
+    it('shows the first pod of .byoda/network.json without --data, another with --pod', async () => {
+      const first = jsonOf(await run(['pod', 'status', '--json']));
+      assert.equal(first['account_id'], pod1.account_id);
+      assert.equal(first['running'], true);
+      const second = jsonOf(await run(['pod', 'status', '--pod', 'pod2', '--json']));
+      assert.equal(second['account_id'], pod2.account_id);
+    });
+
+    it('refuses --data together with --pod', async () => {
+      assertOneLineFailure(
+        await run(['pod', 'status', '--data', '.byoda/pods/pod1', '--pod', 'pod2']),
+        /^error: option '--data <dir>' cannot be used with option '--pod <name>'/,
+      );
+    });
   });
 
   describe('login', () => {
@@ -274,8 +293,30 @@ describe('byoda login, link and query against a running byoda up', () => {
     it('a search on a field the service may not search', async () => {
       assertOneLineFailure(
         await run(['search', 'person', 'given_name', 'Mike']),
-        /^byoda: invalid querystring\/given_name: person\.given_name is not searchable/,
+        // In words, without the request's path (`querystring/given_name`) the server names.
+        /^byoda: person\.given_name is not searchable/,
       );
+    });
+
+    it('a network.json left by a byoda up that crashed: says so instead of ECONNREFUSED', async () => {
+      const stale = await mkdtemp(join(tmpdir(), 'byoda-cli-stale-'));
+      try {
+        const network = JSON.parse(await readFile(join(dir, '.byoda', 'network.json'), 'utf8')) as {
+          pods: { web_url: string }[];
+        };
+        const port = await closedPort();
+        for (const pod of network.pods) pod.web_url = `https://127.0.0.1:${port}`;
+        await mkdir(join(stale, '.byoda'));
+        await writeFile(join(stale, '.byoda', 'network.json'), JSON.stringify(network));
+        assertOneLineFailure(
+          await byoda(stale, ['link', 'list', '--token-file', join(stale, 'token')]),
+          new RegExp(
+            `^byoda: pod1 does not answer at https://127\\.0\\.0\\.1:${port}: is 'byoda up' still running\\?`,
+          ),
+        );
+      } finally {
+        await rm(stale, { recursive: true, force: true });
+      }
     });
 
     it('no network file where commands look by default', async () => {

@@ -16,6 +16,8 @@ export interface Session {
 
 export interface Membership {
   readonly service_id: number;
+  /** The contract's name ("addressbook"); older pods do not send it. */
+  readonly service_name?: string;
   readonly member_id: string;
   readonly fqdn: string;
   readonly contract_version: number;
@@ -36,10 +38,25 @@ export class ApiError extends Error {
     message: string,
     readonly status: number,
     readonly code?: string,
+    /** Each GraphQL error's message, for `plainErrors` (the joined `message` may hold "; " itself). */
+    readonly messages: readonly string[] = [message],
   ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** The pod refuses logins from here for `seconds` after too many wrong passwords in a row (429). */
+export class LoginWait extends ApiError {
+  constructor(readonly seconds: number) {
+    super('too many wrong passwords in a row', 429, 'BYODA_ERR_RATE_LIMITED');
+    this.name = 'LoginWait';
+  }
+}
+
+/** How people know a service: by the contract's name, the number only as a fallback. */
+export function serviceName(membership: Membership): string {
+  return membership.service_name ?? `service ${membership.service_id}`;
 }
 
 type SessionListener = (session: Session | undefined) => void;
@@ -101,8 +118,8 @@ export async function login(username: string, password: string): Promise<Session
   const body = await readJson(response);
   if (!response.ok) {
     const error = errorOf(response, body);
-    const retry = response.headers.get('retry-after');
-    if (response.status === 429 && retry) error.message = `${error.message} (retry after ${retry} s)`;
+    const retry = Number(response.headers.get('retry-after'));
+    if (response.status === 429 && Number.isFinite(retry) && retry > 0) throw new LoginWait(retry);
     throw error;
   }
   const { auth_token, expires_at } = body as { auth_token: string; expires_at: string };
@@ -158,6 +175,31 @@ export async function searchMembers(
   });
 }
 
+/** `GET /api/v1/pod/capabilities/service-<id>` (docs/protocol.md "Owner capabilities"). */
+export interface ClassCapabilities {
+  readonly name: string;
+  readonly kind: 'object' | 'array';
+  readonly actions: readonly string[];
+  readonly managed_by_pod: boolean;
+  readonly fields: readonly { readonly path: string; readonly actions: readonly string[] }[];
+  readonly formats: readonly { readonly path: string; readonly format: string }[];
+}
+
+export interface Capabilities {
+  readonly service_id: number;
+  readonly service_name: string;
+  readonly max_query_depth: number;
+  readonly classes: readonly ClassCapabilities[];
+}
+
+export async function fetchCapabilities(serviceId: number): Promise<Capabilities> {
+  const response = await fetch(`/api/v1/pod/capabilities/service-${serviceId}`, { headers: authHeaders() });
+  const body = await readJson(response);
+  checkAuth(response, body);
+  if (!response.ok) throw errorOf(response, body);
+  return body as Capabilities;
+}
+
 export function graphqlUrl(serviceId: number): string {
   return `/api/v1/data/service-${serviceId}`;
 }
@@ -201,7 +243,8 @@ export async function graphql<T>(
   const result = await graphqlRaw<T>(serviceId, query, variables);
   if (result.errors && result.errors.length > 0) {
     const code = result.errors[0]?.extensions?.code;
-    throw new ApiError(result.errors.map((e) => e.message).join('; '), 200, code);
+    const messages = result.errors.map((e) => e.message);
+    throw new ApiError(messages.join('; '), 200, code, messages);
   }
   if (result.data === undefined || result.data === null) throw new ApiError('the pod sent no data', 200);
   return result.data;

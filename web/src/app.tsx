@@ -85,7 +85,11 @@ function Shell({ account, children }: { account?: Account | undefined; children:
         </Link>
         {account && (
           <span class="who">
-            {account.username} · <code>{account.fqdn}</code>
+            {account.username}
+            <span class="wide-only">
+              {' '}
+              · <code>{account.fqdn}</code>
+            </span>
           </span>
         )}
         {account && (

@@ -29,6 +29,7 @@ export function mountGraphiQL(element: HTMLElement, options: ExplorerOptions): (
     });
     return (await response.json()) as Record<string, unknown>;
   };
+  const labels = labelEditors(element);
   const root = createRoot(element);
   root.render(
     createElement(GraphiQL, {
@@ -39,5 +40,31 @@ export function mountGraphiQL(element: HTMLElement, options: ExplorerOptions): (
       shouldPersistHeaders: false,
     }),
   );
-  return () => root.unmount();
+  return () => {
+    labels.disconnect();
+    root.unmount();
+  };
+}
+
+/** The editors' names, by the class of the pane around each CodeMirror's hidden textarea. */
+const EDITOR_LABELS: readonly [string, string][] = [
+  ['.graphiql-query-editor', 'GraphQL query'],
+  ['.graphiql-editor-tool', 'Variables'],
+  ['.graphiql-response', 'Response'],
+];
+
+/**
+ * CodeMirror types into a hidden textarea that has no label (an accessibility audit's "critical"
+ * finding): each gets the name of its pane as GraphiQL adds or replaces editors.
+ */
+function labelEditors(element: HTMLElement): MutationObserver {
+  const label = () => {
+    for (const textarea of element.querySelectorAll('textarea:not([aria-label])')) {
+      const pane = EDITOR_LABELS.find(([selector]) => textarea.closest(selector));
+      textarea.setAttribute('aria-label', pane?.[1] ?? 'GraphQL editor');
+    }
+  };
+  const observer = new MutationObserver(label);
+  observer.observe(element, { childList: true, subtree: true });
+  return observer;
 }

@@ -1,16 +1,22 @@
 /**
  * A form generated from a GraphQL input type (`T_input`, spec §7): one labelled control per field,
- * nested input objects as fieldsets, the contract's field descriptions as hints. The form keeps every
- * control's text in a flat draft keyed by the field's path and turns it into the input value only on
- * submit, so half-typed numbers never break the form.
+ * nested input objects as fieldsets, the contract's field descriptions as hints. Controls follow the
+ * field's type: a UUID has a "New" button, a date-time a picker in the browser's time zone, an enum a
+ * select, a string with a JSON Schema `format` (from the pod's capabilities) a check of its own.
+ * Mistakes show at their field in plain words, found by the page before sending or by the pod after
+ * (plain-errors.ts). The draft is text keyed by field path, turned into the input value on submit.
  */
 import { getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType } from 'graphql';
 import type { GraphQLInputField, GraphQLInputObjectType, GraphQLInputType } from 'graphql';
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { messageOf } from './api.js';
+import { ApiError, messageOf } from './api.js';
+import { formatProblem, fromLocalDateTime, scalarProblem, toLocalDateTime } from './field-checks.js';
+import { label } from './labels.js';
+import { plainErrors } from './plain-errors.js';
 
 type Draft = Record<string, string>;
+type FieldErrors = Record<string, string>;
 
 interface InputFormProps {
   readonly type: GraphQLInputObjectType;
@@ -20,57 +26,108 @@ interface InputFormProps {
   /** Prefix of the controls' ids, unique on the page. */
   readonly idPrefix: string;
   readonly onSubmit: (value: Record<string, unknown>) => Promise<string>;
+  /** JSON Schema formats of string fields by dotted path (`email` -> `idn-email`). */
+  readonly formats?: Readonly<Record<string, string>>;
   /** Controls of the write itself rather than of the record (e.g. "sign"), shown before the button. */
   readonly children?: ComponentChildren;
 }
 
-export function InputForm({ type, initial, submitLabel, idPrefix, onSubmit, children }: InputFormProps) {
+export function InputForm(props: InputFormProps) {
+  const { type, initial, submitLabel, idPrefix, onSubmit, formats = {}, children } = props;
   const [draft, setDraft] = useState<Draft>(() => draftOf(type, initial, '', initial === undefined));
   const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState<{ ok: boolean; text: string } | undefined>();
+  const [status, setStatus] = useState<string | undefined>();
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [formError, setFormError] = useState<string | undefined>();
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
     setStatus(undefined);
+    setFormError(undefined);
+    const found = checkDraft(type, draft, '', formats);
+    setErrors(found);
+    if (Object.keys(found).length > 0) {
+      setFormError(
+        `Please correct the ${Object.keys(found).length === 1 ? 'field' : 'fields'} marked below.`,
+      );
+      focusFirst(idPrefix, found);
+      return;
+    }
+    setBusy(true);
     try {
       const text = await onSubmit(valueOf(type, draft, ''));
-      setStatus({ ok: true, text });
+      setStatus(text);
       if (initial === undefined) setDraft(draftOf(type, undefined, '', true));
     } catch (err) {
-      setStatus({ ok: false, text: messageOf(err) });
+      const messages = err instanceof ApiError ? err.messages : [messageOf(err)];
+      const placed: FieldErrors = {};
+      const rest: string[] = [];
+      for (const e of plainErrors(messages)) {
+        if (e.field !== undefined && fieldAt(type, e.field)) placed[e.field] = e.text;
+        else rest.push(e.field !== undefined ? `${e.field} ${e.text}` : e.text);
+      }
+      setErrors(placed);
+      const count = Object.keys(placed).length;
+      setFormError(
+        [...rest, ...(count > 0 ? ['The pod did not save it: see the marked field below.'] : [])].join(' '),
+      );
+      focusFirst(idPrefix, placed);
     } finally {
       setBusy(false);
     }
   };
 
   return (
-    <form class="input-form" onSubmit={submit} aria-busy={busy}>
+    <form class="input-form" onSubmit={submit} aria-busy={busy} noValidate>
+      {formError && (
+        <p role="alert" class="error">
+          {formError}
+        </p>
+      )}
       <Fields
         type={type}
         prefix=""
         idPrefix={idPrefix}
         draft={draft}
-        onChange={(path, text) => setDraft((d) => ({ ...d, [path]: text }))}
+        errors={errors}
+        formats={formats}
+        onChange={(path, text) => {
+          setDraft((d) => ({ ...d, [path]: text }));
+          if (errors[path]) setErrors(({ [path]: _, ...others }) => others);
+        }}
       />
       {children}
       <div class="actions">
         <button type="submit" disabled={busy}>
           {submitLabel}
         </button>
-        {status?.ok && (
+        {status && (
           <span role="status" class="ok">
-            {status.text}
+            {status}
           </span>
         )}
       </div>
-      {status && !status.ok && (
-        <p role="alert" class="error">
-          {status.text}
-        </p>
-      )}
     </form>
   );
+}
+
+function controlId(idPrefix: string, path: string): string {
+  return `${idPrefix}-${path.replace(/\./g, '-')}`;
+}
+
+function focusFirst(idPrefix: string, errors: FieldErrors): void {
+  const first = Object.keys(errors)[0];
+  if (first !== undefined) document.getElementById(controlId(idPrefix, first))?.focus();
+}
+
+/** Whether `path` names a field of the form (and so an error can be shown at it). */
+function fieldAt(type: GraphQLInputObjectType, path: string): boolean {
+  const [head, ...rest] = path.split('.');
+  const field = head === undefined ? undefined : type.getFields()[head];
+  if (!field) return false;
+  if (rest.length === 0) return true;
+  const named = getNamedType(field.type);
+  return isInputObjectType(named) && fieldAt(named, rest.join('.'));
 }
 
 interface FieldsProps {
@@ -78,10 +135,12 @@ interface FieldsProps {
   readonly prefix: string;
   readonly idPrefix: string;
   readonly draft: Draft;
+  readonly errors: FieldErrors;
+  readonly formats: Readonly<Record<string, string>>;
   readonly onChange: (path: string, text: string) => void;
 }
 
-function Fields({ type, prefix, idPrefix, draft, onChange }: FieldsProps) {
+function Fields({ type, prefix, idPrefix, draft, errors, formats, onChange }: FieldsProps) {
   return (
     <>
       {Object.values(type.getFields()).map((field) => {
@@ -91,7 +150,7 @@ function Fields({ type, prefix, idPrefix, draft, onChange }: FieldsProps) {
           return (
             <fieldset key={path}>
               <legend>
-                {field.name}
+                {label(field.name)}
                 {isNonNullType(field.type) && <Required />}
               </legend>
               {field.description && <p class="hint">{field.description}</p>}
@@ -100,6 +159,8 @@ function Fields({ type, prefix, idPrefix, draft, onChange }: FieldsProps) {
                 prefix={`${path}.`}
                 idPrefix={idPrefix}
                 draft={draft}
+                errors={errors}
+                formats={formats}
                 onChange={onChange}
               />
             </fieldset>
@@ -109,8 +170,10 @@ function Fields({ type, prefix, idPrefix, draft, onChange }: FieldsProps) {
           <FieldControl
             key={path}
             field={field}
-            id={`${idPrefix}-${path.replace(/\./g, '-')}`}
+            id={controlId(idPrefix, path)}
             value={draft[path] ?? ''}
+            error={errors[path]}
+            format={formats[path]}
             onInput={(text) => onChange(path, text)}
           />
         );
@@ -120,88 +183,125 @@ function Fields({ type, prefix, idPrefix, draft, onChange }: FieldsProps) {
 }
 
 function Required() {
-  return (
-    <span class="required" title="required">
-      {' '}
-      (required)
-    </span>
-  );
+  return <span class="required"> (required)</span>;
 }
 
 interface FieldControlProps {
   readonly field: GraphQLInputField;
   readonly id: string;
   readonly value: string;
+  readonly error: string | undefined;
+  readonly format: string | undefined;
   readonly onInput: (text: string) => void;
 }
 
-function FieldControl({ field, id, value, onInput }: FieldControlProps) {
+function FieldControl({ field, id, value, error, format, onInput }: FieldControlProps) {
   const required = isNonNullType(field.type);
-  const scalar = getNamedType(field.type).name;
-  const hintId = field.description ? `${id}-hint` : undefined;
-  const common = { id, name: field.name, 'aria-describedby': hintId };
+  const named = getNamedType(field.type);
+  const scalar = named.name;
+  const list = isListType(unwrapNonNull(field.type));
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const hint = [field.description, list ? 'One item per line.' : '', hintFor(scalar, format, list)]
+    .filter(Boolean)
+    .join(' ');
+  const describedBy = [hint ? hintId : '', error ? errorId : ''].filter(Boolean).join(' ') || undefined;
+  const common = {
+    id,
+    name: field.name,
+    'aria-describedby': describedBy,
+    'aria-invalid': error ? ('true' as const) : undefined,
+    'aria-required': required ? ('true' as const) : undefined,
+  };
+  const onText = (e: { currentTarget: { value: string } }) => onInput(e.currentTarget.value);
   let control;
-  if (isListType(unwrapNonNull(field.type))) {
+  if (list) {
+    control = <textarea {...common} rows={3} value={value} onInput={onText} />;
+  } else if (isEnumType(named) || scalar === 'Boolean') {
+    const options = isEnumType(named) ? named.getValues().map((v) => [v.name, v.name]) : BOOLEAN_OPTIONS;
     control = (
-      <textarea
-        {...common}
-        rows={3}
-        value={value}
-        required={required}
-        onInput={(e) => onInput(e.currentTarget.value)}
-      />
-    );
-  } else if (scalar === 'Boolean') {
-    control = (
-      <select {...common} value={value} required={required} onChange={(e) => onInput(e.currentTarget.value)}>
-        <option value="">(not set)</option>
-        <option value="true">true</option>
-        <option value="false">false</option>
+      <select {...common} value={value} onChange={onText}>
+        <option value="">{required ? '(choose one)' : '(not set)'}</option>
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
       </select>
     );
+  } else if (scalar === 'DateTime') {
+    control = <input {...common} type="datetime-local" step={1} value={value} onInput={onText} />;
+  } else if (scalar === 'UUID') {
+    control = (
+      <span class="with-button">
+        <input {...common} type="text" spellcheck={false} autocomplete="off" value={value} onInput={onText} />
+        <button
+          type="button"
+          class="secondary"
+          aria-label={`New ${label(field.name)}`}
+          onClick={() => onInput(crypto.randomUUID())}
+        >
+          New
+        </button>
+      </span>
+    );
+  } else if (scalar === 'Int' || scalar === 'Float') {
+    control = (
+      <input
+        {...common}
+        type="text"
+        inputMode={scalar === 'Int' ? 'numeric' : 'decimal'}
+        value={value}
+        onInput={onText}
+      />
+    );
   } else {
-    control =
-      scalar === 'Int' || scalar === 'Float' ? (
-        <input
-          {...common}
-          type="number"
-          step={scalar === 'Float' ? 'any' : '1'}
-          value={value}
-          required={required}
-          onInput={(e) => onInput(e.currentTarget.value)}
-        />
-      ) : (
-        <input
-          {...common}
-          type="text"
-          placeholder={PLACEHOLDERS[scalar]}
-          value={value}
-          required={required}
-          onInput={(e) => onInput(e.currentTarget.value)}
-        />
-      );
+    control = <input {...common} type="text" inputMode={inputMode(format)} value={value} onInput={onText} />;
   }
   return (
-    <div class="field">
+    <div class={`field${error ? ' invalid' : ''}`}>
       <label for={id}>
-        {field.name}
+        {label(field.name)}
         {required && <Required />}
       </label>
       {control}
-      {field.description && (
+      {error && (
+        <small id={errorId} class="field-error">
+          {label(field.name)} {error}
+        </small>
+      )}
+      {hint && (
         <small id={hintId} class="hint">
-          {field.description}
-          {isListType(unwrapNonNull(field.type)) ? ' One item per line.' : ''}
+          {hint}
         </small>
       )}
     </div>
   );
 }
 
-const PLACEHOLDERS: Record<string, string> = {
-  UUID: '00000000-0000-4000-8000-000000000000',
-  DateTime: '2026-01-31T12:00:00Z',
-};
+const BOOLEAN_OPTIONS: readonly [string, string][] = [
+  ['true', 'yes'],
+  ['false', 'no'],
+];
+
+/**
+ * The phone keyboard a format asks for. The input stays `type="text"`: `type="email"` refuses
+ * international addresses (`idn-email`) and the page checks formats itself, with its own words.
+ */
+function inputMode(format: string | undefined): 'email' | 'url' | 'text' {
+  if (format === 'email' || format === 'idn-email') return 'email';
+  if (format === 'uri' || format === 'url') return 'url';
+  return 'text';
+}
+
+function hintFor(scalar: string, format: string | undefined, list: boolean): string {
+  if (list) return '';
+  if (scalar === 'UUID') return 'A unique id: “New” makes one.';
+  if (scalar === 'DateTime') return 'In your time zone.';
+  if (format === 'email' || format === 'idn-email') return 'An email address, like name@example.org.';
+  if (format === 'uri' || format === 'url') return 'A full web address, like https://example.org/page.';
+  return '';
+}
 
 function unwrapNonNull(type: GraphQLInputType): GraphQLInputType {
   return isNonNullType(type) ? type.ofType : type;
@@ -227,12 +327,47 @@ function draftOf(
         .map((item) => (typeof item === 'object' ? JSON.stringify(item) : String(item)))
         .join('\n');
     } else if (value !== undefined && value !== null) {
-      draft[path] = String(value);
+      draft[path] = named.name === 'DateTime' && !list ? toLocalDateTime(String(value)) : String(value);
     } else if (fresh && named.name === 'DateTime' && isNonNullType(field.type)) {
-      draft[path] = new Date().toISOString();
+      draft[path] = toLocalDateTime(new Date().toISOString());
     }
   }
   return draft;
+}
+
+/** The page's own checks of a draft: required fields, scalar shapes, string formats. */
+function checkDraft(
+  type: GraphQLInputObjectType,
+  draft: Draft,
+  prefix: string,
+  formats: Readonly<Record<string, string>>,
+): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const field of Object.values(type.getFields())) {
+    const path = prefix + field.name;
+    const inner = unwrapNonNull(field.type);
+    const named = getNamedType(field.type);
+    if (isInputObjectType(named) && !isListType(inner)) {
+      Object.assign(errors, checkDraft(named, draft, `${path}.`, formats));
+      continue;
+    }
+    const text = (draft[path] ?? '').trim();
+    if (text === '') {
+      if (isNonNullType(field.type)) errors[path] = 'is required';
+      continue;
+    }
+    const items = isListType(inner) ? text.split('\n').filter((line) => line.trim() !== '') : [text];
+    for (const item of items.map((line) => line.trim())) {
+      const problem =
+        scalarProblem(named.name, item) ??
+        (formats[path] !== undefined ? formatProblem(formats[path], item) : undefined);
+      if (problem) {
+        errors[path] = items.length > 1 ? `${problem} (“${item}”)` : problem;
+        break;
+      }
+    }
+  }
+  return errors;
 }
 
 /** The input value of a draft: empty optional fields are left out, text is converted per scalar. */
@@ -254,25 +389,21 @@ function valueOf(type: GraphQLInputObjectType, draft: Draft, prefix: string): Re
         .split('\n')
         .map((line) => line.trim())
         .filter((line) => line !== '');
-      value[field.name] = items.map((item) => scalarValue(named.name, item, path, isEnumType(named)));
+      value[field.name] = items.map((item) => scalarValue(named.name, item, isEnumType(named)));
     } else {
-      value[field.name] = scalarValue(named.name, text, path, isEnumType(named));
+      const converted = named.name === 'DateTime' ? fromLocalDateTime(text) : text;
+      value[field.name] = scalarValue(named.name, converted, isEnumType(named));
     }
   }
   return value;
 }
 
-function scalarValue(scalar: string, text: string, path: string, isEnum: boolean): unknown {
+function scalarValue(scalar: string, text: string, isEnum: boolean): unknown {
   if (isEnum) return text;
   switch (scalar) {
     case 'Int':
-    case 'Float': {
-      const n = Number(text);
-      if (!Number.isFinite(n) || (scalar === 'Int' && !Number.isInteger(n))) {
-        throw new Error(`${path}: "${text}" is not ${scalar === 'Int' ? 'an integer' : 'a number'}`);
-      }
-      return n;
-    }
+    case 'Float':
+      return Number(text);
     case 'Boolean':
       return text === 'true';
     default:

@@ -4,6 +4,7 @@
  */
 import type { GraphQLObjectType } from 'graphql';
 import type { ComponentChildren } from 'preact';
+import { label } from './labels.js';
 
 export type GraphRecord = Record<string, unknown>;
 
@@ -33,6 +34,11 @@ export function edgeSelection(signedEdges: boolean): string {
 /** Enough of a member id to tell members apart in a table; the full id is in the cell's title. */
 export function shortMemberId(memberId: string): string {
   return memberId.slice(0, 8);
+}
+
+/** A UUID as people can read it on one line: its first group and an ellipsis. */
+export function shortId(id: string): string {
+  return id.length > 13 ? `${id.slice(0, 8)}…` : id;
 }
 
 /**
@@ -95,7 +101,8 @@ interface RecordTableProps {
 export function RecordTable({ caption, type, edges, lead = [], tail = [] }: RecordTableProps) {
   const columns = columnsOf(type);
   return (
-    <div class="table-scroll">
+    // Focusable so that a keyboard can scroll a table wider than the screen.
+    <div class="table-scroll" tabIndex={0} role="region" aria-label={caption}>
       <table>
         <caption>{caption}</caption>
         <thead>
@@ -107,7 +114,7 @@ export function RecordTable({ caption, type, edges, lead = [], tail = [] }: Reco
             ))}
             {columns.map((c) => (
               <th scope="col" key={c}>
-                {c}
+                {label(c)}
               </th>
             ))}
             {tail.map(([header]) => (

@@ -167,3 +167,10 @@ export function filterFor(
   }
   return result;
 }
+
+/** Whether `X_connection` lists the pods that did not answer (`remote_errors`, federation pods only). */
+export function connectionHasRemoteErrors(schema: MembershipSchema, field: string): boolean {
+  const type = schema.schema.getQueryType()?.getFields()[field]?.type;
+  const connection = type ? getNamedType(type) : undefined;
+  return isObjectType(connection) && connection.getFields()['remote_errors'] !== undefined;
+}

@@ -13,6 +13,7 @@ import { OWNER_SEARCH_PATH, ownerSearchRoute } from '../search/owner-search-rout
 import { webRequester } from '../auth/requester.js';
 import { AUTH_TOKEN_PATH, loginRoute } from './login-route.js';
 import { requestState } from './request-state.js';
+import { CAPABILITIES_PATH, capabilitiesRoute } from './capabilities-route.js';
 import { TOTP_PATHS, totpRoutes } from './totp-routes.js';
 import { parseServiceIdParam } from './route-params.js';
 import type { ServiceParams } from './route-params.js';
@@ -24,6 +25,7 @@ export const POD_PATHS = {
   join: '/api/v1/pod/member/service-:serviceId',
   upgrade: '/api/v1/pod/member/service-:serviceId/upgrade',
   search: OWNER_SEARCH_PATH,
+  capabilities: CAPABILITIES_PATH,
   ...TOTP_PATHS,
 } as const;
 
@@ -53,6 +55,7 @@ export function webRoutes(app: FastifyInstance, pod: PodContext): void {
     };
   });
   ownerSearchRoute(app, pod, ownerOnly);
+  capabilitiesRoute(app, pod, ownerOnly);
   totpRoutes(app, pod, ownerOnly);
 }
 
@@ -80,6 +83,8 @@ function accountJson(pod: PodContext) {
     memberships: pod.memberships.list().map((membership) => ({
       service_id: membership.serviceId,
       member_id: membership.memberId,
+      // The contract's name ("addressbook"): people know services by name, not by number.
+      service_name: membership.contract.name,
       fqdn: membership.fqdn,
       contract_version: membership.contract.version,
       joined_at: records.get(membership.serviceId)?.joinedAt ?? null,

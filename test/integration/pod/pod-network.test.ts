@@ -7,6 +7,7 @@
  */
 import { after, before } from 'node:test';
 import { budgetsSuite } from './budgets-suite.js';
+import { capabilitiesSuite } from './capabilities-suite.js';
 import { lifecycleSuite } from './lifecycle-suite.js';
 import { memberSuite } from './member-suite.js';
 import { ownerSuite } from './owner-suite.js';
@@ -18,6 +19,7 @@ before(() => world.start());
 after(() => world.stop());
 
 ownerSuite(world);
+capabilitiesSuite(world);
 memberSuite(world);
 budgetsSuite(world);
 lifecycleSuite(world);

@@ -70,7 +70,8 @@ describe('console reporter', () => {
       NETWORK.services[0]!.url,
       'addressbook, id 4294929430, contract version 1',
       pod.account_id,
-      pod.web_url,
+      // The web URL by the name its certificate carries, which curl and browsers must use.
+      `https://${pod.fqdn}:4003`,
       pod.member_url,
       pod.password_file,
       pod.memberships[0]!.member_id,
@@ -79,6 +80,9 @@ describe('console reporter', () => {
     ]) {
       assert.ok(text.includes(fact), `the summary names ${fact}`);
     }
+    const podRow = text.split('\n').find((line) => line.includes(pod.account_id) && line.includes('pod1'));
+    assert.ok(podRow?.includes(`https://${pod.fqdn}:4003`), 'the table gives the web URL by name');
+    assert.equal(podRow?.includes(pod.web_url), false, 'not as https://127.0.0.1:PORT');
   });
 
   it('colours the progress only when asked to', () => {

@@ -4,11 +4,14 @@
  * `X_connection` (with each record's data signature, spec §9), added to with `append_X` (signed by the
  * pod on request) and pruned with `delete_from_X`.
  */
+import { getNamedType } from 'graphql';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { graphql, messageOf } from '../api.js';
-import type { Membership } from '../api.js';
+import type { Capabilities, ClassCapabilities, Membership } from '../api.js';
 import { InputForm } from '../input-form.js';
-import { edgeSelection, RecordTable, SIGNATURE_COLUMN } from '../records.js';
+import { label } from '../labels.js';
+import { plainError } from '../plain-errors.js';
+import { cellText, edgeSelection, RecordTable, SIGNATURE_COLUMN } from '../records.js';
 import type { Edge, GraphRecord } from '../records.js';
 import { Link } from '../router.js';
 import { filterFor, selectionOf, toInputValue } from '../schema.js';
@@ -17,10 +20,39 @@ import type { DataClass, MembershipSchema } from '../schema.js';
 interface DataPageProps {
   readonly membership: Membership;
   readonly schema: MembershipSchema;
+  readonly capabilities: Capabilities;
   readonly className?: string | undefined;
 }
 
-export function DataPage({ membership, schema, className }: DataPageProps) {
+/** What the owner may do with a class: from the pod's capabilities, narrowed by what the schema has. */
+export interface OwnerRights {
+  readonly update: boolean;
+  readonly append: boolean;
+  readonly delete: boolean;
+  readonly managedByPod: boolean;
+  readonly formats: Readonly<Record<string, string>>;
+}
+
+export function rightsOf(capabilities: Capabilities, name: string): OwnerRights {
+  const cls: ClassCapabilities | undefined = capabilities.classes.find((c) => c.name === name);
+  const managed = cls?.managed_by_pod ?? false;
+  const may = (action: string) => !managed && (cls?.actions.includes(action) ?? false);
+  return {
+    update: may('update'),
+    append: may('append'),
+    delete: may('delete'),
+    managedByPod: managed,
+    formats: Object.fromEntries((cls?.formats ?? []).map((f) => [f.path, f.format])),
+  };
+}
+
+function rightsNote(rights: OwnerRights, kind: 'object' | 'array'): string | undefined {
+  if (rights.managedByPod) return 'filled by your pod';
+  const write = kind === 'object' ? rights.update : rights.append;
+  return write ? undefined : 'read only';
+}
+
+export function DataPage({ membership, schema, capabilities, className }: DataPageProps) {
   const selected = schema.classes.find((c) => c.name === className) ?? schema.classes[0];
   const base = `/service/${membership.service_id}/data`;
   return (
@@ -28,22 +60,35 @@ export function DataPage({ membership, schema, className }: DataPageProps) {
       <nav aria-label="Classes" class="classes">
         <h2>Classes</h2>
         <ul>
-          {schema.classes.map((c) => (
-            <li key={c.name}>
-              <Link href={`${base}/${c.name}`} current={c === selected}>
-                {c.name}
-              </Link>{' '}
-              <small>({c.kind})</small>
-            </li>
-          ))}
+          {schema.classes.map((c) => {
+            const note = rightsNote(rightsOf(capabilities, c.name), c.kind);
+            return (
+              <li key={c.name}>
+                <Link href={`${base}/${c.name}`} current={c === selected}>
+                  {label(c.name)}
+                </Link>
+                {note && <small class="muted"> ({note})</small>}
+              </li>
+            );
+          })}
         </ul>
       </nav>
       <div class="class-view">
         {selected ? (
           selected.kind === 'object' ? (
-            <ObjectClassView key={selected.name} serviceId={membership.service_id} dataClass={selected} />
+            <ObjectClassView
+              key={selected.name}
+              serviceId={membership.service_id}
+              dataClass={selected}
+              rights={rightsOf(capabilities, selected.name)}
+            />
           ) : (
-            <ArrayClassView key={selected.name} serviceId={membership.service_id} dataClass={selected} />
+            <ArrayClassView
+              key={selected.name}
+              serviceId={membership.service_id}
+              dataClass={selected}
+              rights={rightsOf(capabilities, selected.name)}
+            />
           )
         ) : (
           <p>This service has no data classes.</p>
@@ -56,18 +101,49 @@ export function DataPage({ membership, schema, className }: DataPageProps) {
 interface ClassViewProps {
   readonly serviceId: number;
   readonly dataClass: DataClass;
+  readonly rights: OwnerRights;
 }
 
-function ClassHeading({ dataClass }: { dataClass: DataClass }) {
+function ClassHeading({ dataClass, rights }: { dataClass: DataClass; rights: OwnerRights }) {
+  const write = dataClass.kind === 'object' ? rights.update : rights.append;
   return (
     <>
-      <h2 id={`class-${dataClass.name}`}>{dataClass.name}</h2>
+      <h2 id={`class-${dataClass.name}`}>{label(dataClass.name)}</h2>
       {dataClass.description && <p class="hint">{dataClass.description}</p>}
+      {rights.managedByPod && (
+        <p class="note">
+          Your pod fills this in itself; you can read it here but there is nothing to fill in.
+        </p>
+      )}
+      {!rights.managedByPod && !write && (
+        <p class="note">The service&apos;s contract lets you read this, not change it.</p>
+      )}
     </>
   );
 }
 
-function ObjectClassView({ serviceId, dataClass }: ClassViewProps) {
+/** A record shown as read-only facts: for classes the owner may read but not write. */
+function RecordFacts({ type, record }: { type: DataClass['type']; record: GraphRecord }) {
+  return (
+    <dl class="facts">
+      {Object.values(type.getFields()).map((field) => {
+        const value = record[field.name];
+        // A date-time as people read it, in their time zone; the stored form is in the title.
+        const dateTime = getNamedType(field.type).name === 'DateTime' && typeof value === 'string';
+        return (
+          <div key={field.name} class="fact">
+            <dt>{label(field.name)}</dt>
+            <dd title={dateTime ? value : undefined}>
+              {dateTime ? new Date(value).toLocaleString() : cellText(value) || '—'}
+            </dd>
+          </div>
+        );
+      })}
+    </dl>
+  );
+}
+
+function ObjectClassView({ serviceId, dataClass, rights }: ClassViewProps) {
   const { name, type, input } = dataClass;
   const [record, setRecord] = useState<GraphRecord | null | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -77,7 +153,7 @@ function ObjectClassView({ serviceId, dataClass }: ClassViewProps) {
   useEffect(() => {
     graphql<Record<string, GraphRecord | null>>(serviceId, `{ ${name} { ${selectionOf(type)} } }`).then(
       (data) => setRecord(data[name] ?? null),
-      (err: unknown) => setError(messageOf(err)),
+      (err: unknown) => setError(plainError(messageOf(err)).text),
     );
   }, [serviceId, name, type]);
 
@@ -90,37 +166,49 @@ function ObjectClassView({ serviceId, dataClass }: ClassViewProps) {
     );
     // The form keeps what was typed, which is what the pod stored.
     setRecord(data[`mutate_${name}`] ?? null);
-    return `Saved ${name}.`;
+    return `Saved ${label(name)}.`;
   };
 
   const remove = async (): Promise<string> => {
     const data = await graphql<Record<string, boolean>>(serviceId, `mutation { delete_${name} }`);
     setRecord(null);
     setFormKey((k) => k + 1);
-    return data[`delete_${name}`] ? `Deleted ${name}.` : `There was no ${name} record to delete.`;
+    return data[`delete_${name}`]
+      ? `Deleted ${label(name)}.`
+      : `There was no ${label(name)} record to delete.`;
   };
 
   return (
     <section aria-labelledby={`class-${name}`}>
-      <ClassHeading dataClass={dataClass} />
+      <ClassHeading dataClass={dataClass} rights={rights} />
       {error && (
         <p role="alert" class="error">
           {error}
         </p>
       )}
       {record === undefined && !error && <p aria-busy="true">Loading…</p>}
-      {record === null && <p>There is no {name} record yet: fill in the form to create it.</p>}
-      {record !== undefined && input && (
+      {record === null && (
+        <p>
+          {rights.update
+            ? `There is no ${label(name)} record yet: fill in the form to create it.`
+            : `There is no ${label(name)} record.`}
+        </p>
+      )}
+      {record && !rights.update && <RecordFacts type={type} record={record} />}
+      {record !== undefined && input && rights.update && (
         <InputForm
           key={formKey}
           type={input}
           initial={record ? toInputValue(input, record) : {}}
-          submitLabel={`Save ${name}`}
+          submitLabel={`Save ${label(name)}`}
           idPrefix={`${name}`}
+          formats={rights.formats}
           onSubmit={save}
         />
       )}
-      {dataClass.canDelete && <DeleteObject name={name} exists={!!record} onDelete={remove} />}
+      {dataClass.canDelete && rights.delete && (
+        <DeleteObject name={label(name)} exists={!!record} onDelete={remove} />
+      )}
     </section>
   );
 }
@@ -145,7 +233,7 @@ function DeleteObject({ name, exists, onDelete }: DeleteObjectProps) {
       setStatus({ ok: true, text: await onDelete() });
       setConfirming(false);
     } catch (err) {
-      setStatus({ ok: false, text: messageOf(err) });
+      setStatus({ ok: false, text: plainError(messageOf(err)).text });
     } finally {
       setBusy(false);
     }
@@ -194,7 +282,7 @@ function DeleteObject({ name, exists, onDelete }: DeleteObjectProps) {
   );
 }
 
-function ArrayClassView({ serviceId, dataClass }: ClassViewProps) {
+function ArrayClassView({ serviceId, dataClass, rights }: ClassViewProps) {
   const { name, type, input, filter, signedEdges } = dataClass;
   const [edges, setEdges] = useState<Edge[] | undefined>();
   const [sign, setSign] = useState(false);
@@ -215,7 +303,7 @@ function ArrayClassView({ serviceId, dataClass }: ClassViewProps) {
       setTotal(connection?.total_count ?? 0);
       setError(undefined);
     } catch (err) {
-      setError(messageOf(err));
+      setError(plainError(messageOf(err)).text);
     }
   }, [serviceId, name, type, signedEdges]);
 
@@ -235,7 +323,7 @@ function ArrayClassView({ serviceId, dataClass }: ClassViewProps) {
       { input: value },
     );
     await reload();
-    return signed ? `Added to ${name}, signed.` : `Added to ${name}.`;
+    return signed ? `Added to ${label(name)}, signed.` : `Added to ${label(name)}.`;
   };
 
   const remove = async (node: GraphRecord) => {
@@ -250,14 +338,14 @@ function ArrayClassView({ serviceId, dataClass }: ClassViewProps) {
       setStatus(`Deleted ${data[`delete_from_${name}`] ?? 0} record(s).`);
       await reload();
     } catch (err) {
-      setError(messageOf(err));
+      setError(plainError(messageOf(err)).text);
     }
   };
 
-  const canDelete = dataClass.canDelete && filter !== undefined;
+  const canDelete = dataClass.canDelete && filter !== undefined && rights.delete;
   return (
     <section aria-labelledby={`class-${name}`}>
-      <ClassHeading dataClass={dataClass} />
+      <ClassHeading dataClass={dataClass} rights={rights} />
       {error && (
         <p role="alert" class="error">
           {error}
@@ -293,10 +381,16 @@ function ArrayClassView({ serviceId, dataClass }: ClassViewProps) {
           }
         />
       )}
-      {input && (
+      {input && rights.append && (
         <>
           <h3>Add a record</h3>
-          <InputForm type={input} submitLabel={`Add to ${name}`} idPrefix={`${name}-new`} onSubmit={append}>
+          <InputForm
+            type={input}
+            submitLabel={`Add to ${label(name)}`}
+            idPrefix={`${name}-new`}
+            formats={rights.formats}
+            onSubmit={append}
+          >
             {dataClass.canSign && (
               <div class="field checkbox">
                 <label>

@@ -8,7 +8,17 @@ import { messageOf, searchMembers } from '../api.js';
 import type { Membership } from '../api.js';
 import { addLink, COMMON_RELATIONS, fetchLinks, LINKS_CLASS, removeLink } from '../links.js';
 import type { NetworkLink } from '../links.js';
+import { canName, checkMember, forgetNetworkMembers, networkMembers } from '../member-names.js';
+import { plainError } from '../plain-errors.js';
+import { shortId } from '../records.js';
+import { connectionHasRemoteErrors } from '../schema.js';
 import type { MembershipSchema } from '../schema.js';
+
+/** The class a member check asks a pod for: one anybody may read, so any running pod answers. */
+function probeClass(schema: MembershipSchema): string {
+  const names = schema.classes.map((c) => c.name);
+  return names.includes('public_assets') ? 'public_assets' : (names[0] ?? 'person');
+}
 
 const UUID_PATTERN = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 
@@ -27,11 +37,33 @@ export function LinksPage({ membership, schema }: LinksPageProps) {
   }
   const person = schema.classes.find((c) => c.name === SEARCH_CLASS);
   const searchable = person !== undefined && SEARCH_FIELD in person.type.getFields();
-  return <Links serviceId={membership.service_id} searchable={searchable} />;
+  const named = canName(schema.classes.map((c) => c.name));
+  return (
+    <Links
+      serviceId={membership.service_id}
+      searchable={searchable}
+      named={named}
+      probe={probeClass(schema)}
+      probeRemoteErrors={connectionHasRemoteErrors(schema, `${probeClass(schema)}_connection`)}
+    />
+  );
 }
 
-function Links({ serviceId, searchable }: { serviceId: number; searchable: boolean }) {
+interface LinksProps {
+  readonly serviceId: number;
+  readonly searchable: boolean;
+  /** The contract has a person class: linked members' names can be asked for. */
+  readonly named: boolean;
+  readonly probe: string;
+  /** The probe's connection lists pods that did not answer (`remote_errors`). */
+  readonly probeRemoteErrors: boolean;
+}
+
+function Links({ serviceId, searchable, named, probe, probeRemoteErrors }: LinksProps) {
   const [links, setLinks] = useState<NetworkLink[] | undefined>();
+  const [names, setNames] = useState<ReadonlyMap<string, string>>(new Map());
+  /** A member whose pod did not answer the check: the owner confirms or gives up. */
+  const [unanswered, setUnanswered] = useState<{ memberId: string; why: string } | undefined>();
   const [memberId, setMemberId] = useState('');
   const relationInput = useRef<HTMLInputElement>(null);
   const [relation, setRelation] = useState('friend');
@@ -51,6 +83,14 @@ function Links({ serviceId, searchable }: { serviceId: number; searchable: boole
     void reload();
   }, [reload]);
 
+  useEffect(() => {
+    if (!named || !links || links.length === 0) return;
+    networkMembers(serviceId, 1).then(
+      (members) => setNames(members.names),
+      () => undefined, // names are a help; the ids are still shown
+    );
+  }, [serviceId, named, links]);
+
   const run = async (action: () => Promise<string>) => {
     setBusy(true);
     setError(undefined);
@@ -59,19 +99,35 @@ function Links({ serviceId, searchable }: { serviceId: number; searchable: boole
       setStatus(await action());
       await reload();
     } catch (err) {
-      setError(messageOf(err));
+      setError(plainError(messageOf(err)).text);
     } finally {
       setBusy(false);
     }
   };
 
+  const store = async (id: string): Promise<string> => {
+    await addLink(serviceId, id, relation);
+    forgetNetworkMembers();
+    setMemberId('');
+    setUnanswered(undefined);
+    return `Linked ${id} as ${relation.trim().toLowerCase()}.`;
+  };
+
+  /** Checks that the member's pod exists and answers before storing the link (issue 15). */
   const add = (event: Event) => {
     event.preventDefault();
+    const id = memberId.trim().toLowerCase();
+    if (!new RegExp(`^${UUID_PATTERN}$`).test(id)) {
+      setError(
+        'A member id is a UUID like 3f2b8c1e-0a4d-4c2b-9f1e-2d3c4b5a6f70: find the member by email above.',
+      );
+      return;
+    }
     void run(async () => {
-      await addLink(serviceId, memberId, relation);
-      const added = `Linked ${memberId.trim()} as ${relation.trim().toLowerCase()}.`;
-      setMemberId('');
-      return added;
+      const why = await checkMember(serviceId, id, probe, probeRemoteErrors);
+      if (why === undefined) return store(id);
+      setUnanswered({ memberId: id, why: plainError(why).text });
+      return '';
     });
   };
 
@@ -98,10 +154,14 @@ function Links({ serviceId, searchable }: { serviceId: number; searchable: boole
             id="link-member-id"
             name="member_id"
             required
-            pattern={UUID_PATTERN}
-            placeholder="00000000-0000-4000-8000-000000000000"
+            spellcheck={false}
+            autocomplete="off"
+            placeholder="3f2b8c1e-0a4d-4c2b-9f1e-2d3c4b5a6f70"
             value={memberId}
-            onInput={(e) => setMemberId(e.currentTarget.value)}
+            onInput={(e) => {
+              setMemberId(e.currentTarget.value);
+              setUnanswered(undefined);
+            }}
           />
         </div>
         <div class="field">
@@ -127,6 +187,30 @@ function Links({ serviceId, searchable }: { serviceId: number; searchable: boole
           </button>
         </div>
       </form>
+      {unanswered && (
+        <div role="alert" class="warning" aria-labelledby="unanswered-heading">
+          <p id="unanswered-heading">
+            <strong>The pod of member {unanswered.memberId} does not answer.</strong> {unanswered.why}
+          </p>
+          <p>
+            Check the id (find the member by email above). If their pod is only offline, you can add the link
+            anyway: your network queries will say that it did not answer.
+          </p>
+          <div class="actions">
+            <button
+              type="button"
+              class="secondary"
+              disabled={busy}
+              onClick={() => void run(() => store(unanswered.memberId))}
+            >
+              Add the link anyway
+            </button>
+            <button type="button" class="secondary" disabled={busy} onClick={() => setUnanswered(undefined)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
       {status && <p role="status">{status}</p>}
       {error && (
         <p role="alert" class="error">
@@ -136,41 +220,46 @@ function Links({ serviceId, searchable }: { serviceId: number; searchable: boole
       {links === undefined && !error && <p aria-busy="true">Loading…</p>}
       {links && links.length === 0 && <p>You have no network links yet.</p>}
       {links && links.length > 0 && (
-        <table class="links">
-          <caption>Your network links</caption>
-          <thead>
-            <tr>
-              <th scope="col">Member id</th>
-              <th scope="col">Relation</th>
-              <th scope="col">Since</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {links.map((link, i) => (
-              <tr key={`${link.member_id}-${link.relation}-${i}`}>
-                <td>
-                  <code>{link.member_id}</code>
-                </td>
-                <td>{link.relation}</td>
-                <td>{link.created_timestamp ? new Date(link.created_timestamp).toLocaleString() : ''}</td>
-                <td>
-                  <button
-                    type="button"
-                    class="secondary"
-                    disabled={busy}
-                    aria-label={`Remove the ${link.relation ?? ''} link to ${link.member_id ?? ''}`}
-                    onClick={() =>
-                      void run(async () => `Removed ${await removeLink(serviceId, link)} link(s).`)
-                    }
-                  >
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ul class="cards links" aria-label="Your network links">
+          {links.map((link, i) => {
+            const id = link.member_id ?? '';
+            const name = names.get(id);
+            return (
+              <li key={`${id}-${link.relation}-${i}`} class="card link-card">
+                <div class="link-who">
+                  <strong>{name ?? 'Name not shared'}</strong>{' '}
+                  <code class="member-id" title={id}>
+                    {shortId(id)}
+                  </code>
+                </div>
+                <div class="link-what">
+                  <span class={`relation relation-${link.relation ?? ''}`}>{link.relation}</span>
+                  {link.created_timestamp && (
+                    <small class="muted">
+                      {' '}
+                      since {new Date(link.created_timestamp).toLocaleDateString()}
+                    </small>
+                  )}
+                </div>
+                <button
+                  type="button"
+                  class="secondary"
+                  disabled={busy}
+                  aria-label={`Remove the ${link.relation ?? ''} link to ${name ?? id}`}
+                  onClick={() =>
+                    void run(async () => {
+                      const removed = await removeLink(serviceId, link);
+                      forgetNetworkMembers();
+                      return `Removed ${removed} link(s).`;
+                    })
+                  }
+                >
+                  Remove
+                </button>
+              </li>
+            );
+          })}
+        </ul>
       )}
     </section>
   );
@@ -237,11 +326,11 @@ function FindByEmail({ serviceId, onUse }: { serviceId: number; onUse: (memberId
         <ul class="found-members" aria-label={`Members with the email address ${found.email}`}>
           {found.memberIds.map((id) => (
             <li key={id}>
-              <code>{id}</code>{' '}
+              <code class="member-id">{id}</code>{' '}
               <button
                 type="button"
                 class="secondary"
-                aria-label={`Use ${id} in the link form`}
+                aria-label={`Use in the link form: ${id}`}
                 onClick={() => onUse(id)}
               >
                 Use in the link form

@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
-import { login, messageOf } from '../api.js';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, login, LoginWait, messageOf } from '../api.js';
 
 interface LoginPageProps {
   readonly notice?: string | undefined;
@@ -12,6 +12,20 @@ export function LoginPage({ notice, onLoggedIn }: LoginPageProps) {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  /** Wrong passwords in a row in this tab: from the first, the owner is warned of the wait to come. */
+  const [failures, setFailures] = useState(0);
+  /** When the pod accepts a login again after too many wrong passwords (429 Retry-After). */
+  const [waitUntil, setWaitUntil] = useState<number | undefined>();
+  const [now, setNow] = useState(Date.now());
+
+  useEffect(() => {
+    if (waitUntil === undefined) return;
+    const timer = setInterval(() => {
+      setNow(Date.now());
+      if (Date.now() >= waitUntil) setWaitUntil(undefined);
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [waitUntil]);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -21,11 +35,20 @@ export function LoginPage({ notice, onLoggedIn }: LoginPageProps) {
       await login(username, password);
       onLoggedIn();
     } catch (err) {
-      setError(messageOf(err));
+      if (err instanceof LoginWait) {
+        setWaitUntil(Date.now() + err.seconds * 1000);
+        setNow(Date.now());
+      } else if (err instanceof ApiError && err.status === 401) {
+        setFailures((n) => n + 1);
+        setError('Wrong username or password.');
+      } else {
+        setError(messageOf(err));
+      }
     } finally {
       setBusy(false);
     }
   };
+  const waitSeconds = waitUntil === undefined ? 0 : Math.max(1, Math.ceil((waitUntil - now) / 1000));
 
   return (
     <section class="login">
@@ -56,13 +79,25 @@ export function LoginPage({ notice, onLoggedIn }: LoginPageProps) {
           />
         </div>
         <div class="actions">
-          <button type="submit" disabled={busy}>
+          <button type="submit" disabled={busy || waitUntil !== undefined}>
             Log in
           </button>
         </div>
-        {error && (
+        {error && waitUntil === undefined && (
           <p role="alert" class="error">
             {error}
+          </p>
+        )}
+        {failures > 0 && waitUntil === undefined && (
+          <p class="warning" id="login-warning">
+            After a few wrong passwords in a row, your pod makes you wait before the next try, a little longer
+            each time, to stop people guessing. Check the password file before you try again.
+          </p>
+        )}
+        {waitUntil !== undefined && (
+          <p role="alert" class="warning">
+            Too many wrong passwords in a row. You can try again in <span aria-live="off">{waitSeconds}</span>{' '}
+            second{waitSeconds === 1 ? '' : 's'}.
           </p>
         )}
       </form>

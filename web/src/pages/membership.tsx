@@ -3,8 +3,9 @@
  * for it, fetched by introspection once per login.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { messageOf } from '../api.js';
-import type { Membership } from '../api.js';
+import { fetchCapabilities, messageOf, serviceName } from '../api.js';
+import type { Capabilities, Membership } from '../api.js';
+import { shortId } from '../records.js';
 import { Link } from '../router.js';
 import { loadSchema } from '../schema.js';
 import type { MembershipSchema } from '../schema.js';
@@ -49,11 +50,13 @@ interface MembershipPageProps {
 export function MembershipPage({ membership, where, token }: MembershipPageProps) {
   const serviceId = membership.service_id;
   const [schema, setSchema] = useState<MembershipSchema | undefined>();
+  const [capabilities, setCapabilities] = useState<Capabilities | undefined>();
   const [error, setError] = useState<string | undefined>();
 
   useEffect(() => {
     setError(undefined);
     loadSchema(serviceId, token).then(setSchema, (err: unknown) => setError(messageOf(err)));
+    fetchCapabilities(serviceId).then(setCapabilities, (err: unknown) => setError(messageOf(err)));
   }, [serviceId, token]);
 
   const base = `/service/${serviceId}`;
@@ -64,12 +67,19 @@ export function MembershipPage({ membership, where, token }: MembershipPageProps
         Could not read the schema of this membership: {error}
       </p>
     );
-  } else if (!schema) {
-    body = <p aria-busy="true">Loading the schema…</p>;
+  } else if (!schema || !capabilities) {
+    body = <p aria-busy="true">Loading…</p>;
   } else {
     switch (where.tab) {
       case 'data':
-        body = <DataPage membership={membership} schema={schema} className={where.className} />;
+        body = (
+          <DataPage
+            membership={membership}
+            schema={schema}
+            capabilities={capabilities}
+            className={where.className}
+          />
+        );
         break;
       case 'links':
         body = <LinksPage membership={membership} schema={schema} />;
@@ -78,7 +88,7 @@ export function MembershipPage({ membership, where, token }: MembershipPageProps
         body = <QueryPage membership={membership} schema={schema} />;
         break;
       case 'network':
-        body = <NetworkPage membership={membership} schema={schema} />;
+        body = <NetworkPage membership={membership} schema={schema} capabilities={capabilities} />;
         break;
       case 'explorer':
         body = <ExplorerPage membership={membership} token={token} />;
@@ -89,7 +99,10 @@ export function MembershipPage({ membership, where, token }: MembershipPageProps
   return (
     <section class={`membership tab-${where.tab}`}>
       <h1>
-        Service {serviceId} <small>member {membership.member_id}</small>
+        {serviceName(membership)}{' '}
+        <small>
+          you are member <code title={membership.member_id}>{shortId(membership.member_id)}</code>
+        </small>
       </h1>
       <nav aria-label="Membership" class="tabs">
         <ul>

@@ -4,13 +4,14 @@
  * (`origin`) and whether its data signature verified (spec §9: this pod checks remote records itself),
  * and pods that failed are listed with their error.
  */
-import { getNamedType, isObjectType } from 'graphql';
 import { useState } from 'preact/hooks';
 import { graphqlRaw, messageOf } from '../api.js';
 import type { Membership } from '../api.js';
-import { edgeSelection, RecordTable, SIGNATURE_COLUMN } from '../records.js';
+import { networkMembers } from '../member-names.js';
+import { plainError } from '../plain-errors.js';
+import { edgeSelection, RecordTable, shortId, SIGNATURE_COLUMN } from '../records.js';
 import type { Edge } from '../records.js';
-import { selectionOf } from '../schema.js';
+import { connectionHasRemoteErrors, selectionOf } from '../schema.js';
 import type { MembershipSchema } from '../schema.js';
 
 interface QueryResult {
@@ -36,6 +37,7 @@ export function QueryPage({ membership, schema }: QueryPageProps) {
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<QueryResult | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const [names, setNames] = useState<ReadonlyMap<string, string>>(new Map());
 
   const dataClass = schema.classes.find((c) => c.name === className);
   const resultClass = schema.classes.find((c) => c.name === result?.className);
@@ -65,7 +67,13 @@ export function QueryPage({ membership, schema }: QueryPageProps) {
         { depth: Number(depth), relations: relationList.length > 0 ? relationList : null },
       );
       const connection = answer.data?.[field];
-      const errors = (answer.errors ?? []).map((e) => e.message);
+      const errors = (answer.errors ?? []).map((e) => plainError(e.message).text);
+      if (Number(depth) > 0) {
+        networkMembers(serviceId, Number(depth)).then(
+          (members) => setNames(members.names),
+          () => undefined,
+        );
+      }
       if (!connection && errors.length > 0) {
         setError(errors.join('; '));
       } else {
@@ -78,11 +86,14 @@ export function QueryPage({ membership, schema }: QueryPageProps) {
         });
       }
     } catch (err) {
-      setError(messageOf(err));
+      setError(plainError(messageOf(err)).text);
     } finally {
       setBusy(false);
     }
   };
+
+  const who = (origin: string) =>
+    origin === membership.member_id ? 'you' : (names.get(origin) ?? 'name not shared');
 
   return (
     <section aria-labelledby="query-heading">
@@ -151,13 +162,29 @@ export function QueryPage({ membership, schema }: QueryPageProps) {
             <ul class="error remote-errors" aria-label="Pods that did not answer">
               {result.remoteErrors.map((e, i) => (
                 <li key={i}>
-                  <code>{e.origin ?? 'unknown'}</code>: {e.message}
+                  {e.origin ? (
+                    <>
+                      {who(e.origin)} <code title={e.origin}>{shortId(e.origin)}</code>
+                    </>
+                  ) : (
+                    'a pod'
+                  )}
+                  : {plainError(e.message).text}
                 </li>
               ))}
             </ul>
           )}
           {result.edges.length === 0 ? (
-            <p role="status">No records ({result.total} in total).</p>
+            <div role="status" class="empty">
+              <p>
+                <strong>No {result.className} records found.</strong>
+              </p>
+              <p>
+                {Number(depth) === 0
+                  ? 'Depth 0 reads only your own pod: try depth 1 to ask the members you are linked to.'
+                  : 'Neither your pod nor the pods of your links had one you may read. A pod shares a class only with the relations its owner chose (e.g. family and friends), and only if its owner linked you too.'}
+              </p>
+            </div>
           ) : (
             <RecordTable
               caption={`${result.edges.length} record(s) of ${result.className}, ${result.total} in total`}
@@ -168,10 +195,12 @@ export function QueryPage({ membership, schema }: QueryPageProps) {
                   'Origin',
                   (edge) =>
                     edge.origin ? (
-                      <>
-                        <code>{edge.origin}</code>
-                        {edge.origin === membership.member_id && <small> (this pod)</small>}
-                      </>
+                      <span class="origin">
+                        {who(edge.origin)}{' '}
+                        <code class="member-id" title={edge.origin}>
+                          {shortId(edge.origin)}
+                        </code>
+                      </span>
                     ) : (
                       <span>anonymous</span>
                     ),
@@ -190,10 +219,4 @@ interface RawConnection {
   readonly total_count: number;
   readonly edges: Edge[];
   readonly remote_errors?: { origin: string | null; message: string }[];
-}
-
-function connectionHasRemoteErrors(schema: MembershipSchema, field: string): boolean {
-  const type = schema.schema.getQueryType()?.getFields()[field]?.type;
-  const connection = type ? getNamedType(type) : undefined;
-  return isObjectType(connection) && connection.getFields()['remote_errors'] !== undefined;
 }
