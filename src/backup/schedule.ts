@@ -5,8 +5,11 @@
  */
 import { backupFolder } from './backup.js';
 import type { BackupOptions, BackupResult } from './backup.js';
+import type { BackupIdentity } from './manifest.js';
 
-export interface BackupScheduleOptions extends Omit<BackupOptions, 'now'> {
+export interface BackupScheduleOptions extends Omit<BackupOptions, 'now' | 'identity'> {
+  /** Asked before each run: the memberships may change while the server runs. */
+  readonly identity: () => Promise<BackupIdentity>;
   readonly everyMs: number;
   readonly onResult?: (result: BackupResult) => void;
   readonly onError?: (err: unknown) => void;
@@ -36,7 +39,9 @@ export class BackupSchedule {
 
   #tick(): void {
     if (this.#running !== undefined || this.#stopped) return; // one run at a time
-    this.#running = backupFolder(this.#options)
+    this.#running = this.#options
+      .identity()
+      .then((identity) => backupFolder({ ...this.#options, identity }))
       .then((result) => this.#options.onResult?.(result))
       .catch((err: unknown) => this.#options.onError?.(err))
       .finally(() => {

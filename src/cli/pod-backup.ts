@@ -8,7 +8,9 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { parseDuration } from '../contract/index.js';
 import { ByodaError } from '../errors/index.js';
+import type { PodBackupSchedule } from '../pod/index.js';
 import { print, printJson } from './output.js';
 
 const loadBackup = () => import('../backup/index.js');
@@ -158,4 +160,49 @@ async function keyCommand(options: KeyCommandOptions): Promise<void> {
     });
   });
   print(`backup key written to ${options.out}: keep it apart from the pod`);
+}
+
+interface ScheduleOptions {
+  readonly backupTo?: string;
+  readonly backupEvery?: number;
+  readonly backupKeep?: number;
+  readonly backupKeyFile?: string;
+}
+
+/** `byoda pod start --backup-to T [--backup-every 1h] [--backup-keep N] [--backup-key-file F]`. */
+export function addBackupScheduleOptions(start: Command): void {
+  start
+    .option('--backup-to <target>', 'back the pod up while it runs, to a folder or s3://bucket/prefix')
+    .option('--backup-every <duration>', 'time between backups: 30s, 15m, 1h, 1d (default 1d)', parseEvery)
+    .option('--backup-keep <n>', 'archives of this pod kept on the target (default 7)', parseKeep)
+    .option('--backup-key-file <file>', KEY_HELP);
+}
+
+function parseEvery(text: string): number {
+  try {
+    return parseDuration(text) * 1000;
+  } catch {
+    throw new InvalidArgumentError('a duration such as 30s, 15m, 1h or 1d');
+  }
+}
+
+/** The schedule `byoda pod start` was asked for, with its key loaded (so a bad key fails at start). */
+export async function backupSchedule(
+  options: ScheduleOptions,
+  podDir: string,
+): Promise<PodBackupSchedule | undefined> {
+  if (options.backupTo === undefined) {
+    if (options.backupEvery !== undefined || options.backupKeep !== undefined) {
+      throw new ByodaError('BYODA_ERR_CONFIG', '--backup-every and --backup-keep need --backup-to');
+    }
+    return undefined;
+  }
+  const { loadBackupKey, openTarget } = await loadBackup();
+  const key = await loadBackupKey({ keyFile: options.backupKeyFile, podDir });
+  return {
+    target: openTarget(options.backupTo),
+    key,
+    everyMs: options.backupEvery ?? 86_400_000,
+    keep: options.backupKeep ?? 7,
+  };
 }

@@ -18,6 +18,7 @@ import { isProcessAlive as isAlive } from '../lock/index.js';
 import { DirectoryClient, OwnerApi, certificateFingerprint } from '../network/index.js';
 import { accountFqdn, isServiceId, readRootCaCert } from '../pki/index.js';
 import type { PodAddress, PodPaths, PodRunInfo, PodServer } from '../pod/index.js';
+import { addBackupScheduleOptions, backupSchedule } from './pod-backup.js';
 import { commandPassphrase, logFileHelp, parsePort, passphraseFileHelp, runServer } from './run-server.js';
 import { parseHostPort, type HostPort } from './host-port.js';
 import type { PassphraseOption, ReadyAnnouncement, ServerCommandOptions } from './run-server.js';
@@ -47,6 +48,10 @@ interface StartOptions extends ServerCommandOptions {
   readonly dns?: HostPort;
   readonly directory?: string;
   readonly publicAddress?: string;
+  readonly backupTo?: string;
+  readonly backupEvery?: number;
+  readonly backupKeep?: number;
+  readonly backupKeyFile?: string;
 }
 
 interface JoinOptions {
@@ -104,6 +109,7 @@ export function registerPodCommands(program: Command): void {
     .option('--log-file <file>', logFileHelp('pod'))
     .option('--json', 'announce readiness as one JSON line on stdout')
     .action((options: StartOptions) => startCommand(options));
+  addBackupScheduleOptions(pod.commands.find((command) => command.name() === 'start')!);
   pod
     .command('join')
     .description('have the running pod join a service (uses the owner password of the data folder)')
@@ -173,6 +179,7 @@ async function startCommand(options: StartOptions): Promise<void> {
   const config = await readPodConfig(paths); // a clear error for an uninitialised folder first
   const { passphrase } = await commandPassphrase(options, paths.passphrase, false);
   const directoryUrl = options.directory ?? config.directoryUrl;
+  const backup = await backupSchedule(options, paths.dataDir);
   const server = new PodServer();
   await runServer(options, {
     name: 'pod',
@@ -191,6 +198,7 @@ async function startCommand(options: StartOptions): Promise<void> {
         logger,
         ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
         ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
+        ...(backup !== undefined ? { backup } : {}),
       }),
     ready: (address) => ready(address, server),
   });

@@ -17,7 +17,13 @@ import S3rver from 's3rver';
 import { generateBackupKey } from '../../../src/backup/index.js';
 import { ByodaProcess, NetworkHarness, runByoda } from '../../fixtures/network-harness.js';
 import type { PodInfo } from '../../fixtures/network-harness.js';
-import { EXAMPLE_CONTRACT, OwnerSession, connectionOf, joinEachPod } from '../federation/owner-session.js';
+import {
+  EXAMPLE_CONTRACT,
+  OwnerSession,
+  connectionOf,
+  joinEachPod,
+  podLogLines,
+} from '../federation/owner-session.js';
 
 const N = 40;
 const WRITES_DURING_BACKUP = 25;
@@ -235,9 +241,59 @@ describe('pod backup and restore onto a new address', () => {
       const missing = titlesBefore.filter((title) => !read.includes(title));
       assert.deepEqual(missing, [], `B reads all ${titlesBefore.length} (read ${read.length})`);
       assert.ok(restored.webUrl.includes('127.0.0.3'));
+      net.pods[0] = restored;
     } finally {
       await session.close();
     }
+  });
+
+  it('backs up on a schedule while serving, keeping the newest archives only', async () => {
+    const podA = net.pods[0]!;
+    await podA.process.stop();
+    const folder = join(work, 'scheduled');
+    const { host, port } = net.directory.dns;
+    const { process: proc } = await ByodaProcess.start([
+      'pod',
+      'start',
+      '--data',
+      podA.dataDir,
+      '--host',
+      '127.0.0.3',
+      '--dns',
+      `${host}:${port}`,
+      '--backup-to',
+      folder,
+      '--backup-every',
+      '1s',
+      '--backup-keep',
+      '2',
+      '--backup-key-file',
+      keyFile,
+    ]);
+    extra.push(proc);
+    const written = await waitFor(async () => {
+      const lines = (await podLogLines(podA.dataDir)).filter((l) => l['msg'] === 'backup written');
+      return lines.length >= 3 ? lines : undefined;
+    });
+    await proc.stop();
+    const names = written.map((l) => String(l['archive']));
+    const held = await readdir(folder);
+    assert.equal(held.length, 2, `two kept of ${names.length} written: ${held.join(', ')}`);
+    assert.deepEqual(held.sort(), names.slice(-2).sort(), 'the newest two');
+    assert.ok(!held.includes(names[0]!), 'the oldest was deleted');
+    const check = join(work, 'scheduled-restore');
+    const restored = await runByoda([
+      'pod',
+      'restore',
+      '--from',
+      folder,
+      '--data',
+      check,
+      '--key-file',
+      keyFile,
+    ]);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.ok((await readdir(check)).includes('account.db'));
   });
 
   async function ownerOf(pod: PodInfo): Promise<OwnerSession> {
@@ -267,5 +323,16 @@ async function titlesOf(session: OwnerSession): Promise<string[]> {
     titles.push(...connection.edges.map((e) => e.node.title));
     if (!connection.page_info.has_next_page) return titles;
     after = connection.page_info.end_cursor;
+  }
+}
+
+/** Polls `probe` until it gives a value; a generous deadline, for a loaded machine. */
+async function waitFor<T>(probe: () => Promise<T | undefined>, deadlineMs = 120_000): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error('gave up waiting');
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
