@@ -14,6 +14,7 @@ import { webRequester } from '../auth/requester.js';
 import { AUTH_TOKEN_PATH, loginRoute } from './login-route.js';
 import { requestState } from './request-state.js';
 import { TOTP_PATHS, totpRoutes } from './totp-routes.js';
+import { EXPORT_PATHS, exportRoutes } from './export-routes.js';
 import { parseServiceIdParam } from './route-params.js';
 import type { ServiceParams } from './route-params.js';
 import { upgradeMembership } from '../memberships/upgrade.js';
@@ -25,6 +26,7 @@ export const POD_PATHS = {
   upgrade: '/api/v1/pod/member/service-:serviceId/upgrade',
   search: OWNER_SEARCH_PATH,
   ...TOTP_PATHS,
+  ...EXPORT_PATHS,
 } as const;
 
 export function webRoutes(app: FastifyInstance, pod: PodContext): void {
@@ -54,6 +56,7 @@ export function webRoutes(app: FastifyInstance, pod: PodContext): void {
   });
   ownerSearchRoute(app, pod, ownerOnly);
   totpRoutes(app, pod, ownerOnly);
+  exportRoutes(app, pod, ownerOnly);
 }
 
 /** `onRequest`: only a valid owner token passes (401 otherwise, also without a token). */
