@@ -12,6 +12,7 @@ import { registerNetworkCommands } from './network.js';
 import { registerPodCommands } from './pod.js';
 import { registerPodTotpCommands } from './pod-totp.js';
 import { registerPodBackupCommands } from './pod-backup.js';
+import { registerPodExportCommands } from './pod-export.js';
 import { registerQueryCommand } from './query.js';
 import { registerSearchCommand } from './search.js';
 import { registerServiceCommands } from './service.js';
@@ -25,6 +26,7 @@ export function registerCommands(program: Command): void {
   registerPodCommands(program);
   registerPodTotpCommands(program);
   registerPodBackupCommands(program);
+  registerPodExportCommands(program);
   registerUpCommand(program);
   registerLoginCommand(program);
   registerQueryCommand(program);

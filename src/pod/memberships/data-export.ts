@@ -6,7 +6,8 @@
  * `origin`, are theirs and are left out). Import writes into memberships the pod has already joined,
  * all or nothing per document: every record is first written into a scratch store of the same contract,
  * which checks it as a real write would, and only a document that passes whole is written for real,
- * into classes that must still be empty (an import is for a new pod, not a merge).
+ * into array classes that must still be empty (an import is for a new pod, not a merge); object
+ * classes are replaced.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,12 @@ export const EXPORT_FORMAT = 'byoda-pod-export';
 export const EXPORT_VERSION = 1;
 
 type ClassData = JsonObject | null | JsonObject[];
+
+/**
+ * Classes an import leaves alone: `member` is the pod's own record of the membership, written at join
+ * (join.ts) with this pod's member id; the exported one names the old pod's.
+ */
+const WRITTEN_BY_THE_POD = new Set(['member']);
 
 export async function exportMembership(membership: Membership): Promise<Record<string, unknown>> {
   const data: Record<string, ClassData> = {};
@@ -80,7 +87,9 @@ export function parseImport(
         },
       );
     }
-    const data = object(part.data, `${path}/data`);
+    const data = Object.fromEntries(
+      Object.entries(object(part.data, `${path}/data`)).filter(([name]) => !WRITTEN_BY_THE_POD.has(name)),
+    );
     for (const [name, value] of Object.entries(data)) {
       const cls = membership.store.contract.classes.find((c) => c.name === name && !c.obsolete);
       if (cls === undefined) bad(`${path}/data/${name}`, 'is not a class of the contract');
@@ -104,9 +113,10 @@ export async function importParts(parts: readonly ImportPart[]): Promise<Record<
   return written;
 }
 
+/** Array classes must be empty (appending twice would double them); object classes are replaced. */
 async function refuseNonEmpty(part: ImportPart): Promise<void> {
-  for (const name of Object.keys(part.data)) {
-    if ((await part.membership.store.count(name)) > 0) {
+  for (const [name, value] of Object.entries(part.data)) {
+    if (Array.isArray(value) && (await part.membership.store.count(name)) > 0) {
       throw new ByodaError('BYODA_ERR_CONFLICT', `${part.path}/data/${name}: the class holds data already`, {
         path: `${part.path}/data/${name}`,
       });
