@@ -1,5 +1,6 @@
 import type { Account } from '../api.js';
 import { Link } from '../router.js';
+import { ExportImport } from '../export-import.js';
 
 /** The account (GET /api/v1/pod/account) and its memberships. */
 export function AccountPage({ account }: { account: Account }) {
@@ -48,6 +49,7 @@ export function AccountPage({ account }: { account: Account }) {
           </tbody>
         </table>
       )}
+      <ExportImport />
     </section>
   );
 }
