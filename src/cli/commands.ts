@@ -11,6 +11,8 @@ import { registerLoginCommand } from './login.js';
 import { registerNetworkCommands } from './network.js';
 import { registerPodCommands } from './pod.js';
 import { registerPodTotpCommands } from './pod-totp.js';
+import { registerPodBackupCommands } from './pod-backup.js';
+import { registerPodExportCommands } from './pod-export.js';
 import { registerQueryCommand } from './query.js';
 import { registerSearchCommand } from './search.js';
 import { registerServiceCommands } from './service.js';
@@ -23,6 +25,8 @@ export function registerCommands(program: Command): void {
   registerServiceCommands(program);
   registerPodCommands(program);
   registerPodTotpCommands(program);
+  registerPodBackupCommands(program);
+  registerPodExportCommands(program);
   registerUpCommand(program);
   registerLoginCommand(program);
   registerQueryCommand(program);

@@ -23,6 +23,7 @@ import { accountFqdn, isServiceId, readRootCaCert } from '../pki/index.js';
 import { resolveSecret, terminalPrompt } from '../secrets/index.js';
 import type { PodAddress, PodPaths, PodRunInfo, PodServer } from '../pod/index.js';
 import { addMetricsOptions } from './metrics-options.js';
+import { addBackupScheduleOptions, backupSchedule } from './pod-backup.js';
 import {
   commandPassphrase,
   LOCAL_SECRETS_HELP,
@@ -62,6 +63,10 @@ interface StartOptions extends ServerCommandOptions {
   readonly dns?: HostPort;
   readonly directory?: string;
   readonly publicAddress?: string;
+  readonly backupTo?: string;
+  readonly backupEvery?: number;
+  readonly backupKeep?: number;
+  readonly backupKeyFile?: string;
 }
 
 interface JoinOptions {
@@ -129,6 +134,7 @@ export function registerPodCommands(program: Command): void {
     .option('--passphrase-file <file>', passphraseFileHelp())
     .option('--log-file <file>', logFileHelp('pod'))
     .option('--json', 'announce readiness as one JSON line on stdout');
+  addBackupScheduleOptions(start);
   addMetricsOptions(start).action((options: StartOptions) => startCommand(options));
   pod
     .command('join')
@@ -238,6 +244,7 @@ async function startCommand(options: StartOptions): Promise<void> {
   const config = await readPodConfig(paths); // a clear error for an uninitialised folder first
   const { passphrase } = await commandPassphrase(options, paths.passphrase, false);
   const directoryUrl = options.directory ?? config.directoryUrl;
+  const backup = await backupSchedule(options, paths.dataDir);
   const server = new PodServer();
   await runServer(options, {
     name: 'pod',
@@ -257,6 +264,7 @@ async function startCommand(options: StartOptions): Promise<void> {
         ...(metrics ? { metrics } : {}),
         ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
         ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
+        ...(backup !== undefined ? { backup } : {}),
       }),
     ready: (address) => ready(address, server),
   });

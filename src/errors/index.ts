@@ -35,6 +35,9 @@ export type ErrorCode =
   | 'BYODA_ERR_UNREACHABLE'
   | 'BYODA_ERR_NOT_IMPLEMENTED'
   | 'BYODA_ERR_CONFIG'
+  | 'BYODA_ERR_BACKUP_KEY'
+  | 'BYODA_ERR_BACKUP_ARCHIVE'
+  | 'BYODA_ERR_BACKUP_TARGET'
   | 'BYODA_ERR_INTERNAL';
 
 /** Default HTTP status per code; a thrower may override it. */
@@ -65,6 +68,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   BYODA_ERR_UNREACHABLE: 502,
   /** An API the protocol names that this version does not offer yet. */
   BYODA_ERR_NOT_IMPLEMENTED: 501,
+  /** A backup target (folder or S3) that could not be read or written. */
+  BYODA_ERR_BACKUP_TARGET: 502,
   BYODA_ERR_INTERNAL: 500,
 };
 

@@ -139,9 +139,12 @@ export function createPeerPool(options: PeerPoolOptions): PeerPool {
       try {
         return await exchange(agent, peer, path, init, signal, maxBytes);
       } catch (err) {
-        // The pod may have moved: look its address up again next time.
+        // The pod may have moved (e.g. restored onto a new host, docs/backup.md): look its address up
+        // again, and try once more only if it did move, so that the first read after a move works.
         targets.delete(id);
-        throw err;
+        const moved = await target(id, signal).catch(() => undefined);
+        if (moved === undefined || moved.origin === peer.origin) throw err;
+        return await exchange(agent, moved, path, init, signal, maxBytes);
       }
     } catch (err) {
       throw describeFailure(err, timeout, timeoutMs, requestOptions.signal);

@@ -29,6 +29,8 @@ export const OWNER_API_PATHS = {
   totp: '/api/v1/pod/totp',
   totpConfirm: '/api/v1/pod/totp/confirm',
   totpDisable: '/api/v1/pod/totp/disable',
+  export: '/api/v1/pod/export',
+  import: '/api/v1/pod/import',
 } as const;
 
 /** Where a pod's web port is and how its certificate is checked. */
@@ -194,6 +196,21 @@ export class OwnerApi {
 
   async totpDisable(code: string): Promise<TotpStatus> {
     return totpStatusOf(await this.#call('POST', OWNER_API_PATHS.totpDisable, { code }));
+  }
+
+  /** Every membership's own records (`GET /api/v1/pod/export`), as the pod answers it. */
+  exportData(): Promise<unknown> {
+    return this.#call('GET', OWNER_API_PATHS.export);
+  }
+
+  /** Writes an export document into the pod (`POST /api/v1/pod/import`); records written per service. */
+  async importData(document: unknown): Promise<Record<string, number>> {
+    const reply = await this.#call('POST', OWNER_API_PATHS.import, document);
+    const imported = isRecord(reply) ? reply['imported'] : undefined;
+    if (!isRecord(imported)) throw unexpected('an import result');
+    return Object.fromEntries(
+      Object.entries(imported).filter((e): e is [string, number] => typeof e[1] === 'number'),
+    );
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,8 @@
  */
 import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { BackupSchedule } from '../backup/index.js';
+import type { BackupTarget } from '../backup/index.js';
 import { ByodaError } from '../errors/index.js';
 import {
   httpsUrl,
@@ -30,6 +32,7 @@ import { closePodContext, openPodContext } from './context.js';
 import type { PodContext } from './context.js';
 import { federationTimingsFromEnv } from './federation/federation-timings.js';
 import type { FederationTimings } from './federation/federation-timings.js';
+import { podBackupIdentity } from './lifecycle/backup-identity.js';
 import { membershipDbPath, writeRunInfo } from './lifecycle/layout.js';
 import { graphqlSettings } from './routes/graphql-settings.js';
 import type { GraphqlSettingsConfig } from './routes/graphql-settings.js';
@@ -84,6 +87,16 @@ export interface PodStartOptions {
    * (src/metrics); none when absent.
    */
   readonly metrics?: MetricsRegistry;
+  /** Scheduled backups of the running pod (docs/backup.md); none without. */
+  readonly backup?: PodBackupSchedule;
+}
+
+export interface PodBackupSchedule {
+  readonly target: BackupTarget;
+  readonly key: Buffer;
+  readonly everyMs: number;
+  /** Archives of this pod kept on the target (older ones deleted after each backup). */
+  readonly keep?: number | undefined;
 }
 
 export interface PodAddress {
@@ -104,6 +117,7 @@ export class PodServer {
   #address: PodAddress | undefined;
   #searchNudges: SearchNudges | undefined;
   #unmeasure: (() => void) | undefined;
+  #backups: BackupSchedule | undefined;
 
   get address(): PodAddress | undefined {
     return this.#address;
@@ -129,6 +143,7 @@ export class PodServer {
       // Registered: the service can now reach this pod to collect its search data (spec §4).
       this.#searchNudges = new SearchNudges(context);
       this.#searchNudges.start();
+      if (options.backup) this.#backups = startBackups(context, options.backup);
       await writeRunInfo(context.paths, {
         pid: process.pid,
         webUrl: address.webUrl,
@@ -153,6 +168,9 @@ export class PodServer {
     const running = this.#address !== undefined;
     const nudges = this.#searchNudges;
     this.#searchNudges = undefined;
+    const backups = this.#backups;
+    this.#backups = undefined;
+    await backups?.stop(); // a backup in progress ends before the databases close
     this.#context = undefined;
     this.#apps = [];
     this.#address = undefined;
@@ -235,4 +253,28 @@ async function register(
       await directory.close();
     }
   }
+}
+
+function startBackups(context: PodContext, backup: PodBackupSchedule): BackupSchedule {
+  const schedule = new BackupSchedule({
+    dataDir: context.paths.dataDir,
+    identity: () => podBackupIdentity(context.paths),
+    key: backup.key,
+    target: backup.target,
+    keep: backup.keep,
+    everyMs: backup.everyMs,
+    onResult: (result) =>
+      context.logger.info(
+        {
+          archive: result.name,
+          bytes: result.bytes,
+          deleted: result.deleted,
+          target: backup.target.description,
+        },
+        'backup written',
+      ),
+    onError: (err) => context.logger.error({ err, target: backup.target.description }, 'backup failed'),
+  });
+  schedule.start();
+  return schedule;
 }

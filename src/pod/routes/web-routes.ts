@@ -15,6 +15,7 @@ import { AUTH_TOKEN_PATH, loginRoute } from './login-route.js';
 import { requestState } from './request-state.js';
 import { CAPABILITIES_PATH, capabilitiesRoute } from './capabilities-route.js';
 import { TOTP_PATHS, totpRoutes } from './totp-routes.js';
+import { EXPORT_PATHS, exportRoutes } from './export-routes.js';
 import { parseServiceIdParam } from './route-params.js';
 import type { ServiceParams } from './route-params.js';
 import { upgradeMembership } from '../memberships/upgrade.js';
@@ -27,6 +28,7 @@ export const POD_PATHS = {
   search: OWNER_SEARCH_PATH,
   capabilities: CAPABILITIES_PATH,
   ...TOTP_PATHS,
+  ...EXPORT_PATHS,
 } as const;
 
 export function webRoutes(app: FastifyInstance, pod: PodContext): void {
@@ -57,6 +59,7 @@ export function webRoutes(app: FastifyInstance, pod: PodContext): void {
   ownerSearchRoute(app, pod, ownerOnly);
   capabilitiesRoute(app, pod, ownerOnly);
   totpRoutes(app, pod, ownerOnly);
+  exportRoutes(app, pod, ownerOnly);
 }
 
 /** `onRequest`: only a valid owner token passes (401 otherwise, also without a token). */

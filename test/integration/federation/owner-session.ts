@@ -78,6 +78,22 @@ export class OwnerSession {
     }
   }
 
+  /** Logs in on a pod that is a member already (e.g. a restored one) as the owner of `memberId`. */
+  static async signIn(
+    pod: OwnedPod,
+    rootCaPem: string,
+    serviceId: number,
+    memberId: string,
+  ): Promise<OwnerSession> {
+    const client = new OwnerApi({ webUrl: pod.webUrl, fqdn: pod.fqdn, rootCaPem });
+    try {
+      const { token } = await client.login(pod.username, pod.password);
+      return new OwnerSession(pod, serviceId, memberId, tlsAgent(rootCaPem, pod.fqdn), token);
+    } finally {
+      await client.close();
+    }
+  }
+
   query(query: string, variables?: Record<string, unknown>): Promise<GraphqlAnswer> {
     return graphql(this.#agent, this.pod.webUrl, this.serviceId, query, {
       token: this.#token,

@@ -2,6 +2,7 @@ import type { Account } from '../api.js';
 import { serviceName } from '../api.js';
 import { shortId } from '../records.js';
 import { Link } from '../router.js';
+import { ExportImport } from '../export-import.js';
 
 /** The account (GET /api/v1/pod/account) and its memberships, by service name. */
 export function AccountPage({ account }: { account: Account }) {
@@ -49,6 +50,7 @@ export function AccountPage({ account }: { account: Account }) {
           </dd>
         </dl>
       </details>
+      <ExportImport />
     </section>
   );
 }
