@@ -195,7 +195,7 @@ async function ensureDomain(pool: Pool, apex: ZoneApex): Promise<number> {
     const apexRow = (type: string, content: string): Promise<unknown> =>
       client.query(
         `INSERT INTO records (domain_id, name, type, content, ttl)
-         SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS
+         SELECT $1::int, $2::varchar, $3::varchar, $4::varchar, $5::int WHERE NOT EXISTS
            (SELECT 1 FROM records WHERE domain_id = $1 AND name = $2 AND type = $3)`,
         [id, apex.domain, type, content, apex.ttl],
       );
