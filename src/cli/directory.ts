@@ -21,6 +21,8 @@ interface StartOptions extends ServerCommandOptions {
   readonly dnsHost?: string;
   readonly dnsPort: number;
   readonly publishLoopback?: boolean;
+  readonly store?: string;
+  readonly dns: string;
 }
 
 export function registerDirectoryCommands(program: Command): void {
@@ -36,6 +38,12 @@ export function registerDirectoryCommands(program: Command): void {
     .option(
       '--publish-loopback',
       'publish loopback addresses of accounts, services and members (default: when --host is loopback)',
+    )
+    .option('--store <url>', 'sqlite:PATH (default: <data>/directory.db) or postgres://user:pw@host/db')
+    .option(
+      '--dns <mode>',
+      'builtin: serve DNS; none: no DNS server (PowerDNS serves a postgres store)',
+      'builtin',
     )
     .option('--passphrase-file <file>', passphraseFileHelp('<data>/passphrase'))
     .option('--log-file <file>', logFileHelp('directory'))
@@ -57,6 +65,12 @@ async function startCommand(options: StartOptions): Promise<void> {
       `no network in ${paths.dataDir}: run 'byoda network init' first`,
     );
   }
+  if (options.dns !== 'builtin' && options.dns !== 'none') {
+    throw new ByodaError('BYODA_ERR_CONFIG', `--dns must be builtin or none, not '${options.dns}'`, {
+      path: '--dns',
+    });
+  }
+  const dns = options.dns;
   const { passphrase } = await commandPassphrase(options, paths.passphrase, false);
   const server = new DirectoryServer();
   await runServer(options, {
@@ -74,6 +88,8 @@ async function startCommand(options: StartOptions): Promise<void> {
         dnsPort: options.dnsPort,
         ...(options.dnsHost !== undefined ? { dnsHost: options.dnsHost } : {}),
         ...(options.publishLoopback === true ? { publishLoopback: true } : {}),
+        ...(options.store !== undefined ? { store: options.store } : {}),
+        dns,
         logger,
       }),
     ready,
@@ -86,6 +102,7 @@ function ready(address: DirectoryAddress): ReadyAnnouncement {
       url: address.url,
       port: address.port,
       dns: { host: address.dnsHost, port: address.dnsPort },
+      store: address.store,
       network: address.network,
       root_ca: address.rootCaPath,
     },
