@@ -41,10 +41,12 @@ export class PostgresDirectoryStore implements DirectoryStore {
   readonly kind = 'postgres';
   private readonly pool: Pool;
   private readonly domainId: number;
+  private readonly domain: string;
 
-  private constructor(pool: Pool, domainId: number) {
+  private constructor(pool: Pool, domainId: number, domain: string) {
     this.pool = pool;
     this.domainId = domainId;
+    this.domain = domain;
   }
 
   /** Connects, applies pending migrations and creates the zone's domain and apex when missing. */
@@ -52,7 +54,7 @@ export class PostgresDirectoryStore implements DirectoryStore {
     const pool = await openPool(url, 'the directory database');
     try {
       await migrate(pool, 'directory', DIRECTORY_MIGRATIONS);
-      return new PostgresDirectoryStore(pool, await ensureDomain(pool, apex));
+      return new PostgresDirectoryStore(pool, await ensureDomain(pool, apex), apex.domain);
     } catch (err) {
       await pool.end();
       throw err;
@@ -113,9 +115,10 @@ export class PostgresDirectoryStore implements DirectoryStore {
     return withTransaction(this.pool, async (client) => {
       // The SOA row first: it serialises zone writes, so two registrations of one name cannot interleave
       // their delete and insert, and serials follow commit order.
+      // By the SOA's name (indexed): the domain's rows are millions at scale, its SOA is one.
       const soaRow = await client.query<{ id: number; content: string }>(
-        "SELECT id, content FROM records WHERE domain_id = $1 AND type = 'SOA' FOR UPDATE",
-        [this.domainId],
+        "SELECT id, content FROM records WHERE name = $1 AND domain_id = $2 AND type = 'SOA' FOR UPDATE",
+        [this.domain, this.domainId],
       );
       const soa = soaRow.rows[0];
       if (!soa) throw new ByodaError('BYODA_ERR_DNS', 'the zone has no SOA record', { status: 500 });
