@@ -30,6 +30,8 @@ interface StartOptions extends ServerCommandOptions {
   readonly dnsPort: number;
   readonly publishLoopback?: boolean;
   readonly publicAddress?: string;
+  readonly store?: string;
+  readonly dns: string;
 }
 
 export function registerDirectoryCommands(program: Command): void {
@@ -51,6 +53,12 @@ export function registerDirectoryCommands(program: Command): void {
       '--publish-loopback',
       'publish loopback addresses of accounts, services and members (default: when --host is loopback)',
     )
+    .option('--store <url>', 'sqlite:PATH (default: <data>/directory.db) or postgres://user:pw@host/db')
+    .option(
+      '--dns <mode>',
+      'builtin: serve DNS; none: no DNS server (PowerDNS serves a postgres store)',
+      'builtin',
+    )
     .option('--passphrase-file <file>', passphraseFileHelp())
     .option('--log-file <file>', logFileHelp('directory'))
     .option('--json', 'announce readiness as one JSON line on stdout');
@@ -71,6 +79,12 @@ async function startCommand(options: StartOptions): Promise<void> {
       `no network in ${paths.dataDir}: run 'byoda network init' first`,
     );
   }
+  if (options.dns !== 'builtin' && options.dns !== 'none') {
+    throw new ByodaError('BYODA_ERR_CONFIG', `--dns must be builtin or none, not '${options.dns}'`, {
+      path: '--dns',
+    });
+  }
+  const dns = options.dns;
   const { passphrase } = await commandPassphrase(options, paths.passphrase, false);
   const server = new DirectoryServer();
   await runServer(options, {
@@ -90,6 +104,8 @@ async function startCommand(options: StartOptions): Promise<void> {
         ...(options.publishLoopback === true ? { publishLoopback: true } : {}),
         ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
         ...(metrics ? { metrics } : {}),
+        ...(options.store !== undefined ? { store: options.store } : {}),
+        dns,
         logger,
       }),
     ready,
@@ -102,6 +118,7 @@ function ready(address: DirectoryAddress): ReadyAnnouncement {
       url: address.url,
       port: address.port,
       dns: { host: address.dnsHost, port: address.dnsPort },
+      store: address.store,
       network: address.network,
       root_ca: address.rootCaPath,
     },

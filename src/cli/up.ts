@@ -14,6 +14,7 @@ interface UpOptions extends MetricsOptions {
   readonly data: string;
   readonly pods?: number;
   readonly contract?: string;
+  readonly store?: string;
   readonly json?: boolean;
 }
 
@@ -60,6 +61,10 @@ export function registerUpCommand(program: Command): void {
       '--contract <file>',
       "the service's contract file, signed or not (default: this package's contracts/addressbook.json)",
     )
+    .option(
+      '--store <url>',
+      "the directory's store: sqlite:PATH (default: files in <data>/directory) or postgres://...",
+    )
     .option('--json', 'print progress as one JSON object per line, for programs')
     .addHelpText('after', HELP);
   addMetricsOptions(up).action((options: UpOptions) => upCommand(options));
@@ -97,6 +102,7 @@ async function upCommand(options: UpOptions): Promise<void> {
       ...(metrics ? { metrics: metrics.registry } : {}),
       ...(options.pods !== undefined ? { pods: options.pods } : {}),
       ...(options.contract !== undefined ? { contractPath: options.contract } : {}),
+      ...(options.store !== undefined ? { store: options.store } : {}),
     });
   } catch (err) {
     // Interrupted while starting: `start` has stopped what it started; that is a clean stop.

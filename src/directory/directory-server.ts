@@ -11,9 +11,10 @@
  */
 import { access } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { dirname, join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { DnsServer, SqliteZoneStore, Zone, isLoopbackAddress } from '../dns/index.js';
+import { DnsServer, isLoopbackAddress } from '../dns/index.js';
 import type { DnsServerOptions } from '../dns/index.js';
 import { ByodaError } from '../errors/index.js';
 import {
@@ -28,17 +29,21 @@ import type { HttpsApp, RateLimitSetting } from '../http/index.js';
 import type { MetricsRegistry } from '../metrics/index.js';
 import { credentialTlsOptions, directoryFqdn, networkPkiExists, openNetworkPki } from '../pki/index.js';
 import type { NetworkPki } from '../pki/index.js';
+import { parseStoreUrl, redactUrl } from '../storage/index.js';
+import type { StoreLocation } from '../storage/index.js';
 import type { DirectoryContext } from './context.js';
 import { directoryPaths } from './data-dir.js';
 import type { DirectoryPaths } from './data-dir.js';
-import { DirectoryStore } from './directory-store.js';
 import { addressRecord } from './inputs.js';
+import { Registrar } from './registrar.js';
 import { createRequesterResolver } from './requester.js';
 import type { RequesterResolver } from './requester.js';
 import { accountRoutes } from './routes/account.js';
 import { memberRoutes } from './routes/member.js';
 import { publicRoutes } from './routes/public.js';
 import { serviceRoutes } from './routes/service.js';
+import type { DirectoryStore } from './store/directory-store.js';
+import { openDirectoryStore } from './store/open-directory-store.js';
 import { strictValidatorCompiler } from './validator.js';
 
 /** Requests are small JSON documents (a CSR, a contract); this bounds what a client can make us parse. */
@@ -76,6 +81,16 @@ export interface DirectoryStartOptions {
    * `host` is a loopback address (a local network, where every server is on 127.0.0.1).
    */
   readonly publishLoopback?: boolean;
+  /**
+   * Where the directory keeps its rows and zone: `sqlite:PATH` or `postgres://...` (src/storage
+   * store-url.ts). Default: `sqlite:<dataDir>/directory.db`, with the zone in `dns.db` beside it.
+   */
+  readonly store?: string;
+  /**
+   * `builtin` (default): the directory's own DNS server answers the zone. `none`: no DNS server; with
+   * PostgreSQL, PowerDNS on the same database answers (docs/deploy-postgres.md).
+   */
+  readonly dns?: DirectoryDnsMode;
   /** Request and DNS logs; silent when absent. */
   readonly logger?: Logger;
   /** Where to record request metrics, database sizes and certificate expiry (src/metrics); none when absent. */
@@ -87,22 +102,27 @@ export interface DirectoryStartOptions {
   readonly rateLimit?: RateLimitSetting;
 }
 
+export type DirectoryDnsMode = 'builtin' | 'none';
+
 export interface DirectoryAddress {
   /** `https://<host>:<port>` */
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The built-in DNS server's address; with `dns: 'none'`, the host and port 0. */
   readonly dnsHost: string;
   readonly dnsPort: number;
   readonly network: string;
+  /** `sqlite` or `postgres`. */
+  readonly store: DirectoryStore['kind'];
   /** Absolute path of the network root CA (`root-ca.pem`). */
   readonly rootCaPath: string;
 }
 
 interface Running {
   readonly app: HttpsApp;
-  readonly dns: DnsServer;
-  readonly zone: Zone;
+  readonly dns: DnsServer | undefined;
+  readonly registrar: Registrar;
   readonly store: DirectoryStore;
   readonly address: DirectoryAddress;
   /** Takes the directory's databases and certificates out of the metrics. */
@@ -136,9 +156,9 @@ export class DirectoryServer {
     if (!running) return;
     this.running = undefined;
     running.unmeasure();
-    await Promise.allSettled([running.app.close(), running.dns.stop()]);
-    running.zone.close();
-    running.store.close();
+    await Promise.allSettled([running.app.close(), running.dns?.stop()]);
+    await running.registrar.drain();
+    await running.store.close();
   }
 }
 
@@ -151,19 +171,37 @@ async function launch(options: DirectoryStartOptions): Promise<Running> {
   checkHost(dnsHost, 'DNS host');
   if (options.publicAddress !== undefined) checkPublicAddress(options.publicAddress);
   const rateLimit = options.rateLimit ?? rateLimitFromEnv(process.env);
+  const location = storeLocation(options.store, paths);
+  const dnsMode = options.dns ?? 'builtin';
   const pki = await openPki(paths, options.passphrase);
-  const store = DirectoryStore.open(paths.database);
-  const zone = openZone(pki.network, paths, options.publicAddress ?? host, store);
-  const dns = new DnsServer({ zone, logger: logger.child({ component: 'dns' }), ...options.dnsTcpLimits });
+  // SQLite keeps the zone in memory in any case: its writes replace whole names from memory.
+  const inMemory = dnsMode === 'builtin' || location.kind === 'sqlite';
+  const { store, zone } = await openDirectoryStore(
+    pki.network,
+    location,
+    dnsDatabaseOf(location, paths),
+    inMemory,
+  );
+  const registrar = new Registrar(zone, store, inMemory);
+  const dns =
+    dnsMode === 'builtin'
+      ? new DnsServer({ zone, logger: logger.child({ component: 'dns' }), ...options.dnsTcpLimits })
+      : undefined;
   try {
-    const { port: dnsPort } = await dns.start({ host: dnsHost, port: options.dnsPort ?? 0 });
+    // The zone publishes `dir.<network>` at the public address (else the HTTPS one); a wildcard bind
+    // without a public address is reached via loopback.
+    const published = options.publicAddress ?? host;
+    await registrar.publishNameServer(
+      addressRecord(published === '0.0.0.0' ? '127.0.0.1' : published === '::' ? '::1' : published),
+    );
+    const dnsPort = dns ? (await dns.start({ host: dnsHost, port: options.dnsPort ?? 0 })).port : 0;
     const addressPolicy = { loopback: options.publishLoopback ?? isLoopbackAddress(host) };
     const metrics = options.metrics
       ? { registry: options.metrics, fqdn: directoryFqdn(pki.network) }
       : undefined;
-    const app = buildApp({ pki, store, zone, addressPolicy, logger }, rateLimit, metrics);
+    const app = buildApp({ pki, store, registrar, addressPolicy, logger }, rateLimit, metrics);
     const port = await listen(app, host, options.port ?? 0);
-    const unmeasure = options.metrics?.addSource(metricsSource(pki, paths)) ?? (() => undefined);
+    const unmeasure = options.metrics?.addSource(metricsSource(pki, paths, location)) ?? (() => undefined);
     const address: DirectoryAddress = {
       url: httpsUrl(host, port),
       host,
@@ -171,14 +209,15 @@ async function launch(options: DirectoryStartOptions): Promise<Running> {
       dnsHost,
       dnsPort,
       network: pki.network,
+      store: store.kind,
       rootCaPath: paths.rootCa,
     };
-    logger.info({ ...address }, 'directory listening');
-    return { app, dns, zone, store, address, unmeasure };
+    const where = location.kind === 'sqlite' ? location.path : redactUrl(location.url);
+    logger.info({ ...address, store: where, dns: dnsMode }, 'directory listening');
+    return { app, dns, registrar, store, address, unmeasure };
   } catch (err) {
-    await dns.stop();
-    zone.close();
-    store.close();
+    await dns?.stop();
+    await store.close();
     throw err;
   }
 }
@@ -198,12 +237,15 @@ async function openPki(paths: DirectoryPaths, passphrase: string): Promise<Netwo
   return openNetworkPki(paths.pkiDir, passphrase);
 }
 
-/** What the metrics show of a directory: its two databases and the network's certificates. */
-function metricsSource(pki: NetworkPki, paths: DirectoryPaths) {
+/** What the metrics show of a directory: its databases (SQLite files only) and the network's certificates. */
+function metricsSource(pki: NetworkPki, paths: DirectoryPaths, location: StoreLocation) {
   return {
     server: 'directory',
     fqdn: directoryFqdn(pki.network),
-    databases: () => [{ path: paths.database }, { path: paths.dnsDatabase }],
+    databases: () =>
+      location.kind === 'sqlite' && location.path !== ':memory:'
+        ? [{ path: location.path }, { path: dnsDatabaseOf(location, paths) }]
+        : [],
     certificates: () => [
       { name: 'root-ca', pem: pki.rootCaPem },
       { name: 'accounts-ca', pem: pki.accountsCa.credential.certPem },
@@ -214,20 +256,14 @@ function metricsSource(pki: NetworkPki, paths: DirectoryPaths) {
   };
 }
 
-function openZone(network: string, paths: DirectoryPaths, host: string, store: DirectoryStore): Zone {
-  try {
-    // The zone publishes `dir.<network>` at the public address (else the HTTPS one); a wildcard bind
-    // without a public address is reached via loopback.
-    const published = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-    return new Zone({
-      domain: network,
-      store: new SqliteZoneStore(paths.dnsDatabase),
-      nameServerAddress: addressRecord(published),
-    });
-  } catch (err) {
-    store.close();
-    throw err;
-  }
+function storeLocation(store: string | undefined, paths: DirectoryPaths): StoreLocation {
+  return store === undefined ? { kind: 'sqlite', path: paths.database } : parseStoreUrl(store);
+}
+
+/** The SQLite zone file: `dns.db` beside the directory database (unused on PostgreSQL). */
+function dnsDatabaseOf(location: StoreLocation, paths: DirectoryPaths): string {
+  if (location.kind !== 'sqlite' || location.path === paths.database) return paths.dnsDatabase;
+  return location.path === ':memory:' ? ':memory:' : join(dirname(location.path), 'dns.db');
 }
 
 function buildApp(

@@ -3,6 +3,11 @@
  * keeps the network's DNS zone, countersigns contracts and lists services.
  */
 export { DirectoryServer, DIRECTORY_BODY_LIMIT } from './directory-server.js';
-export type { DirectoryAddress, DirectoryStartOptions, DnsTcpLimits } from './directory-server.js';
+export type {
+  DirectoryAddress,
+  DirectoryDnsMode,
+  DirectoryStartOptions,
+  DnsTcpLimits,
+} from './directory-server.js';
 export { directoryPaths } from './data-dir.js';
 export type { DirectoryPaths } from './data-dir.js';

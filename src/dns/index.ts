@@ -15,3 +15,7 @@ export { createResolver, serverAddress, DnsNameNotFoundError } from './resolver.
 export type { DnsResolver, ResolverOptions, SrvAnswer } from './resolver.js';
 export { isLoopbackAddress, unpublishableReason } from './publishable.js';
 export type { AddressPolicy } from './publishable.js';
+export { nextSerial } from './zone.js';
+export type { ZoneChange } from './zone.js';
+export { fromPdnsRow, soaContent, soaSerialOf, toPdnsRow } from './pdns-records.js';
+export type { PdnsRow } from './pdns-records.js';

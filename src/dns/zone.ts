@@ -64,6 +64,17 @@ export type LookupResult =
       readonly additionals: readonly ZoneRecord[];
     };
 
+/**
+ * A change of one name: its records of `types` become `records` (other types stay). Built by the zone
+ * without writing anything, so that a caller can write it to a store of its own in a transaction with
+ * other data, then `applyCommitted` it.
+ */
+export interface ZoneChange {
+  readonly name: string;
+  readonly types: readonly StoredRecordType[];
+  readonly records: readonly StoredRecord[];
+}
+
 export interface AddressInput {
   readonly a?: string | readonly string[];
   readonly aaaa?: string | readonly string[];
@@ -133,13 +144,17 @@ export class Zone {
    * Returns whether anything changed (an identical re-registration does not bump the serial).
    */
   setAddress(name: string, input: AddressInput): boolean {
+    return this.commitChange(this.addressChange(name, input));
+  }
+
+  /** What `setAddress` would change, without changing it. */
+  addressChange(name: string, input: AddressInput): ZoneChange {
     const canonical = this.checkOwnName(name);
     const addresses = toAddressSet(canonical, input, input.ttl ?? this.defaultTtl);
     if (addresses.A.length + addresses.AAAA.length === 0) {
       throw new ByodaError('BYODA_ERR_DNS', `no address given for ${canonical}`);
     }
-    const previous = this.recordSets.get(canonical) ?? EMPTY_SET;
-    return this.commitIfChanged(canonical, previous, { ...previous, ...addresses });
+    return { name: canonical, types: ['A', 'AAAA'], records: [...addresses.A, ...addresses.AAAA] };
   }
 
   /**
@@ -147,16 +162,38 @@ export class Zone {
    * replacing the one it had. The target defaults to `<host>`. Returns whether anything changed.
    */
   setService(name: string, input: SrvInput): boolean {
+    return this.commitChange(this.serviceChange(name, input));
+  }
+
+  /** What `setService` would change, without changing it. */
+  serviceChange(name: string, input: SrvInput): ZoneChange {
     const canonical = this.checkOwnName(name);
     const ttl = checkTtl(input.ttl ?? this.defaultTtl);
-    const srv: StoredRecord = {
-      name: canonical,
-      type: 'SRV',
-      value: formatSrv(toSrvData(canonical, input)),
-      ttl,
-    };
-    const previous = this.recordSets.get(canonical) ?? EMPTY_SET;
-    return this.commitIfChanged(canonical, previous, { ...previous, SRV: [srv] });
+    const value = formatSrv(toSrvData(canonical, input));
+    return { name: canonical, types: ['SRV'], records: [{ name: canonical, type: 'SRV', value, ttl }] };
+  }
+
+  /** Whether `change` would leave the zone as it is (an identical re-registration). */
+  isUnchanged(change: ZoneChange): boolean {
+    const previous = this.recordSets.get(change.name) ?? EMPTY_SET;
+    return sameRecords(previous, withChange(previous, change));
+  }
+
+  /** Every record `change.name` has after `change`: what a store that replaces whole names writes. */
+  recordsAfter(change: ZoneChange): StoredRecord[] {
+    return allRecords(withChange(this.recordSets.get(change.name) ?? EMPTY_SET, change));
+  }
+
+  /**
+   * Takes in changes a caller has already written to its store with `serial` (the directory on
+   * PostgreSQL writes them in the registration's transaction); memory follows the store.
+   */
+  applyCommitted(changes: readonly ZoneChange[], serial: number): void {
+    for (const change of changes) {
+      const next = withChange(this.recordSets.get(change.name) ?? EMPTY_SET, change);
+      this.setInMemory(change.name, allRecords(next).length > 0 ? next : undefined);
+    }
+    this.currentSerial = serial;
   }
 
   /** Removes the SRV record of `name`, keeping any addresses; returns false when it had none. */
@@ -164,7 +201,7 @@ export class Zone {
     const canonical = this.checkOwnName(name);
     const previous = this.recordSets.get(canonical);
     if (!previous || previous.SRV.length === 0) return false;
-    return this.commitIfChanged(canonical, previous, { ...previous, SRV: [] });
+    return this.commitChange({ name: canonical, types: ['SRV'], records: [] });
   }
 
   /** Removes every record of `name`; returns false when it had none. */
@@ -174,8 +211,7 @@ export class Zone {
       throw new ByodaError('BYODA_ERR_DNS', 'the name server of the zone cannot be removed', { status: 409 });
     }
     if (!this.recordSets.has(canonical)) return false;
-    this.commit(canonical, undefined);
-    return true;
+    return this.commitChange({ name: canonical, types: ['A', 'AAAA', 'SRV'], records: [] });
   }
 
   /** The zone's SOA record (also the negative-caching source for resolvers). */
@@ -271,18 +307,16 @@ export class Zone {
     return canonical;
   }
 
-  /** Commits `next` unless it equals `previous`; a set left without records removes the name. */
-  private commitIfChanged(name: string, previous: RecordSet, next: RecordSet): boolean {
-    if (sameRecords(previous, next)) return false;
-    this.commit(name, allRecords(next).length > 0 ? next : undefined);
+  /** Writes through to the store first, so memory never holds a change the store refused. */
+  private commitChange(change: ZoneChange): boolean {
+    if (this.isUnchanged(change)) return false;
+    const serial = nextSerial(this.currentSerial);
+    this.store.replace(change.name, this.recordsAfter(change), serial);
+    this.applyCommitted([change], serial);
     return true;
   }
 
-  /** Writes through to the store first, so memory never holds a change the store refused. */
-  private commit(name: string, next: RecordSet | undefined): void {
-    const serial = nextSerial(this.currentSerial);
-    this.store.replace(name, next ? allRecords(next) : [], serial);
-    this.currentSerial = serial;
+  private setInMemory(name: string, next: RecordSet | undefined): void {
     const existed = this.recordSets.has(name);
     if (next) this.recordSets.set(name, next);
     else this.recordSets.delete(name);
@@ -306,14 +340,7 @@ export class Zone {
       if (!isInDomain(record.name, this.domain)) continue;
       byName.set(record.name, [...(byName.get(record.name) ?? []), record]);
     }
-    for (const [name, records] of byName) {
-      this.recordSets.set(name, {
-        A: records.filter((r) => r.type === 'A'),
-        AAAA: records.filter((r) => r.type === 'AAAA'),
-        SRV: records.filter((r) => r.type === 'SRV'),
-      });
-      this.countDescendant(name, 1);
-    }
+    for (const [name, records] of byName) this.setInMemory(name, withChange(EMPTY_SET, allTypes(records)));
     return stored.serial ?? 1;
   }
 }
@@ -335,6 +362,17 @@ function toAddressSet(
     return unique.map((value) => ({ name, type, value, ttl }));
   };
   return { A: build('A', input.a), AAAA: build('AAAA', input.aaaa) };
+}
+
+/** `set` with the records of `change.types` replaced by `change.records`. */
+function withChange(set: RecordSet, change: Pick<ZoneChange, 'types' | 'records'>): RecordSet {
+  const next: Record<StoredRecordType, readonly StoredRecord[]> = { ...set };
+  for (const type of change.types) next[type] = change.records.filter((record) => record.type === type);
+  return next;
+}
+
+function allTypes(records: readonly StoredRecord[]): Pick<ZoneChange, 'types' | 'records'> {
+  return { types: ['A', 'AAAA', 'SRV'], records };
 }
 
 function allRecords(set: RecordSet): StoredRecord[] {
@@ -359,7 +397,7 @@ function toZoneRecord(record: StoredRecord): ZoneRecord[] {
 }
 
 /** Serials only grow (RFC 1982 arithmetic); 0 is skipped on wrap-around so it never means "unset". */
-function nextSerial(serial: number): number {
+export function nextSerial(serial: number): number {
   return serial >= MAX_SERIAL ? 1 : serial + 1;
 }
 

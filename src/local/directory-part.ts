@@ -18,7 +18,7 @@ export interface StartedDirectory {
   readonly rootCaPem: string;
 }
 
-export async function startLocalDirectory(ctx: StartContext): Promise<StartedDirectory> {
+export async function startLocalDirectory(ctx: StartContext, store?: string): Promise<StartedDirectory> {
   const paths = directoryPaths(ctx.paths.directoryDir);
   const passphrase = await ensureNetwork(ctx, paths);
   ctx.checkpoint();
@@ -32,11 +32,12 @@ export async function startLocalDirectory(ctx: StartContext): Promise<StartedDir
     host: LOCAL_HOST,
     logger,
     ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
+    ...(store !== undefined ? { store } : {}),
   });
   ctx.progress.step({
     part: 'directory',
     action: 'started',
-    message: `directory at ${address.url}, DNS at ${address.dnsHost}:${address.dnsPort}`,
+    message: `directory at ${address.url} (${address.store}), DNS at ${address.dnsHost}:${address.dnsPort}`,
   });
   const { rootPem } = await readRootCaCert(paths.pkiDir);
   return { address, rootCaPem: rootPem };

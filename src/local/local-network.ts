@@ -57,6 +57,8 @@ export interface LocalNetworkOptions {
   readonly pods?: number;
   /** The service's contract file (default: the example addressbook contract); unsigned is fine. */
   readonly contractPath?: string;
+  /** The directory's store (`--store`): `sqlite:PATH` or `postgres://...`; default its SQLite files. */
+  readonly store?: string;
   readonly progress?: ProgressListener;
   /** Aborting it stops the start between two steps; what started is then stopped by `stop()`. */
   readonly signal?: AbortSignal;
@@ -141,7 +143,7 @@ export class LocalNetwork {
     // Left by a run that was killed: its servers are gone, so it must not say "ready".
     await removeNetworkFile(paths.networkFile);
     const ctx = this.#context(paths, options.signal, options.metrics);
-    const directory = await startLocalDirectory(ctx);
+    const directory = await startLocalDirectory(ctx, options.store);
     const names = Array.from({ length: podCount }, (_, i) => podName(i));
     await this.#reportUnstartedPods(paths, podCount);
     // Pods need only the directory until they join, so they start beside the service.

@@ -15,9 +15,8 @@ import { accountFqdn } from '../../pki/index.js';
 import type { IdentityType } from '../../pki/index.js';
 import { authorizeAccountCsr, authorizeAccountUpdate } from '../authorization.js';
 import type { DirectoryContext } from '../context.js';
-import type { AccountRow } from '../directory-store.js';
+import type { AccountRow } from '../store/directory-store.js';
 import { csrIdentity, publishedAddress } from '../inputs.js';
-import { publishHost } from '../publish.js';
 import { accountCsrBody, accountUpdateBody } from '../schemas.js';
 
 export function accountRoutes(app: HttpsApp, ctx: DirectoryContext): void {
@@ -40,12 +39,12 @@ async function signAccountCsr(
   const { body } = request;
   const requested = await csrIdentity(body.csr, ctx.network, ['account', 'account-data']);
   const accountId = requested.accountId ?? '';
-  const existing = ctx.store.getAccount(accountId);
+  const existing = await ctx.store.getAccount(accountId);
   authorizeAccountCsr(requested, await ctx.requesterOf(request), existing !== undefined);
   // Checked before signing so that a refused address leaves no certificate behind.
   const registration = plannedRegistration(requested.type, body, existing, request.ip, ctx);
   const issued = await ctx.pki.signAccountCsr(body.csr, accountId);
-  if (registration) registerAccount(ctx, accountId, registration.address, registration.port);
+  if (registration) await registerAccount(ctx, accountId, registration.address, registration.port);
   return { chain: issued.chainPem, root_ca: ctx.pki.rootCaPem };
 }
 
@@ -55,7 +54,7 @@ async function updateAccount(
 ): Promise<RegistrationReply> {
   const accountId = authorizeAccountUpdate(await ctx.requesterOf(request));
   const address = publishedAddress(request.body.address, request.ip, ctx.addressPolicy);
-  const port = request.body.port ?? ctx.store.getAccount(accountId)?.port;
+  const port = request.body.port ?? (await ctx.store.getAccount(accountId))?.port;
   return registerAccount(ctx, accountId, address, port);
 }
 
@@ -81,7 +80,7 @@ function registerAccount(
   accountId: string,
   address: string,
   port: number | undefined,
-): RegistrationReply {
-  ctx.store.saveAccount({ accountId, address, port });
-  return publishHost(ctx.zone, accountFqdn(ctx.network, accountId), address, port);
+): Promise<RegistrationReply> {
+  const registration = { kind: 'account', row: { accountId, address, port } } as const;
+  return ctx.registrar.publishHost(registration, accountFqdn(ctx.network, accountId), address, port);
 }

@@ -11,7 +11,6 @@ import { memberFqdn } from '../../pki/index.js';
 import { authorizeMemberUpdate } from '../authorization.js';
 import type { DirectoryContext } from '../context.js';
 import { publishedAddress } from '../inputs.js';
-import { publishHost } from '../publish.js';
 import { memberUpdateBody } from '../schemas.js';
 
 export function memberRoutes(app: HttpsApp, ctx: DirectoryContext): void {
@@ -27,11 +26,11 @@ async function registerMember(
   request: FastifyRequest<{ Body: MemberUpdateBody }>,
 ): Promise<RegistrationReply> {
   const { member_id: memberId, service_id: serviceId, port } = request.body;
-  if (!ctx.store.getService(serviceId)) {
+  if (!(await ctx.store.getService(serviceId))) {
     throw new ByodaError('BYODA_ERR_NOT_FOUND', `service ${serviceId} is not registered`, { status: 404 });
   }
   authorizeMemberUpdate(memberId, serviceId, await ctx.requesterOf(request));
   const address = publishedAddress(request.body.address, request.ip, ctx.addressPolicy);
-  ctx.store.saveMember({ memberId, serviceId, address, port });
-  return publishHost(ctx.zone, memberFqdn(ctx.network, serviceId, memberId), address, port);
+  const registration = { kind: 'member', row: { memberId, serviceId, address, port } } as const;
+  return ctx.registrar.publishHost(registration, memberFqdn(ctx.network, serviceId, memberId), address, port);
 }

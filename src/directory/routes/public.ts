@@ -14,7 +14,7 @@ export function publicRoutes(app: HttpsApp, ctx: DirectoryContext): void {
     reply.type(PEM_TYPE).send(ctx.pki.networkData.chainPem),
   );
   app.get(DIRECTORY_PATHS.services, async (): Promise<ServiceListingReply> => ({
-    services: ctx.store.listServices().map((service) => ({
+    services: (await ctx.store.listServices()).map((service) => ({
       service_id: service.serviceId,
       name: service.name ?? null,
       version: service.version ?? null,

@@ -21,7 +21,6 @@ import { serviceFqdn } from '../../pki/index.js';
 import { authorizeServiceCaller, authorizeServiceCsr } from '../authorization.js';
 import type { DirectoryContext } from '../context.js';
 import { badField, csrIdentity, publishedAddress, serviceIdParam } from '../inputs.js';
-import { publishHost } from '../publish.js';
 import { contractSignBody, serviceCsrBody, serviceParams, serviceUpdateBody } from '../schemas.js';
 
 interface ServiceParams {
@@ -52,10 +51,10 @@ async function signServiceCsr(
 ): Promise<SignedCsrReply> {
   const requested = await csrIdentity(request.body.csr, ctx.network, ['service-ca']);
   const serviceId = requested.serviceId ?? -1;
-  const exists = ctx.store.getService(serviceId) !== undefined;
+  const exists = (await ctx.store.getService(serviceId)) !== undefined;
   authorizeServiceCsr(serviceId, await ctx.requesterOf(request), exists);
   const issued = await ctx.pki.signServiceCaCsr(request.body.csr, serviceId);
-  ctx.store.createService(serviceId, request.body.name);
+  await ctx.store.createService(serviceId, request.body.name);
   return { chain: issued.chainPem, root_ca: ctx.pki.rootCaPem };
 }
 
@@ -66,8 +65,8 @@ async function updateService(
   const serviceId = await authorizedService(ctx, request);
   const { name, version, port } = request.body;
   const address = publishedAddress(request.body.address, request.ip, ctx.addressPolicy);
-  ctx.store.updateService({ serviceId, name, version, address, port });
-  return publishHost(ctx.zone, serviceFqdn(ctx.network, serviceId), address, port);
+  const registration = { kind: 'service', row: { serviceId, name, version, address, port } } as const;
+  return ctx.registrar.publishHost(registration, serviceFqdn(ctx.network, serviceId), address, port);
 }
 
 async function countersignContract(
@@ -86,7 +85,7 @@ async function countersignContract(
   // The service's own signature first: the network vouches only for what the service signed (spec §5).
   await verifyContractSignature(document, 'service', chainPem, ctx.pki.rootCaPem);
   const signed = await signContract(document, 'network', ctx.pki.networkData);
-  ctx.store.recordContractVersion(serviceId, contract.version);
+  await ctx.store.recordContractVersion(serviceId, contract.version);
   return { contract: { ...signed } };
 }
 
@@ -96,7 +95,7 @@ async function authorizedService(
   request: FastifyRequest<{ Params: ServiceParams }>,
 ): Promise<number> {
   const serviceId = serviceIdParam(request.params.service);
-  if (!ctx.store.getService(serviceId)) {
+  if (!(await ctx.store.getService(serviceId))) {
     throw new ByodaError('BYODA_ERR_NOT_FOUND', `service ${serviceId} is not registered`, { status: 404 });
   }
   authorizeServiceCaller(serviceId, await ctx.requesterOf(request));

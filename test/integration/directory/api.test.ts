@@ -33,6 +33,7 @@ import {
 } from '../../../src/pki/index.js';
 import type { Credential, ServicePki } from '../../../src/pki/index.js';
 import { foreignKeyCsr, makeHierarchy } from '../../fixtures/pki.js';
+import { findPostgres } from '../../fixtures/postgres.js';
 import { client, newAccount, nodeResolver, NETWORK, raw, rawAgent } from './harness.js';
 import type { RawReply } from './harness.js';
 
@@ -99,7 +100,18 @@ async function serviceContract(service: ServicePki): Promise<Record<string, unkn
   return { ...(await signContract({ ...document, service_id: service.serviceId }, 'service', service.data)) };
 }
 
-describe('directory API', () => {
+const postgres = await findPostgres();
+
+// Every endpoint against both stores (issue 16): the embedded SQLite files and a real PostgreSQL.
+for (const backend of ['sqlite', 'postgres'] as const) {
+  const skip = backend === 'postgres' && typeof postgres === 'string' ? postgres : false;
+  describe(`directory API on ${backend}`, { skip }, () => apiSuite(backend));
+}
+after(async () => {
+  if (typeof postgres !== 'string') await postgres.stop();
+});
+
+function apiSuite(backend: 'sqlite' | 'postgres'): void {
   let dir = '';
   const server = new DirectoryServer();
   const logLines: Record<string, unknown>[] = [];
@@ -132,9 +144,12 @@ describe('directory API', () => {
         done();
       },
     });
+    const store =
+      backend === 'postgres' && typeof postgres !== 'string' ? await postgres.createDatabase() : undefined;
     address = await server.start({
       dataDir: dir,
       passphrase: 'passphrase',
+      ...(store !== undefined ? { store } : {}),
       logger: pino({ level: 'info' }, sink),
     });
     rootCaPem = await readFile(address.rootCaPath, 'utf8');
@@ -566,4 +581,4 @@ describe('directory API', () => {
     assert.ok(!logLines.some((line) => JSON.stringify(line).includes('PRIVATE KEY')));
     assert.ok(!logLines.some((line) => JSON.stringify(line).includes('CERTIFICATE REQUEST')));
   });
-});
+}

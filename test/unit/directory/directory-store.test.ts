@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DirectoryStore } from '../../../src/directory/directory-store.js';
+import { SqliteDirectoryStore } from '../../../src/directory/store/sqlite-directory-store.js';
 import { tempDir } from '../../fixtures/pki.js';
 
 describe('directory store file', () => {
@@ -10,8 +10,8 @@ describe('directory store file', () => {
     const { dir, remove } = await tempDir('byoda-dirstore-');
     try {
       const file = join(dir, 'directory.db');
-      const store = DirectoryStore.open(file);
-      store.close();
+      const store = SqliteDirectoryStore.open(file);
+      await store.close();
       assert.equal((await stat(file)).mode & 0o777, 0o600);
     } finally {
       await remove();
