@@ -7,7 +7,8 @@
  * ├── services-ca.<net> ──> service-ca.service-<S>.<net>
  * │                           ├── members-ca.members-<S>.<net> ──> <member_id>.members-<S>.<net> (TLS),
  * │                           │                                    <member_id>.members-data-<S>.<net> (data)
- * │                           ├── apps-ca.apps-<S>.<net>
+ * │                           ├── apps-ca.apps-<S>.<net> ──> <app_id>.apps-<S>.<net> (TLS),
+ * │                           │                              <app_id>.apps-data-<S>.<net> (data)
  * │                           ├── service.service-<S>.<net> (TLS)
  * │                           └── service.service-data-<S>.<net> (data)
  * ├── network-data.<net> (data)
@@ -44,6 +45,8 @@ export {
   accountDataCn,
   accountFqdn,
   accountsCaCn,
+  appDataCn,
+  appFqdn,
   appsCaCn,
   directoryFqdn,
   identityCn,
