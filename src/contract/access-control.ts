@@ -141,9 +141,11 @@ function readPermission(entity: Entity, item: unknown, path: string): Permission
 /** `app_ids` of an `app` rule: the named apps it grants to (absent: every app of the service). */
 function readAppIds(value: unknown, path: string): readonly string[] {
   const list = readStringList(value, path);
-  if (list.length === 0) throw invalidAt(path, 'must name at least one app id (leave it out to allow any app)');
+  if (list.length === 0)
+    throw invalidAt(path, 'must name at least one app id (leave it out to allow any app)');
   list.forEach((id, i) => {
-    if (!APP_ID.test(id)) throw invalidAt(pointer(path, i), `${JSON.stringify(id)} is not a lower-case UUID v4`);
+    if (!APP_ID.test(id))
+      throw invalidAt(pointer(path, i), `${JSON.stringify(id)} is not a lower-case UUID v4`);
   });
   return [...new Set(list)];
 }

@@ -94,7 +94,8 @@ export function authorizeMemberUpdate(memberId: string, serviceId: number, reque
 /** An app's DNS records (spec §12): the app itself (its TLS cert), or the service it is an app of. */
 export function authorizeAppUpdate(appId: string, serviceId: number, requester: Requester): void {
   if (!requester) throw unauthorized('registering an app needs the app’s or the service’s certificate');
-  const isThatApp = requester.type === 'app' && requester.appId === appId && requester.serviceId === serviceId;
+  const isThatApp =
+    requester.type === 'app' && requester.appId === appId && requester.serviceId === serviceId;
   if (isThatApp || isService(requester, serviceId)) return;
   throw forbidden(`only app ${appId} or service ${serviceId} may register this app`);
 }

@@ -86,7 +86,13 @@ export type { VerifyChainOptions } from './chain.js';
 export { joinPemBundle, splitPemBundle } from './pem.js';
 export { requestCredential } from './request.js';
 export type { CsrSigner } from './request.js';
-export { readCredential, readRootCaCert, writeCredential, writeRootCaCert } from './store.js';
+export {
+  credentialExists,
+  readCredential,
+  readRootCaCert,
+  writeCredential,
+  writeRootCaCert,
+} from './store.js';
 export { NetworkPki, createNetworkPki, networkPkiExists, openNetworkPki } from './network-pki.js';
 export { ServicePki, createServicePki, openServicePki, servicePkiExists } from './service-pki.js';
 export type { CreateServicePkiOptions } from './service-pki.js';
