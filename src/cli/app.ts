@@ -7,7 +7,7 @@
  * $BYODA_PASSPHRASE, else `<data>/passphrase` (made at init). `start --json` prints
  * `{"event":"ready","url","port","app_id","service_id","fqdn","kind","network"}` once serving.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
@@ -91,6 +91,7 @@ async function initCommand(options: InitOptions): Promise<void> {
       },
     )
   ).trim();
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const { passphrase } = await commandPassphrase(options, join(dataDir, 'passphrase'), true);
   const config = await initApp({
     dataDir,
