@@ -113,6 +113,7 @@ describe('buildMembershipSchema', () => {
         'appender',
         'node',
         'signature',
+        'claims',
       ]);
       // spec §9 (ours: docs/protocol.md, "Signed data").
       assert.equal(
