@@ -3,6 +3,7 @@
  * command means adding one import and one line here.
  */
 import type { Command } from 'commander';
+import { registerAppCommands } from './app.js';
 import { registerContractCommands } from './contract.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDirectoryCommands } from './directory.js';
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerNetworkCommands(program);
   registerDirectoryCommands(program);
   registerServiceCommands(program);
+  registerAppCommands(program);
   registerPodCommands(program);
   registerPodTotpCommands(program);
   registerPodBackupCommands(program);

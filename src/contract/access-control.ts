@@ -30,7 +30,11 @@ const PERMISSION_KEYS = [
   'match',
   'casesensitive',
   'anonimized_responses',
+  'app_ids',
 ] as const;
+
+/** App ids are UUID v4s, lower case (the CN of an app's certificate compares byte for byte). */
+const APP_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** A network rule without `distance` covers direct links only (one hop). */
 const DEFAULT_NETWORK_DISTANCE = 1;
@@ -130,7 +134,20 @@ function readPermission(entity: Entity, item: unknown, path: string): Permission
     match: optional(item, 'match', path, readMatch),
     caseSensitive: optional(item, 'casesensitive', path, readBoolean),
     anonymizedResponses: optional(item, 'anonimized_responses', path, readBoolean),
+    appIds: optional(item, 'app_ids', path, readAppIds),
   });
+}
+
+/** `app_ids` of an `app` rule: the named apps it grants to (absent: every app of the service). */
+function readAppIds(value: unknown, path: string): readonly string[] {
+  const list = readStringList(value, path);
+  if (list.length === 0)
+    throw invalidAt(path, 'must name at least one app id (leave it out to allow any app)');
+  list.forEach((id, i) => {
+    if (!APP_ID.test(id))
+      throw invalidAt(pointer(path, i), `${JSON.stringify(id)} is not a lower-case UUID v4`);
+  });
+  return [...new Set(list)];
 }
 
 /**
@@ -146,6 +163,9 @@ function checkConditionsFit(entity: Entity, action: Action, item: JsonObject, pa
     if (entity !== 'network') {
       throw invalidAt(pointer(path, key), `"${key}" applies only to the "network" entity, not "${entity}"`);
     }
+  }
+  if ('app_ids' in item && entity !== 'app') {
+    throw invalidAt(pointer(path, 'app_ids'), `"app_ids" applies only to the "app" entity, not "${entity}"`);
   }
   for (const key of ['match', 'casesensitive'] as const) {
     if (key in item && action !== 'search') {
@@ -176,6 +196,7 @@ interface PermissionInput {
   readonly match?: SearchMatch | undefined;
   readonly caseSensitive?: boolean | undefined;
   readonly anonymizedResponses?: boolean | undefined;
+  readonly appIds?: readonly string[] | undefined;
 }
 
 /**
@@ -191,6 +212,7 @@ function withDefaults(entity: Entity, input: PermissionInput): Permission {
     ...(input.relations ? { relations: input.relations } : {}),
     ...(isSearch ? { match: input.match ?? 'exact', caseSensitive: input.caseSensitive ?? false } : {}),
     ...(input.anonymizedResponses !== undefined ? { anonymizedResponses: input.anonymizedResponses } : {}),
+    ...(input.appIds ? { appIds: input.appIds } : {}),
   };
   return permission;
 }

@@ -13,6 +13,7 @@ const ENTITY_HEADINGS: Readonly<Record<(typeof ENTITIES)[number], string>> = {
   network: '`network` (linked members)',
   any_member: '`any_member`',
   service: '`service`',
+  app: '`app`',
   anonymous: '`anonymous`',
 };
 

@@ -5,7 +5,7 @@
  */
 
 /** Who a rule is for (spec §5). `member` is the pod owner (the membership itself). */
-export const ENTITIES = ['member', 'network', 'any_member', 'service', 'anonymous'] as const;
+export const ENTITIES = ['member', 'network', 'any_member', 'service', 'app', 'anonymous'] as const;
 export type Entity = (typeof ENTITIES)[number];
 
 /** What a rule allows (spec §5, §6). */
@@ -34,6 +34,8 @@ export interface Permission {
   readonly caseSensitive?: boolean;
   /** Original BYODA's (misspelt) `anonimized_responses`: answers do not reveal the origin. */
   readonly anonymizedResponses?: boolean;
+  /** `app` rules: the apps (by app id) the rule grants to; absent = every app of the service. */
+  readonly appIds?: readonly string[];
 }
 
 /** Rules of one class or field: per entity, the permissions it has. An entity that is absent has none. */

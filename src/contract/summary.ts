@@ -146,6 +146,7 @@ export function describePermission(permission: Permission): string {
       : []),
     ...(permission.sourceSignatureRequired ? ['origin signature required'] : []),
     ...(permission.anonymizedResponses ? ['anonymized responses'] : []),
+    ...(permission.appIds ? [`apps ${permission.appIds.join('|')}`] : []),
   ];
   return conditions.length > 0 ? `${permission.action} (${conditions.join(', ')})` : permission.action;
 }

@@ -23,6 +23,9 @@ export function describeRequester(requester: Requester): string {
     case 'member':
     case 'member-data':
       return `${requester.type}:${requester.memberId ?? '?'}@${requester.serviceId ?? '?'}`;
+    case 'app':
+    case 'app-data':
+      return `${requester.type}:${requester.appId ?? '?'}@${requester.serviceId ?? '?'}`;
     default:
       return requester.serviceId === undefined ? requester.type : `${requester.type}:${requester.serviceId}`;
   }
@@ -86,6 +89,15 @@ export function authorizeMemberUpdate(memberId: string, serviceId: number, reque
     requester.type === 'member' && requester.memberId === memberId && requester.serviceId === serviceId;
   if (isThatMember || isService(requester, serviceId)) return;
   throw forbidden(`only member ${memberId} or service ${serviceId} may register this membership`);
+}
+
+/** An app's DNS records (spec §12): the app itself (its TLS cert), or the service it is an app of. */
+export function authorizeAppUpdate(appId: string, serviceId: number, requester: Requester): void {
+  if (!requester) throw unauthorized('registering an app needs the app’s or the service’s certificate');
+  const isThatApp =
+    requester.type === 'app' && requester.appId === appId && requester.serviceId === serviceId;
+  if (isThatApp || isService(requester, serviceId)) return;
+  throw forbidden(`only app ${appId} or service ${serviceId} may register this app`);
 }
 
 function isAccount(requester: Requester, accountId: string): boolean {

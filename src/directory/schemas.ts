@@ -41,6 +41,10 @@ export const memberUpdateBody = object(
   { member_id: UUID_V4, service_id: SERVICE_ID, address: ADDRESS, port: PORT },
   ['member_id', 'service_id', 'port'],
 );
+export const appUpdateBody = object(
+  { app_id: UUID_V4, service_id: SERVICE_ID, address: ADDRESS, port: PORT },
+  ['app_id', 'service_id', 'port'],
+);
 /** `service-<id>`; the id's range is checked by the route (`serviceIdParam`). */
 export const serviceParams = object(
   { service: { type: 'string', pattern: '^service-(0|[1-9][0-9]{0,9})$' } },

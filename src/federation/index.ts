@@ -106,3 +106,5 @@ export type { SignerKeys, SignerKeysOptions } from './signer-keys.js';
 export type { VerifiedChains, VerifiedChainsOptions } from './verified-chains.js';
 export { createMembershipFederation } from './membership-federation.js';
 export type { MembershipFederation, MembershipFederationOptions } from './membership-federation.js';
+export { APP_DATA_CERT_PATH, createAppDataCerts } from './app-data-certs.js';
+export type { AppDataCert, AppDataCerts, AppDataCertsOptions } from './app-data-certs.js';

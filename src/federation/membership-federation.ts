@@ -23,6 +23,9 @@ import { createVerifiedChains } from './verified-chains.js';
 import type { QueryMemory } from './query-memory.js';
 
 /** How long fetching an origin's data cert chain may take (default; see `hopTimeoutMs`). */
+import { createAppDataCerts } from './app-data-certs.js';
+import type { AppDataCerts } from './app-data-certs.js';
+
 const DATA_CERT_FETCH_TIMEOUT_MS = 5000;
 
 export interface MembershipFederationOptions {
@@ -56,6 +59,8 @@ export interface MembershipFederationOptions {
 export interface MembershipFederation {
   /** `MembershipContext.proxy`. */
   readonly proxy: ProxyHook;
+  /** Apps' data certs, to check their claims (app-data-certs.ts). */
+  readonly appDataCerts: AppDataCerts;
   /**
    * For an operation on the member port, before it runs: the requester to run it as, and whether its
    * query id was seen before (then run it with `replayContext`). Throws BAD_REQUEST / FORBIDDEN.
@@ -122,8 +127,15 @@ export function createMembershipFederation(options: MembershipFederationOptions)
     ...(options.observer !== undefined ? { observer: options.observer } : {}),
     now,
   });
+  const appDataCerts = createAppDataCerts({
+    rootCaPem: options.rootCaPem,
+    network,
+    serviceId,
+    resolver: options.resolver,
+  });
   return {
     proxy,
+    appDataCerts,
     admit: (operation, requester) =>
       admitIncomingQuery(readIncomingOperation(operation), requester, {
         queryMemory,

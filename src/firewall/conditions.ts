@@ -18,9 +18,16 @@ export function unmetCondition(
   permission: Permission,
   requester: Requester,
 ): string | undefined {
-  return entity === 'network'
-    ? (unmetLink(permission, requester) ?? unmetSignature(permission, requester))
-    : unmetSignature(permission, requester);
+  if (entity === 'network') return unmetLink(permission, requester) ?? unmetSignature(permission, requester);
+  if (entity === 'app') return unmetApp(permission, requester) ?? unmetSignature(permission, requester);
+  return unmetSignature(permission, requester);
+}
+
+/** `app` rules with `app_ids`: only the named apps. */
+function unmetApp(permission: Permission, requester: Requester): string | undefined {
+  if (permission.appIds === undefined) return undefined;
+  if (requester.kind === 'app' && permission.appIds.includes(requester.appId)) return undefined;
+  return `is given only to the apps ${permission.appIds.join('|')}`;
 }
 
 /** `network` rules: a link with one of the rule's relations, within the rule's distance. */

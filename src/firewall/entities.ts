@@ -11,7 +11,9 @@ import type { Requester } from './requester.js';
  *   `network` (nobody is linked to themselves) nor `service`.
  * - Another member is `any_member` and, like everyone, `anonymous`; it is `network` only when the
  *   owner has a network link to it (spec §6: "with or without a network link").
- * - The service is `service` and `anonymous`; an anonymous client only `anonymous`.
+ * - The service is `service` and `anonymous`; an app of the service `app` and `anonymous` (a rule's
+ *   `app_ids` may narrow an `app` rule to named apps, conditions.ts); an anonymous client only
+ *   `anonymous`.
  */
 export function entitiesOf(requester: Requester): readonly Entity[] {
   switch (requester.kind) {
@@ -21,6 +23,8 @@ export function entitiesOf(requester: Requester): readonly Entity[] {
       return requester.relations.length > 0 ? LINKED_MEMBER_ENTITIES : UNLINKED_MEMBER_ENTITIES;
     case 'service':
       return SERVICE_ENTITIES;
+    case 'app':
+      return APP_ENTITIES;
     case 'anonymous':
       return ANONYMOUS_ENTITIES;
   }
@@ -30,4 +34,5 @@ const OWNER_ENTITIES: readonly Entity[] = Object.freeze(['member', 'any_member',
 const LINKED_MEMBER_ENTITIES: readonly Entity[] = Object.freeze(['network', 'any_member', 'anonymous']);
 const UNLINKED_MEMBER_ENTITIES: readonly Entity[] = Object.freeze(['any_member', 'anonymous']);
 const SERVICE_ENTITIES: readonly Entity[] = Object.freeze(['service', 'anonymous']);
+const APP_ENTITIES: readonly Entity[] = Object.freeze(['app', 'anonymous']);
 const ANONYMOUS_ENTITIES: readonly Entity[] = Object.freeze(['anonymous']);

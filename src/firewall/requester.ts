@@ -18,6 +18,8 @@ export type Requester =
     }
   /** The service server, authenticated by its service TLS certificate. */
   | { readonly kind: 'service'; readonly serviceId: number }
+  /** An app of the service (spec §12), authenticated by its app TLS certificate. */
+  | { readonly kind: 'app'; readonly appId: string; readonly serviceId: number }
   /** No (valid) client certificate. */
   | { readonly kind: 'anonymous' };
 
@@ -36,6 +38,8 @@ export function describeRequester(requester: Requester): string {
       return describeMember(requester);
     case 'service':
       return 'the service';
+    case 'app':
+      return 'an app of the service';
     case 'anonymous':
       return 'an anonymous client';
   }

@@ -2,6 +2,7 @@
  * What every resolver receives: one typed context per request (or per subscription), built by the pod
  * server, instead of globals. The schema itself is built once per contract version and shared.
  */
+import type { ClaimVerifier } from './claims.js';
 import type { Contract } from '../contract/index.js';
 import type { Requester } from '../firewall/index.js';
 import type { RecordSignatures } from '../signing/index.js';
@@ -36,6 +37,8 @@ export interface MembershipContext {
    * and every signature reads as not verified.
    */
   readonly signatures?: RecordSignatures;
+  /** Checks apps' claims on records (claims.ts). Without it, every claim reads as not verified. */
+  readonly claims?: ClaimVerifier;
   /** `append_X(remote_member_id)`: the owner's append sent to another member's pod. Absent: refused. */
   readonly remoteAppend?: RemoteAppendHook;
   /**

@@ -22,6 +22,8 @@ export interface ConnectionArgs {
   readonly timestamp?: string | null;
   readonly origin_member_id?: string | null;
   readonly origin_signature?: string | null;
+  /** Not forwarded: this pod filters on its owner's trusted apps (claims.ts). */
+  readonly trusted_claim?: string | null;
 }
 
 /** What the connection resolver does with a query. */

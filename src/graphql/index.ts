@@ -51,3 +51,5 @@ export type { QueryLimits } from './limits.js';
 export { ownerOnlyIntrospectionRule } from './introspection-rule.js';
 export { DATA_SIGNATURE_TYPE, rootFieldNames, typeNames } from './names.js';
 export { DateTimeScalar, UUIDScalar } from './scalars.js';
+export { APPS_CLASS, CLAIM_CHECK_TYPE } from './claims.js';
+export type { CheckedClaim, ClaimVerifier } from './claims.js';

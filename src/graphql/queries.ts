@@ -11,6 +11,7 @@ import type { MembershipContext, ProxyEdge, ProxyError, ProxyRequest, ProxyResul
 import { guarded, type Resolver } from './errors.js';
 import { forward, routeQuery, type ConnectionArgs } from './federation.js';
 import { nodeSource, type NodeSource } from './node.js';
+import { EdgeClaims, keepTrustedClaims } from './claims.js';
 import { edgeSignature, type EdgeSignature } from './signatures.js';
 
 /** The source of a `T_connection` (field names as in the schema, so default resolvers apply). */
@@ -32,6 +33,8 @@ export interface EdgeSource {
   readonly node: NodeSource;
   /** The record's data signature (spec §9), verified only if the client selects it; null: none. */
   readonly signature: EdgeSignature | null;
+  /** The record's claims (claims.ts), checked only if the client selects them or filters on them. */
+  readonly claims: EdgeClaims;
 }
 
 export interface FilterArgs {
@@ -66,7 +69,29 @@ export function connectionResolver(
   cls: DataClass,
   contract: Contract,
 ): Resolver<unknown, ConnectionArgs, Promise<ConnectionSource>> {
-  return guarded(async (_source, args, context) => {
+  return guarded(async (_source, args, context) =>
+    withTrustedClaims(await connection(cls, contract, args, context), args.trusted_claim, context),
+  );
+}
+
+/** `trusted_claim`: the connection with only the edges it keeps (a filtered page). */
+async function withTrustedClaims(
+  source: ConnectionSource,
+  statement: string | null | undefined,
+  context: MembershipContext,
+): Promise<ConnectionSource> {
+  if (statement === undefined || statement === null) return source;
+  const edges = await keepTrustedClaims(source.edges, statement, context);
+  return { ...source, edges, total_count: edges.length };
+}
+
+async function connection(
+  cls: DataClass,
+  contract: Contract,
+  args: ConnectionArgs,
+  context: MembershipContext,
+): Promise<ConnectionSource> {
+  {
     const route = routeQuery(cls.name, contract, args, context);
     if (route.kind === 'remote') {
       // The remote pod applies its own rules for this pod (spec §8); the filter is still checked here
@@ -86,7 +111,7 @@ export function connectionResolver(
     const local = localConnection(cls, page, origin, context.requester.kind === 'owner');
     if (route.kind === 'local') return local;
     return mergeRemote(cls, local, filter, await forwardMetered(route.request, context));
-  });
+  }
 }
 
 /**
@@ -120,6 +145,7 @@ function localConnection(
       node: nodeSource(cls.fields, record.data),
       // The signature names its signer: withheld with the origin, for the same reason.
       signature: memberId === null ? null : edgeSignature(record.meta.signature, cls.name, record.data),
+      claims: new EdgeClaims(cls.name, record.data),
     })),
     page_info: { end_cursor: page.endCursor, has_next_page: page.hasNextPage },
     remote_errors: [],
@@ -137,6 +163,7 @@ function remoteEdges(cls: DataClass, filter: ValidFilter, edges: readonly ProxyE
       appender: null,
       node: nodeSource(cls.fields, edge.node),
       signature: edgeSignature(edge.signature, cls.name, edge.node),
+      claims: new EdgeClaims(cls.name, edge.node),
     }));
 }
 

@@ -30,6 +30,7 @@ import type { MembershipContext } from './context.js';
 import { DATA_SIGNATURE_TYPE, PAGE_INFO_TYPE, REMOTE_ERROR_TYPE, typeNames } from './names.js';
 import { resolveNodeField, type NodeSource } from './node.js';
 import { DateTimeScalar, UUIDScalar } from './scalars.js';
+import { claimCheckType, CLAIM_CHECK_TYPE, resolveEdgeClaims } from './claims.js';
 import { dataSignatureType, resolveEdgeSignature } from './signatures.js';
 
 const SCALARS: Readonly<Record<ScalarType, GraphQLScalarType>> = {
@@ -91,6 +92,7 @@ export class SchemaTypes {
   private readonly pageInfo: GraphQLObjectType;
   private readonly remoteError: GraphQLObjectType;
   private readonly dataSignature: GraphQLObjectType;
+  private readonly claimCheck: GraphQLObjectType;
 
   constructor() {
     this.pageInfo = this.register(PAGE_INFO_TYPE, 'page info', undefined, () => pageInfoType());
@@ -98,6 +100,7 @@ export class SchemaTypes {
     this.dataSignature = this.register(DATA_SIGNATURE_TYPE, 'data signature', undefined, () =>
       dataSignatureType(),
     );
+    this.claimCheck = this.register(CLAIM_CHECK_TYPE, 'claim check', undefined, () => claimCheckType());
   }
 
   /** Every type of object type `typeName`, built on first use. `path` names it in errors. */
@@ -214,7 +217,7 @@ export class SchemaTypes {
   private connectionType(object: GraphQLObjectType, path: string): GraphQLObjectType {
     const names = typeNames(object.name);
     const edge = this.register(names.edge, `edge of ${object.name}`, path, () =>
-      edgeType(names.edge, object, this.dataSignature),
+      edgeType(names.edge, object, this.dataSignature, this.claimCheck),
     );
     return this.register(names.connection, `connection of ${object.name}`, path, () =>
       connectionType(names.connection, edge, this.pageInfo, this.remoteError),
@@ -277,7 +280,12 @@ function remoteErrorType(): GraphQLObjectType {
   });
 }
 
-function edgeType(name: string, node: GraphQLObjectType, signature: GraphQLObjectType): GraphQLObjectType {
+function edgeType(
+  name: string,
+  node: GraphQLObjectType,
+  signature: GraphQLObjectType,
+  claimCheck: GraphQLObjectType,
+): GraphQLObjectType {
   return new GraphQLObjectType({
     name,
     fields: {
@@ -295,6 +303,11 @@ function edgeType(name: string, node: GraphQLObjectType, signature: GraphQLObjec
         type: signature,
         description: 'A member’s signature over the record (spec §9); null when it has none.',
         resolve: resolveEdgeSignature,
+      },
+      claims: {
+        type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(claimCheck))),
+        description: 'The claims in the record’s `claims` field (apps’ reviews, confirmations), checked.',
+        resolve: resolveEdgeClaims,
       },
     },
   });

@@ -81,6 +81,11 @@ function connectionArgs(types: ObjectTypeSet): GraphQLFieldConfigArgumentMap {
     timestamp: { type: DateTimeScalar },
     origin_member_id: { type: UUIDScalar },
     origin_signature: { type: GraphQLString },
+    trusted_claim: {
+      type: GraphQLString,
+      description:
+        'Keep only records with a verified claim, by an app the owner trusts, stating this (owner only).',
+    },
   };
 }
 

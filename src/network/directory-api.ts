@@ -11,6 +11,7 @@ export const DIRECTORY_PATHS = {
   service: '/api/v1/network/service',
   services: '/api/v1/network/services',
   member: '/api/v1/network/member',
+  app: '/api/v1/network/app',
 } as const;
 
 /** `PUT /api/v1/network/service/service-<id>` */
@@ -63,6 +64,14 @@ export interface ContractSignBody {
 /** `PUT /api/v1/network/member` */
 export interface MemberUpdateBody {
   member_id: string;
+  service_id: number;
+  address?: string;
+  port: number;
+}
+
+/** `PUT /api/v1/network/app`: publish an app's address at `<app_id>.apps-<service_id>.<net>` (spec §12). */
+export interface AppUpdateBody {
+  app_id: string;
   service_id: number;
   address?: string;
   port: number;

@@ -20,6 +20,7 @@ import type {
   AccountCsrBody,
   AccountUpdateBody,
   ContractSignBody,
+  AppUpdateBody,
   MemberUpdateBody,
   ServiceCsrBody,
   ServiceUpdateBody,
@@ -156,6 +157,22 @@ export class DirectoryClient {
       ...(input.address !== undefined ? { address: input.address } : {}),
     };
     return toRegistration(await this.call('PUT', DIRECTORY_PATHS.member, body));
+  }
+
+  /** Publish an app's address and port (spec §12); the client's credential is the app's TLS cert. */
+  async registerApp(input: {
+    appId: string;
+    serviceId: number;
+    address?: string;
+    port: number;
+  }): Promise<Registration> {
+    const body: AppUpdateBody = {
+      app_id: input.appId,
+      service_id: input.serviceId,
+      port: input.port,
+      ...(input.address !== undefined ? { address: input.address } : {}),
+    };
+    return toRegistration(await this.call('PUT', DIRECTORY_PATHS.app, body));
   }
 
   async listServices(): Promise<DirectoryService[]> {

@@ -16,6 +16,7 @@ export type {
   AccountUpdateBody,
   ContractReply,
   ContractSignBody,
+  AppUpdateBody,
   MemberUpdateBody,
   RegistrationReply,
   ServiceCsrBody,

@@ -7,7 +7,8 @@
  * ├── services-ca.<net> ──> service-ca.service-<S>.<net>
  * │                           ├── members-ca.members-<S>.<net> ──> <member_id>.members-<S>.<net> (TLS),
  * │                           │                                    <member_id>.members-data-<S>.<net> (data)
- * │                           ├── apps-ca.apps-<S>.<net>
+ * │                           ├── apps-ca.apps-<S>.<net> ──> <app_id>.apps-<S>.<net> (TLS),
+ * │                           │                              <app_id>.apps-data-<S>.<net> (data)
  * │                           ├── service.service-<S>.<net> (TLS)
  * │                           └── service.service-data-<S>.<net> (data)
  * ├── network-data.<net> (data)
@@ -44,6 +45,8 @@ export {
   accountDataCn,
   accountFqdn,
   accountsCaCn,
+  appDataCn,
+  appFqdn,
   appsCaCn,
   directoryFqdn,
   identityCn,
@@ -83,7 +86,13 @@ export type { VerifyChainOptions } from './chain.js';
 export { joinPemBundle, splitPemBundle } from './pem.js';
 export { requestCredential } from './request.js';
 export type { CsrSigner } from './request.js';
-export { readCredential, readRootCaCert, writeCredential, writeRootCaCert } from './store.js';
+export {
+  credentialExists,
+  readCredential,
+  readRootCaCert,
+  writeCredential,
+  writeRootCaCert,
+} from './store.js';
 export { NetworkPki, createNetworkPki, networkPkiExists, openNetworkPki } from './network-pki.js';
 export { ServicePki, createServicePki, openServicePki, servicePkiExists } from './service-pki.js';
 export type { CreateServicePkiOptions } from './service-pki.js';

@@ -22,10 +22,12 @@
  * | `service-data` | `service.service-data-<S>.<net>`      |
  * | `member`       | `<member_id>.members-<S>.<net>`       |
  * | `member-data`  | `<member_id>.members-data-<S>.<net>`  |
+ * | `app`          | `<app_id>.apps-<S>.<net>`             |
+ * | `app-data`     | `<app_id>.apps-data-<S>.<net>`        |
  *
  * Parsing is unambiguous without knowing the network: the first label alone tells whether the prefix
  * before the network is one label (`root-ca`, `accounts-ca`, `services-ca`, `network-data`, `dir`) or
- * two (a UUID, `service-ca`, `members-ca`, `apps-ca`, `service`).
+ * two (a UUID of an account, member or app, `service-ca`, `members-ca`, `apps-ca`, `service`).
  */
 import { ByodaError } from '../errors/index.js';
 
@@ -43,14 +45,21 @@ export type IdentityType =
   | 'service-data'
   | 'member'
   | 'member-data'
+  | 'app'
+  | 'app-data'
   | 'directory';
 
-/** Who a certificate names. `accountId`, `memberId` and `serviceId` are set exactly when the type has them. */
+/**
+ * Who a certificate names. `accountId`, `memberId`, `appId` and `serviceId` are set exactly when the
+ * type has them.
+ */
 export interface PkiIdentity {
   type: IdentityType;
   network: string;
   accountId?: string;
   memberId?: string;
+  /** An app of a service (spec §12: `<app_id>.apps-<service_id>.<network>`), a UUID v4. */
+  appId?: string;
   serviceId?: number;
 }
 
@@ -68,6 +77,8 @@ export const IDENTITY_TYPES: readonly IdentityType[] = [
   'service-data',
   'member',
   'member-data',
+  'app',
+  'app-data',
   'directory',
 ];
 
@@ -171,6 +182,11 @@ export const memberFqdn = (network: string, serviceId: number, memberId: string)
 export const memberDataCn = (network: string, serviceId: number, memberId: string): string =>
   memberName('members-data', memberId, serviceId, network);
 
+export const appFqdn = (network: string, serviceId: number, appId: string): string =>
+  memberName('apps', appId, serviceId, network);
+export const appDataCn = (network: string, serviceId: number, appId: string): string =>
+  memberName('apps-data', appId, serviceId, network);
+
 /** The CN of an identity: the inverse of `parseIdentity`. Throws BYODA_ERR_PKI if a needed id is missing. */
 export function identityCn(identity: PkiIdentity): string {
   const { network } = identity;
@@ -211,6 +227,10 @@ export function identityCn(identity: PkiIdentity): string {
         required(identity.serviceId, 'serviceId'),
         required(identity.memberId, 'memberId'),
       );
+    case 'app':
+      return appFqdn(network, required(identity.serviceId, 'serviceId'), required(identity.appId, 'appId'));
+    case 'app-data':
+      return appDataCn(network, required(identity.serviceId, 'serviceId'), required(identity.appId, 'appId'));
   }
 }
 
@@ -242,6 +262,12 @@ const SERVICE_PREFIXES: ReadonlyArray<{ first: string; kind: string; type: Ident
 const MEMBER_KINDS: ReadonlyArray<{ kind: string; type: IdentityType }> = [
   { kind: 'members', type: 'member' },
   { kind: 'members-data', type: 'member-data' },
+];
+
+/** `<uuid>.<second>` prefixes of an app: `<second> = <kind>-<S>`. */
+const APP_KINDS: ReadonlyArray<{ kind: string; type: IdentityType }> = [
+  { kind: 'apps', type: 'app' },
+  { kind: 'apps-data', type: 'app-data' },
 ];
 
 const ACCOUNT_KINDS: Readonly<Record<string, IdentityType>> = {
@@ -281,6 +307,10 @@ function parseAccountOrMember(id: string, second: string, network: string): PkiI
   for (const { kind, type } of MEMBER_KINDS) {
     const serviceId = serviceIdAfter(second, kind);
     if (serviceId !== undefined) return { type, network, memberId: id, serviceId };
+  }
+  for (const { kind, type } of APP_KINDS) {
+    const serviceId = serviceIdAfter(second, kind);
+    if (serviceId !== undefined) return { type, network, appId: id, serviceId };
   }
   return null;
 }

@@ -13,8 +13,8 @@ const ISSUES: Readonly<Partial<Record<IdentityType, readonly IdentityType[]>>> =
   'services-ca': ['service-ca'],
   'service-ca': ['members-ca', 'apps-ca', 'service', 'service-data'],
   'members-ca': ['member', 'member-data'],
-  // App certificates are not defined by the protocol yet; the apps CA exists so that services have it.
-  'apps-ca': [],
+  // spec §12: an app's TLS and data certificates come from its service's apps CA.
+  'apps-ca': ['app', 'app-data'],
 };
 
 /** The identity types a CA of `issuerType` may sign (empty for a leaf). */
@@ -64,7 +64,8 @@ export function profileOf(type: IdentityType): CertProfile {
   const pathLength = caPathLength(type);
   if (pathLength !== undefined) return { kind: 'ca', pathLength };
   if (type === 'directory') return { kind: 'tls', serverAuth: true, clientAuth: false };
-  if (type === 'account' || type === 'service' || type === 'member') {
+  // An app serves its own API (members ask it for reviews) and calls pods, as a pod does.
+  if (type === 'account' || type === 'service' || type === 'member' || type === 'app') {
     return { kind: 'tls', serverAuth: true, clientAuth: true };
   }
   return { kind: 'data' };

@@ -89,6 +89,14 @@ export class ServicePki {
     );
   }
 
+  /**
+   * Sign an app TLS CSR (`<app_id>.apps-<S>.<net>`) or app data CSR (`<app_id>.apps-data-<S>.<net>`) of
+   * this service (spec §12); with `appId`, only that app's.
+   */
+  async signAppCsr(csrPem: string, appId?: string): Promise<IssuedCert> {
+    return this.appsCa.signCsr(csrPem, (identity) => appId === undefined || identity.appId === appId);
+  }
+
   static async create(dir: string, options: CreateServicePkiOptions): Promise<ServicePki> {
     const { rootCaPem, serviceId, passphrase } = options;
     if (await servicePkiExists(dir)) {

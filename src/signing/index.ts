@@ -24,3 +24,14 @@ export {
   type RecordSignatures,
   type RecordSignaturesOptions,
 } from './record-signatures.js';
+export {
+  CLAIM_SIGNATURE_FORMAT_VERSION,
+  CLAIM_SIGNATURE_TYPE,
+  claimSignedBytes,
+  signClaim,
+  verifyClaim,
+  type Claim,
+  type ClaimCheck,
+  type UnsignedClaim,
+  type VerifyClaimDeps,
+} from './claim.js';

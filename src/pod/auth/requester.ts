@@ -8,7 +8,8 @@
  *   (src/http's client-identity.ts: the TLS layer accepts any certificate so that anonymous clients
  *   still reach the firewall). No certificate, or one that does not verify, is anonymous; a member TLS cert of
  *   the endpoint's service is that member (or the owner, for the membership's own cert); the
- *   service's TLS cert is the service; a member or service cert of another service is refused (403);
+ *   service's TLS cert is the service; an app TLS cert of the service (its apps CA) is that app; a
+ *   member, service or app cert of another service is refused (403);
  *   any other valid cert (account, data certs) names nobody this endpoint serves: anonymous.
  */
 import type { TLSSocket } from 'node:tls';
@@ -99,6 +100,10 @@ export async function memberPortRequester(
   if (identity.type === 'service') {
     if (!ofThisService) throw otherService(identity, membership);
     return { kind: 'service', serviceId: membership.serviceId };
+  }
+  if (identity.type === 'app' && identity.appId !== undefined) {
+    if (!ofThisService) throw otherService(identity, membership);
+    return { kind: 'app', appId: identity.appId, serviceId: membership.serviceId };
   }
   return ANONYMOUS;
 }

@@ -28,12 +28,13 @@ import type { Requester } from '../../firewall/index.js';
 import { countFurtherOperation } from '../../http/index.js';
 import { executePrepared, prepareMembershipOperation, subscribePrepared } from '../../graphql/index.js';
 import type {
+  ClaimVerifier,
   MembershipContext,
   MembershipRequest,
   PreparedMembershipOperation,
   RemoteAppendHook,
 } from '../../graphql/index.js';
-import { createRecordSignatures } from '../../signing/index.js';
+import { createRecordSignatures, verifyClaim } from '../../signing/index.js';
 import type { RecordSignatures } from '../../signing/index.js';
 import type { PodContext } from '../context.js';
 import { admitForwarded } from '../federation/federated-admission.js';
@@ -103,6 +104,7 @@ export function graphqlRoutes(app: FastifyInstance, options: GraphqlRouteOptions
 
 interface SigningParts {
   readonly signatures: RecordSignatures;
+  readonly claims: ClaimVerifier;
   readonly remoteAppend: RemoteAppendHook | undefined;
 }
 
@@ -128,6 +130,16 @@ function signingPartsOf(membership: Membership): SigningParts {
                 new ByodaError('BYODA_ERR_CONFIG', 'this pod cannot reach other pods to fetch certificates'),
               ),
       }),
+      // Apps' claims (spec §12), checked against app data certs fetched from the apps' servers.
+      claims: {
+        verify: (claim, className, record) =>
+          verifyClaim(claim, className, record, {
+            serviceId: membership.contract.serviceId,
+            fetchAppDataCert: federation
+              ? (appId) => federation.appDataCerts.get(appId)
+              : () => Promise.reject(new ByodaError('BYODA_ERR_CONFIG', 'this pod cannot reach apps')),
+          }),
+      },
       remoteAppend: federation
         ? createRemoteAppend({ peers: federation.peers, contract: () => membership.contract })
         : undefined,
@@ -144,7 +156,7 @@ function signingPartsOf(membership: Membership): SigningParts {
  */
 function membershipContext(membership: Membership, requester: Requester, logger: Logger) {
   const snapshot = membership.snapshot;
-  const { signatures, remoteAppend } = signingPartsOf(membership);
+  const { signatures, claims, remoteAppend } = signingPartsOf(membership);
   const context: MembershipContext = {
     contract: snapshot.contract,
     store: membership.store,
@@ -153,6 +165,7 @@ function membershipContext(membership: Membership, requester: Requester, logger:
     events: membership.events,
     logger,
     signatures,
+    claims,
     ...(membership.federation ? { proxy: membership.federation.proxy } : {}),
     ...(remoteAppend ? { remoteAppend } : {}),
   };

@@ -31,6 +31,8 @@ export function clientKey(requester: Requester, address: string): string {
       return `member:${requester.memberId.toLowerCase()}`;
     case 'service':
       return `service:${requester.serviceId}`;
+    case 'app':
+      return `app:${requester.appId}`;
     case 'anonymous':
       return `ip:${address}`;
   }

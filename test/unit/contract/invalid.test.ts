@@ -501,7 +501,7 @@ const BAD_CONTRACTS: readonly BadCase[] = [
     name: 'an unknown entity',
     change: (d) => set(d, ACCESS, { members: { permissions: ['read'] } }),
     path: `${ACCESS}/members`,
-    says: /unknown entity "members"; entities are "member", "network", "any_member", "service" or "anonymous"/,
+    says: /unknown entity "members"; entities are "member", "network", "any_member", "service", "app" or "anonymous"/,
   },
   {
     name: 'an unknown action',

@@ -98,6 +98,7 @@ describe('buildMembershipSchema', () => {
         'timestamp',
         'origin_member_id',
         'origin_signature',
+        'trusted_claim',
       ]);
       const connection = objectType(schema, 'network_link_connection');
       assert.deepEqual(Object.keys(connection.getFields()), [
@@ -112,6 +113,7 @@ describe('buildMembershipSchema', () => {
         'appender',
         'node',
         'signature',
+        'claims',
       ]);
       // spec §9 (ours: docs/protocol.md, "Signed data").
       assert.equal(

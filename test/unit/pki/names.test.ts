@@ -6,6 +6,8 @@ import {
   accountDataCn,
   accountFqdn,
   accountsCaCn,
+  appDataCn,
+  appFqdn,
   appsCaCn,
   directoryFqdn,
   identityCn,
@@ -48,6 +50,8 @@ const CASES: ReadonlyArray<[string, PkiIdentity]> = [
     `${MEMBER}.members-data-${S}.${NET}`,
     { type: 'member-data', network: NET, memberId: MEMBER, serviceId: S },
   ],
+  [`${MEMBER}.apps-${S}.${NET}`, { type: 'app', network: NET, appId: MEMBER, serviceId: S }],
+  [`${MEMBER}.apps-data-${S}.${NET}`, { type: 'app-data', network: NET, appId: MEMBER, serviceId: S }],
 ];
 
 describe('pki names', () => {
@@ -67,6 +71,8 @@ describe('pki names', () => {
       serviceDataCn(NET, S),
       memberFqdn(NET, S, MEMBER),
       memberDataCn(NET, S, MEMBER),
+      appFqdn(NET, S, MEMBER),
+      appDataCn(NET, S, MEMBER),
     ];
     assert.deepEqual(
       built,

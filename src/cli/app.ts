@@ -1,0 +1,157 @@
+/**
+ * `byoda app init|start` (spec §12; docs/protocol.md, "Apps and claims"): the service's operator makes
+ * an app with certificates from the service's apps CA, then runs it until interrupted.
+ *
+ * `init` reads the service's PKI from `--service-data` (its passphrase: `--service-passphrase-file`,
+ * else `<service data>/passphrase`); the app's own keys are encrypted with `--passphrase-file`, else
+ * $BYODA_PASSPHRASE, else `<data>/passphrase` (made at init). `start --json` prints
+ * `{"event":"ready","url","port","app_id","service_id","fqdn","kind","network"}` once serving.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { APP_KINDS, AppServer, DEFAULT_REVIEW_POLICY, initApp, readAppConfig } from '../app/index.js';
+import type { AppAddress, AppKind } from '../app/index.js';
+import { ByodaError } from '../errors/index.js';
+import { commandPassphrase, logFileHelp, parsePort, passphraseFileHelp, runServer } from './run-server.js';
+import type { PassphraseOption, ServerCommandOptions } from './run-server.js';
+
+interface InitOptions extends PassphraseOption {
+  readonly data: string;
+  readonly serviceData: string;
+  readonly servicePassphraseFile?: string;
+  readonly kind: AppKind;
+  readonly directory: string;
+  readonly json?: boolean;
+}
+
+interface StartOptions extends ServerCommandOptions {
+  readonly data: string;
+  readonly host: string;
+  readonly port: number;
+  readonly publicAddress?: string;
+  readonly block?: string[];
+  readonly audience?: string;
+}
+
+function parseKind(text: string): AppKind {
+  if (!(APP_KINDS as readonly string[]).includes(text)) {
+    throw new InvalidArgumentError(`one of ${APP_KINDS.join(', ')}.`);
+  }
+  return text as AppKind;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value.toLowerCase()];
+
+export function registerAppCommands(program: Command): void {
+  const app = program.command('app').description('run an app of a service (certificates from its apps CA)');
+  app
+    .command('init')
+    .description("make an app of a service, signed by the service's apps CA")
+    .requiredOption('--data <dir>', 'data folder of the app (created)')
+    .requiredOption('--service-data <dir>', 'data folder of the service (its PKI signs the app)')
+    .requiredOption('--directory <url>', 'directory URL, where the app registers its name')
+    .option('--kind <kind>', `what the app does: ${APP_KINDS.join(' or ')}`, parseKind, 'review')
+    .option(
+      '--service-passphrase-file <file>',
+      "file holding the service's key passphrase (else <service data>/passphrase)",
+    )
+    .option('--passphrase-file <file>', passphraseFileHelp('generated'))
+    .option('--json', 'print the result as JSON')
+    .action((options: InitOptions) => initCommand(options));
+  app
+    .command('start')
+    .description('run the app server until interrupted (SIGINT/SIGTERM)')
+    .requiredOption('--data <dir>', 'data folder made by `byoda app init`')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0: a free one)', parsePort, 0)
+    .option('--public-address <ip>', 'address the directory publishes for the app (default: --host)')
+    .option(
+      '--block <word>',
+      'a review app rejects content with this word (repeatable; default spam, scam)',
+      collect,
+    )
+    .option('--audience <name>', 'the audience a review app rates content for (default everyone)')
+    .option('--passphrase-file <file>', passphraseFileHelp('<data>/passphrase'))
+    .option('--log-file <file>', logFileHelp('app'))
+    .option('--json', 'print a JSON "ready" event on stdout once serving')
+    .action((options: StartOptions) => startCommand(options));
+}
+
+async function initCommand(options: InitOptions): Promise<void> {
+  const dataDir = resolve(options.data);
+  const serviceData = resolve(options.serviceData);
+  const servicePassphrase = (
+    await readFile(options.servicePassphraseFile ?? join(serviceData, 'passphrase'), 'utf8').catch(
+      (cause: unknown) => {
+        throw new ByodaError('BYODA_ERR_CONFIG', "the service's key passphrase file cannot be read", {
+          cause,
+        });
+      },
+    )
+  ).trim();
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const { passphrase } = await commandPassphrase(options, join(dataDir, 'passphrase'), true);
+  const config = await initApp({
+    dataDir,
+    passphrase,
+    servicePkiDir: join(serviceData, 'pki'),
+    servicePassphrase,
+    kind: options.kind,
+    directoryUrl: options.directory,
+  });
+  const summary = {
+    app_id: config.appId,
+    service_id: config.serviceId,
+    kind: config.kind,
+    network: config.network,
+  };
+  if (options.json)
+    process.stdout.write(`${JSON.stringify({ event: 'initialized', ...summary, data: dataDir })}\n`);
+  else
+    process.stdout.write(
+      `app ${config.appId} (${config.kind}) of service ${config.serviceId} initialized in ${dataDir}\n`,
+    );
+}
+
+async function startCommand(options: StartOptions): Promise<void> {
+  const dataDir = resolve(options.data);
+  await readAppConfig(dataDir);
+  const { passphrase } = await commandPassphrase(options, join(dataDir, 'passphrase'), false);
+  const server = new AppServer();
+  await runServer(options, {
+    name: 'app',
+    command: 'byoda app start',
+    dataDir,
+    logFile: join(dataDir, 'logs', 'app.log'),
+    server,
+    start: (logger) =>
+      server.start({
+        dataDir,
+        passphrase,
+        host: options.host,
+        port: options.port,
+        logger,
+        policy: {
+          blockedWords: options.block ?? DEFAULT_REVIEW_POLICY.blockedWords,
+          audience: options.audience ?? DEFAULT_REVIEW_POLICY.audience,
+        },
+        ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
+      }),
+    ready: (address: AppAddress) => ({
+      json: {
+        url: address.url,
+        port: address.port,
+        app_id: address.appId,
+        service_id: address.serviceId,
+        fqdn: address.fqdn,
+        kind: address.kind,
+        network: address.network,
+      },
+      text: [
+        `app ${address.appId} (${address.kind}) serving at ${address.url} as ${address.fqdn}; stop with Ctrl-C`,
+      ],
+    }),
+  });
+}
