@@ -4,7 +4,19 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'web/dist/', '.byoda/', 'coverage/', 'bench/results/', 'reports/', '.stryker-tmp/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'web/dist/',
+      '.byoda/',
+      'coverage/',
+      'bench/results/',
+      'reports/',
+      '.stryker-tmp/',
+      '.stryker/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -34,9 +34,10 @@ export default {
   reporters: ['html', 'json', 'clear-text', 'progress'],
   htmlReporter: { fileName: `${out}/mutation.html` },
   jsonReporter: { fileName: `${out}/mutation.json` },
-  tempDirName: '.stryker-tmp',
+  // Per scope, so that scopes may run side by side; its sandboxes see `../shared` (run.sh links it).
+  tempDirName: `.stryker/${name}`,
   cleanTempDir: 'always',
   // What the tests never read stays out of the sandbox copy.
-  ignorePatterns: ['web', 'bench', 'reports', 'coverage', '.byoda', '.test-tmp', '.stryker-tmp'],
+  ignorePatterns: ['web', 'bench', 'reports', 'coverage', '.byoda', '.test-tmp', '.stryker-tmp', '.stryker'],
   thresholds: { high: 95, low: 90, break: null },
 };

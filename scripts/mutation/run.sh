@@ -13,6 +13,10 @@ fi
 for scope in "${scopes[@]}"; do
   echo "== mutation: ${scope}"
   started=$(date +%s)
+  # Sandboxes are .stryker/<scope>/sandbox-*: the tests' `../shared` (contracts beside the
+  # repository) must resolve from there too.
+  mkdir -p ".stryker/${scope}"
+  [ -e ".stryker/${scope}/shared" ] || ln -s "$(realpath ../shared)" ".stryker/${scope}/shared"
   BYODA_MUTATION_SCOPE="${scope}" stryker run
   echo "== mutation: ${scope} took $(($(date +%s) - started)) s"
 done
