@@ -75,6 +75,8 @@ export interface OpenPodContextOptions {
   readonly logger: Logger;
   /** Owner token lifetime (at most an hour, spec §10). */
   readonly tokenLifetimeSeconds?: number;
+  /** The owner tokens' clock (milliseconds; default Date.now): tests move it across a token's `exp`. */
+  readonly tokenClock?: () => number;
   /**
    * The owner-login limits (login-limiter.ts); their state is kept in account.db. Their clock (`now`)
    * is also the one the owner's one-time codes are checked against.
@@ -117,6 +119,7 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
       ...(options.tokenLifetimeSeconds !== undefined
         ? { lifetimeSeconds: options.tokenLifetimeSeconds }
         : {}),
+      ...(options.tokenClock ? { now: options.tokenClock } : {}),
     }),
     limiter: new LoginLimiter(accounts, options.login),
     secondFactor: new SecondFactor(accounts, options.passphrase, options.login?.now),

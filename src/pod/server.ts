@@ -63,6 +63,8 @@ export interface PodStartOptions {
   readonly directoryUrl?: string;
   readonly logger?: Logger;
   readonly tokenLifetimeSeconds?: number;
+  /** The clock owner tokens are issued and verified by (milliseconds; default Date.now). */
+  readonly tokenClock?: () => number;
   /** Owner-login limits (default DEFAULT_LOGIN_POLICY, the real clock). */
   readonly login?: LoginLimiterOptions;
   /**

@@ -242,6 +242,26 @@ describe('federation between pod processes (spec §8)', () => {
       assert.match(answer.errors[0]?.message ?? '', /query timestamp too old/);
     });
 
+    it('answers a query signed well within the age limit, and refuses one from the future (403)', async () => {
+      // 120 s is the limit; 60 s leaves a loaded machine a minute to deliver the query.
+      const recent = await send(await forwarded({ timestamp: new Date(Date.now() - 60_000).toISOString() }));
+      assert.equal(recent.status, 200, JSON.stringify(recent.errors));
+      assert.deepEqual(recent.errors, []);
+      const ahead = await send(
+        await forwarded({ timestamp: new Date(Date.now() + 10 * 60_000).toISOString() }),
+      );
+      assert.equal(ahead.status, 403);
+      assert.match(ahead.errors[0]?.message ?? '', /in the future/);
+    });
+
+    it('answers a depth of exactly the contract’s max_query_depth (3), forwarded or asked by the owner', async () => {
+      const answer = await send(await forwarded({ depth: 3 }));
+      assert.equal(answer.status, 200, JSON.stringify(answer.errors));
+      assert.deepEqual(answer.errors, []);
+      const owner = await suzie.query(personQuery('depth: 3'));
+      assert.deepEqual(codes(owner), []);
+    });
+
     it('refuses a depth over the contract’s max_query_depth, forwarded (400) or asked by the owner', async () => {
       const answer = await send(await forwarded({ depth: 4 }));
       assert.equal(answer.status, 400);

@@ -37,10 +37,16 @@ describe('client identity over TLS', () => {
   let server: Server;
   let port = 0;
   let account: Credential;
+  /** Same names, another network's root: the chain check alone tells it apart. */
+  let foreign: Credential;
+  /** An account that has not connected yet (a verified leaf is remembered, with or without its chain). */
+  let newcomer: Credential;
 
   before(async () => {
     const h = await makeHierarchy();
     account = await h.accountsCa.issueCredential(accountFqdn(NETWORK, randomUUID()));
+    foreign = await (await makeHierarchy()).accountsCa.issueCredential(accountFqdn(NETWORK, randomUUID()));
+    newcomer = await h.accountsCa.issueCredential(accountFqdn(NETWORK, randomUUID()));
     const serverCredential = await h.accountsCa.issueCredential(accountFqdn(NETWORK, randomUUID()));
     const rootCaPem = h.root.credential.certPem;
     const clients = createClientIdentityVerifier(rootCaPem);
@@ -76,5 +82,21 @@ describe('client identity over TLS', () => {
     const second = await ask(port, { ...options, session: first.session });
     assert.ok(second.resumed, 'the second connection resumed the first one’s session');
     assert.equal(second.answer, first.answer);
+  });
+
+  it('refuses a client whose chain ends at another root, though its names are right', async () => {
+    const { answer } = await ask(port, credentialTlsOptions(foreign));
+    assert.match(answer, /^client certificate refused/);
+  });
+
+  it('refuses a leaf sent without the intermediate that issued it', async () => {
+    const { cert, key } = credentialTlsOptions(newcomer);
+    const leafOnly = cert.slice(0, cert.indexOf('-----END CERTIFICATE-----') + 25);
+    assert.match((await ask(port, { cert: leafOnly, key })).answer, /^client certificate refused/);
+    assert.equal(
+      (await ask(port, credentialTlsOptions(newcomer))).answer,
+      `account:${newcomer.identity.accountId ?? ''}`,
+      'the same leaf with its chain is still accepted',
+    );
   });
 });

@@ -84,12 +84,13 @@ describe('executeMembershipQuery limits', () => {
   });
 
   it('refuses a huge query (a fragment bomb) before running it', async () => {
-    const started = Date.now();
     const result = await m.run(OWNER, fragmentBomb(16));
     assert.deepEqual(codes(result), ['BYODA_ERR_TOO_LARGE']);
     assert.match(result.errors?.[0]?.message ?? '', /selects \d+ fields; at most 1000/);
     assert.equal(result.data, undefined);
-    assert.ok(Date.now() - started < 2000, 'measured without expanding');
+    // 2^64 fields: only a measurer that sizes each fragment once (no expansion) ever gets here.
+    const huge = await m.run(OWNER, fragmentBomb(64));
+    assert.match(huge.errors?.[0]?.message ?? '', /selects too many fields/);
     assert.equal((await m.run(OWNER, fragmentBomb(5))).errors, undefined, '64 fields are fine');
   });
 
@@ -103,6 +104,36 @@ describe('executeMembershipQuery limits', () => {
       ),
     );
     assert.deepEqual(codes(result), ['BYODA_ERR_TOO_LARGE']);
+  });
+
+  it('allows exactly maxSelections fields and names the operation that asks for more (mutation survivors)', async () => {
+    const run = (query: string, maxSelections: number) =>
+      executeMembershipQuery(
+        m.schema,
+        m.context(OWNER),
+        { query },
+        { limits: { maxDepth: 12, maxSelections } },
+      );
+    const four = '{ network_links_connection { edges { node { relation } } } }';
+    assert.deepEqual(codes(plain(await run(four, 4))), [], 'four fields, four allowed');
+    const over = plain(await run(`query Big ${four}`, 3));
+    assert.deepEqual(codes(over), ['BYODA_ERR_TOO_LARGE']);
+    assert.match(over.errors?.[0]?.message ?? '', /^operation 'Big' selects 4 fields; at most 3/);
+    const anonymous = plain(await run(four, 3));
+    assert.match(anonymous.errors?.[0]?.message ?? '', /^operation selects 4 fields/);
+  });
+
+  it('does not count __type against the depth limit (mutation survivor)', async () => {
+    const query = '{ __type(name: "person") { fields { type { ofType { name } } } } }';
+    const result = plain(
+      await executeMembershipQuery(
+        m.schema,
+        m.context(OWNER),
+        { query },
+        { limits: { maxDepth: 1, maxSelections: 1000 } },
+      ),
+    );
+    assert.deepEqual(codes(result), []);
   });
 
   it('refuses a document with too many tokens while parsing', async () => {
@@ -182,6 +213,10 @@ describe('introspection (spec §7: on for the owner, off for others)', () => {
   it('refuses __schema and __type to everyone else, even inside fragments', async () => {
     for (const requester of [ANONYMOUS, SERVICE, member({ relations: ['friend'] })]) {
       const schema = await m.run(requester, '{ __schema { types { name } } }');
+      assert.match(
+        schema.errors?.[0]?.message ?? '',
+        /^introspection \(__schema\) is available to the pod's owner only/,
+      );
       assert.deepEqual(codes(schema), ['BYODA_ERR_FORBIDDEN'], requester.kind);
       assert.equal(schema.data, undefined);
       const type = await m.run(requester, '{ ...q } fragment q on Query { __type(name: "person") { name } }');
