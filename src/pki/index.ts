@@ -46,6 +46,7 @@ export {
   accountsCaCn,
   appsCaCn,
   directoryFqdn,
+  proxyFqdn,
   identityCn,
   isNetworkName,
   isServiceId,

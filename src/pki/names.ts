@@ -13,6 +13,7 @@
  * | `services-ca`  | `services-ca.<net>`                   |
  * | `network-data` | `network-data.<net>`                  |
  * | `directory`    | `dir.<net>`                           |
+ * | `proxy`        | `proxy.<net>` (the browser proxy)     |
  * | `account`      | `<account_id>.accounts.<net>`         |
  * | `account-data` | `<account_id>.accounts-data.<net>`    |
  * | `service-ca`   | `service-ca.service-<S>.<net>`        |
@@ -24,7 +25,7 @@
  * | `member-data`  | `<member_id>.members-data-<S>.<net>`  |
  *
  * Parsing is unambiguous without knowing the network: the first label alone tells whether the prefix
- * before the network is one label (`root-ca`, `accounts-ca`, `services-ca`, `network-data`, `dir`) or
+ * before the network is one label (`root-ca`, `accounts-ca`, `services-ca`, `network-data`, `dir`, `proxy`) or
  * two (a UUID, `service-ca`, `members-ca`, `apps-ca`, `service`).
  */
 import { ByodaError } from '../errors/index.js';
@@ -43,7 +44,8 @@ export type IdentityType =
   | 'service-data'
   | 'member'
   | 'member-data'
-  | 'directory';
+  | 'directory'
+  | 'proxy';
 
 /** Who a certificate names. `accountId`, `memberId` and `serviceId` are set exactly when the type has them. */
 export interface PkiIdentity {
@@ -69,6 +71,7 @@ export const IDENTITY_TYPES: readonly IdentityType[] = [
   'member',
   'member-data',
   'directory',
+  'proxy',
 ];
 
 /** Largest service id (spec §1: an integer 0..2^32-1). */
@@ -149,6 +152,7 @@ export const accountsCaCn = (network: string): string => networkName('accounts-c
 export const servicesCaCn = (network: string): string => networkName('services-ca', network);
 export const networkDataCn = (network: string): string => networkName('network-data', network);
 export const directoryFqdn = (network: string): string => networkName('dir', network);
+export const proxyFqdn = (network: string): string => networkName('proxy', network);
 
 export const accountFqdn = (network: string, accountId: string): string =>
   accountName('accounts', accountId, network);
@@ -185,6 +189,8 @@ export function identityCn(identity: PkiIdentity): string {
       return networkDataCn(network);
     case 'directory':
       return directoryFqdn(network);
+    case 'proxy':
+      return proxyFqdn(network);
     case 'account':
       return accountFqdn(network, required(identity.accountId, 'accountId'));
     case 'account-data':
@@ -227,6 +233,7 @@ const SINGLE_LABEL_TYPES: Readonly<Record<string, IdentityType>> = {
   'services-ca': 'services-ca',
   'network-data': 'network-data',
   dir: 'directory',
+  proxy: 'proxy',
 };
 
 /** `<first>.<second>` prefixes whose second label carries a service id: `<second> = <kind>-<S>`. */

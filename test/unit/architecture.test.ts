@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 /** The layering of docs/architecture.md, checked on the import statements of src/. */
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const ENTRY = new Set(['cli', 'local']);
-const SERVERS = new Set(['directory', 'service', 'pod']);
+const SERVERS = new Set(['directory', 'service', 'pod', 'proxy']);
 
 interface Edge {
   readonly file: string;

@@ -7,7 +7,10 @@
  * anyway (spec §10: refresh by logging in again).
  */
 
-const TOKEN_KEY = 'byoda.owner_token';
+import { atBase, BASE } from './base.js';
+
+// Per pod: behind the browser proxy every pod shares one origin, and so one sessionStorage.
+const TOKEN_KEY = `byoda.owner_token${BASE}`;
 
 export interface Session {
   readonly token: string;
@@ -93,7 +96,7 @@ function errorOf(response: Response, body: unknown): ApiError {
 }
 
 export async function login(username: string, password: string): Promise<Session> {
-  const response = await fetch('/api/v1/pod/authtoken', {
+  const response = await fetch(atBase('/api/v1/pod/authtoken'), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password }),
@@ -126,7 +129,7 @@ function checkAuth(response: Response, body: unknown): void {
 }
 
 export async function fetchAccount(): Promise<Account> {
-  const response = await fetch('/api/v1/pod/account', { headers: authHeaders() });
+  const response = await fetch(atBase('/api/v1/pod/account'), { headers: authHeaders() });
   const body = await readJson(response);
   checkAuth(response, body);
   if (!response.ok) throw errorOf(response, body);
@@ -144,7 +147,7 @@ export async function searchMembers(
   value: string,
 ): Promise<string[]> {
   const query = new URLSearchParams({ [field]: value });
-  const url = `/api/v1/pod/search/service-${serviceId}/${encodeURIComponent(className)}?${query}`;
+  const url = atBase(`/api/v1/pod/search/service-${serviceId}/${encodeURIComponent(className)}?${query}`);
   const response = await fetch(url, { headers: { ...authHeaders(), accept: 'application/json' } });
   const body = await readJson(response);
   checkAuth(response, body);
@@ -159,7 +162,7 @@ export async function searchMembers(
 }
 
 export function graphqlUrl(serviceId: number): string {
-  return `/api/v1/data/service-${serviceId}`;
+  return atBase(`/api/v1/data/service-${serviceId}`);
 }
 
 export interface GraphQLErrorJson {

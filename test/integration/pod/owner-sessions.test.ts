@@ -61,7 +61,8 @@ describe('pod: owner sessions (renewal, logout, the list of sessions)', () => {
     });
     agent = new Agent({ connect: { ca: rootCaPem, servername: address.fqdn } });
   };
-  const bearer = (token: string) => (token ? { authorization: `Bearer ${token}` } : {});
+  const bearer = (token: string): Record<string, string> =>
+    token ? { authorization: `Bearer ${token}` } : {};
   const login = async (userAgent: string): Promise<TokenJson> => {
     const answer = await postJson(
       agent,
