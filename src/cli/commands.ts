@@ -11,6 +11,7 @@ import { registerLoginCommand } from './login.js';
 import { registerNetworkCommands } from './network.js';
 import { registerPodCommands } from './pod.js';
 import { registerPodTotpCommands } from './pod-totp.js';
+import { registerProxyCommands } from './proxy.js';
 import { registerQueryCommand } from './query.js';
 import { registerSearchCommand } from './search.js';
 import { registerServiceCommands } from './service.js';
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerServiceCommands(program);
   registerPodCommands(program);
   registerPodTotpCommands(program);
+  registerProxyCommands(program);
   registerUpCommand(program);
   registerLoginCommand(program);
   registerQueryCommand(program);
