@@ -13,7 +13,7 @@ import { access } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { DnsServer, SqliteZoneStore, Zone, isLoopbackAddress } from '../dns/index.js';
+import { DnsServer, SqliteZoneStore, Zone, byodaSrvName, isLoopbackAddress } from '../dns/index.js';
 import type { DnsServerOptions } from '../dns/index.js';
 import { ByodaError } from '../errors/index.js';
 import {
@@ -117,6 +117,18 @@ export class DirectoryServer {
     } finally {
       this.starting = false;
     }
+  }
+
+  /**
+   * Publishes a network server of the operator (the browser proxy: `proxy.<network>`) in the zone: its
+   * address and, as `_byoda._tcp` SRV, its port. For servers started beside the directory (`byoda up`),
+   * which need no API: whoever runs the directory owns its zone.
+   */
+  publishServer(fqdn: string, address: string, port: number): void {
+    const running = this.running;
+    if (!running) throw new ByodaError('BYODA_ERR_CONFIG', 'the directory is not running');
+    running.zone.setAddress(fqdn, isIP(address) === 6 ? { aaaa: address } : { a: address });
+    running.zone.setService(byodaSrvName(fqdn), { port });
   }
 
   /** Stops HTTPS and DNS and closes the databases. Safe to call more than once. */

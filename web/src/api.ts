@@ -3,8 +3,8 @@
  * GraphQL on a membership's endpoint with `Authorization: Bearer`. Every request goes to the origin the
  * app was loaded from: the pod's web port.
  *
- * The token lives in sessionStorage: it is gone when the tab closes, and it expires within an hour
- * anyway (spec §10: refresh by logging in again).
+ * The token lives in sessionStorage: it is gone when the tab closes, and it expires within an hour;
+ * security/renewal.ts renews it before then (docs/protocol.md "Owner sessions"), without the password.
  */
 
 import { atBase, BASE } from './base.js';
@@ -66,17 +66,24 @@ export function onSessionChange(listener: SessionListener): () => void {
   return () => listeners.delete(listener);
 }
 
-function setSession(session: Session | undefined): void {
+export function setSession(session: Session | undefined): void {
   if (session) sessionStorage.setItem(TOKEN_KEY, JSON.stringify(session));
   else sessionStorage.removeItem(TOKEN_KEY);
   for (const listener of listeners) listener(session);
 }
 
-export function logout(): void {
+/** Ends the session at the pod (its tokens are refused at once), then forgets the token here. */
+export async function logout(): Promise<void> {
+  const session = currentSession();
   setSession(undefined);
+  if (!session) return;
+  await fetch(atBase('/api/v1/pod/authtoken'), {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${session.token}` },
+  }).catch(() => undefined);
 }
 
-async function readJson(response: Response): Promise<unknown> {
+export async function readJson(response: Response): Promise<unknown> {
   const text = await response.text();
   if (!text) return undefined;
   try {
@@ -87,7 +94,7 @@ async function readJson(response: Response): Promise<unknown> {
 }
 
 /** The spec §4 error body, or a generic message with the HTTP status. */
-function errorOf(response: Response, body: unknown): ApiError {
+export function errorOf(response: Response, body: unknown): ApiError {
   const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
   const message =
     typeof error?.message === 'string' ? error.message : `${response.status} ${response.statusText}`;
@@ -95,11 +102,12 @@ function errorOf(response: Response, body: unknown): ApiError {
   return new ApiError(message, response.status, code);
 }
 
-export async function login(username: string, password: string): Promise<Session> {
+/** `totp`: the authenticator's code or a recovery code, once the pod answered BYODA_ERR_TOTP_REQUIRED. */
+export async function login(username: string, password: string, totp?: string): Promise<Session> {
   const response = await fetch(atBase('/api/v1/pod/authtoken'), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
+    body: JSON.stringify(totp ? { username, password, totp } : { username, password }),
   });
   const body = await readJson(response);
   if (!response.ok) {
@@ -114,14 +122,14 @@ export async function login(username: string, password: string): Promise<Session
   return session;
 }
 
-function authHeaders(): Record<string, string> {
+export function authHeaders(): Record<string, string> {
   const session = currentSession();
   if (!session) throw new ApiError('you are not logged in', 401);
   return { authorization: `Bearer ${session.token}` };
 }
 
 /** A 401 means the token expired or the pod's key changed: back to the login page. */
-function checkAuth(response: Response, body: unknown): void {
+export function checkAuth(response: Response, body: unknown): void {
   if (response.status === 401) {
     setSession(undefined);
     throw errorOf(response, body);

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { login, messageOf } from '../api.js';
+import { ApiError, login, messageOf } from '../api.js';
+import { TotpField } from '../security/totp-field.js';
 
 interface LoginPageProps {
   readonly notice?: string | undefined;
@@ -12,16 +13,22 @@ export function LoginPage({ notice, onLoggedIn }: LoginPageProps) {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  // Shown once the pod says this account has a second factor (BYODA_ERR_TOTP_REQUIRED).
+  const [needsCode, setNeedsCode] = useState(false);
+  const [code, setCode] = useState('');
 
   const submit = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
     try {
-      await login(username, password);
+      await login(username, password, needsCode ? code : undefined);
       onLoggedIn();
     } catch (err) {
-      setError(messageOf(err));
+      if (err instanceof ApiError && err.code === 'BYODA_ERR_TOTP_REQUIRED' && !needsCode) {
+        setNeedsCode(true);
+        setError('Give the code of your authenticator app (or a recovery code).');
+      } else setError(messageOf(err));
     } finally {
       setBusy(false);
     }
@@ -55,6 +62,7 @@ export function LoginPage({ notice, onLoggedIn }: LoginPageProps) {
             onInput={(e) => setPassword(e.currentTarget.value)}
           />
         </div>
+        {needsCode && <TotpField value={code} onInput={setCode} />}
         <div class="actions">
           <button type="submit" disabled={busy}>
             Log in
