@@ -6,6 +6,7 @@
  * name web ports. Limits per client: the shared rate limit (src/http), the request body size, the
  * answer size and the time a pod may take.
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { createResolver } from '../dns/index.js';
 import { ByodaError } from '../errors/index.js';
@@ -65,15 +66,16 @@ export class ProxyServer {
     app.get('/', async () => {
       throw new ByodaError('BYODA_ERR_NOT_FOUND', 'give a pod: https://proxy.<network>/<account_id>/');
     });
-    // The app's relative URLs need the trailing slash.
-    app.get<{ Params: { accountId: string } }>('/:accountId', async (request, reply) => {
-      const accountId = parseAccountId(request.params.accountId);
-      return reply.redirect(`/${accountId}/`, 308);
-    });
-    app.all<{ Params: { accountId: string } }>('/:accountId/*', async (request, reply) => {
+    const handle = async (
+      request: FastifyRequest<{ Params: { accountId: string } }>,
+      reply: FastifyReply,
+    ) => {
       const accountId = parseAccountId(request.params.accountId);
       const prefix = `/${accountId}`;
-      const path = request.url.slice(prefix.length) || '/';
+      const path = request.url.slice(prefix.length);
+      // `/<account_id>` alone: the app's pages need the trailing slash. (The router treats `/<id>/`
+      // as `/<id>` too, so the two are told apart here by the URL itself.)
+      if (path === '' || path.startsWith('?')) return reply.redirect(`${prefix}/${path}`, 308);
       const pod = await locator.locate(accountId);
       try {
         const answer = await forward(
@@ -94,7 +96,9 @@ export class ProxyServer {
         locator.forget(accountId);
         throw err;
       }
-    });
+    };
+    app.all('/:accountId', handle);
+    app.all('/:accountId/*', handle);
 
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
     this.#app = app;

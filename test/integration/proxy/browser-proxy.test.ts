@@ -116,6 +116,9 @@ describe('proxy: https://proxy.<network>/<account_id>/... to the pod web port', 
     const script = await send(agent, `${proxied.url}${asset}`);
     assert.equal(script.status, 200);
     assert.match(String(script.headers['content-type']), /javascript/);
+    const home = await send(agent, at('/'));
+    assert.equal(home.status, 200, 'the app at /<account_id>/');
+    assert.match(home.text, /byoda-base/);
     const redirect = await send(agent, `${proxied.url}/${accountId}`);
     assert.equal(redirect.status, 308);
     assert.equal(redirect.headers.location, `/${accountId}/`);
