@@ -8,6 +8,8 @@
 import { defineConfig } from 'vite';
 
 export default defineConfig({
+  // Relative asset URLs: the pod rewrites index.html's to its base (web-app.ts), chunks find each other.
+  base: './',
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
   build: {
     outDir: 'dist',

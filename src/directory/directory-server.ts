@@ -150,6 +150,18 @@ export class DirectoryServer {
     }
   }
 
+  /**
+   * Publishes a network server of the operator (the browser proxy: `proxy.<network>`) in the zone: its
+   * address and, as `_byoda._tcp` SRV, its port. For servers started beside the directory (`byoda up`),
+   * which need no API: whoever runs the directory owns its zone.
+   */
+  async publishServer(fqdn: string, address: string, port: number): Promise<void> {
+    const running = this.running;
+    if (!running) throw new ByodaError('BYODA_ERR_CONFIG', 'the directory is not running');
+    // A server of the network itself keeps no row: its names in the zone are its registration.
+    await running.registrar.publishHost({ kind: 'zone' }, fqdn, address, port);
+  }
+
   /** Stops HTTPS and DNS and closes the databases. Safe to call more than once. */
   async stop(): Promise<void> {
     const running = this.running;

@@ -16,6 +16,10 @@ export const LOCAL_NETWORK = 'byoda.test';
 export interface StartedDirectory {
   readonly address: DirectoryAddress;
   readonly rootCaPem: string;
+  readonly server: DirectoryServer;
+  /** The network PKI's folder and passphrase: `byoda up` issues the local proxy's certificate. */
+  readonly pkiDir: string;
+  readonly passphrase: string;
 }
 
 export async function startLocalDirectory(ctx: StartContext, store?: string): Promise<StartedDirectory> {
@@ -40,7 +44,7 @@ export async function startLocalDirectory(ctx: StartContext, store?: string): Pr
     message: `directory at ${address.url} (${address.store}), DNS at ${address.dnsHost}:${address.dnsPort}`,
   });
   const { rootPem } = await readRootCaCert(paths.pkiDir);
-  return { address, rootCaPem: rootPem };
+  return { address, rootCaPem: rootPem, server, pkiDir: paths.pkiDir, passphrase };
 }
 
 /** The network PKI of the folder, made now if there is none; returns the passphrase of its keys. */

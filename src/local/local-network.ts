@@ -25,6 +25,7 @@ import { acquireFolderLock, dataFolderLockPath } from '../lock/index.js';
 import type { FolderLock } from '../lock/index.js';
 import { START_CONCURRENCY, mapBounded } from './bounded.js';
 import { startLocalDirectory } from './directory-part.js';
+import { startLocalProxy } from './proxy-part.js';
 import type { StartedDirectory } from './directory-part.js';
 import { DEFAULT_DATA_DIR, localPaths, podFoldersBeyond, podName } from './layout.js';
 import type { LocalPaths } from './layout.js';
@@ -72,7 +73,7 @@ interface StopStep {
   readonly stop: () => Promise<void>;
 }
 
-const STOP_ORDER: readonly StopLayer[] = ['pod', 'service', 'directory'];
+const STOP_ORDER: readonly StopLayer[] = ['proxy', 'pod', 'service', 'directory'];
 
 const SILENT: ProgressListener = { starting: () => undefined, step: () => undefined, ready: () => undefined };
 
@@ -153,7 +154,8 @@ export class LocalNetwork {
     ] as const);
     ctx.checkpoint();
     await mapBounded(pods, START_CONCURRENCY, (pod) => ensureMembership(ctx, pod, service));
-    const info = describeNetwork(paths, directory, service, pods);
+    const proxy = await startLocalProxy(ctx, directory);
+    const info = { ...describeNetwork(paths, directory, service, pods), proxy };
     await checkNetworkAnswers(info, directory.rootCaPem);
     ctx.checkpoint();
     ctx.progress.step({

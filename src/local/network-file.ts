@@ -13,6 +13,8 @@ export interface NetworkJson {
   readonly directory: { readonly url: string; readonly fqdn: string };
   readonly services: readonly ServiceJson[];
   readonly pods: readonly PodJson[];
+  /** The browser proxy (spec §12): `<url>/<account_id>/` is a pod's web app. */
+  readonly proxy?: { readonly url: string; readonly fqdn: string };
 }
 
 export interface ServiceJson {

@@ -129,7 +129,7 @@ export async function ensureMembership(
     });
     return;
   }
-  const token = await ownerToken(pod);
+  const { token, end } = await ownerToken(pod);
   const client = new OwnerApi(
     { webUrl: pod.address.webUrl, fqdn: pod.address.fqdn, rootCaPem: pod.rootCaPem },
     token,
@@ -151,6 +151,7 @@ export async function ensureMembership(
       message: `${pod.name} joined ${service.name} as ${joined.memberId}`,
     });
   } finally {
+    end();
     await client.close();
   }
 }
@@ -182,10 +183,14 @@ export function podMemberships(pod: StartedPod): MembershipJson[] {
  * An owner token made with the pod's own owner-JWT key, which this process holds since it started
  * the pod, rather than a login with the password: a login is a deliberately slow scrypt (~100 ms of
  * CPU), which for a thousand pods is most of a minute on two cores for the very same token. The join
- * itself still goes through the owner API over TLS, as a person's would.
+ * itself still goes through the owner API over TLS, as a person's would. Its session ends with the join.
  */
-async function ownerToken(pod: StartedPod): Promise<string> {
-  const tokens = pod.server.context?.tokens;
-  if (!tokens) throw new ByodaError('BYODA_ERR_INTERNAL', `${pod.name} is not running`);
-  return (await tokens.issue()).token;
+async function ownerToken(pod: StartedPod): Promise<{ token: string; end: () => void }> {
+  const context = pod.server.context;
+  if (!context) throw new ByodaError('BYODA_ERR_INTERNAL', `${pod.name} is not running`);
+  const expiresAt = context.tokens.nextExpiry();
+  const session = context.sessions.start({ client: 'local', userAgent: 'byoda up' }, expiresAt.getTime());
+  const { token } = await context.tokens.issue(session.sessionId, expiresAt);
+  // Used for the join only: the session ends with it, rather than lingering in the owner's list.
+  return { token, end: () => context.sessions.revoke(session.sessionId) };
 }

@@ -13,7 +13,7 @@ import type { LocalPaths } from './layout.js';
 import type { ProgressListener } from './progress.js';
 
 /** What a part is, for the order of stopping: pods, then the service, then the directory. */
-export type StopLayer = 'pod' | 'service' | 'directory';
+export type StopLayer = 'proxy' | 'pod' | 'service' | 'directory';
 
 export interface StartContext {
   readonly paths: LocalPaths;

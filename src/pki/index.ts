@@ -49,6 +49,7 @@ export {
   appFqdn,
   appsCaCn,
   directoryFqdn,
+  proxyFqdn,
   identityCn,
   isNetworkName,
   isServiceId,

@@ -13,6 +13,7 @@
  * | `services-ca`  | `services-ca.<net>`                   |
  * | `network-data` | `network-data.<net>`                  |
  * | `directory`    | `dir.<net>`                           |
+ * | `proxy`        | `proxy.<net>` (the browser proxy)     |
  * | `account`      | `<account_id>.accounts.<net>`         |
  * | `account-data` | `<account_id>.accounts-data.<net>`    |
  * | `service-ca`   | `service-ca.service-<S>.<net>`        |
@@ -26,8 +27,8 @@
  * | `app-data`     | `<app_id>.apps-data-<S>.<net>`        |
  *
  * Parsing is unambiguous without knowing the network: the first label alone tells whether the prefix
- * before the network is one label (`root-ca`, `accounts-ca`, `services-ca`, `network-data`, `dir`) or
- * two (a UUID of an account, member or app, `service-ca`, `members-ca`, `apps-ca`, `service`).
+ * before the network is one label (`root-ca`, `accounts-ca`, `services-ca`, `network-data`, `dir`,
+ * `proxy`) or two (a UUID of an account, member or app, `service-ca`, `members-ca`, `apps-ca`, `service`).
  */
 import { ByodaError } from '../errors/index.js';
 
@@ -47,7 +48,8 @@ export type IdentityType =
   | 'member-data'
   | 'app'
   | 'app-data'
-  | 'directory';
+  | 'directory'
+  | 'proxy';
 
 /**
  * Who a certificate names. `accountId`, `memberId`, `appId` and `serviceId` are set exactly when the
@@ -80,6 +82,7 @@ export const IDENTITY_TYPES: readonly IdentityType[] = [
   'app',
   'app-data',
   'directory',
+  'proxy',
 ];
 
 /** Largest service id (spec §1: an integer 0..2^32-1). */
@@ -160,6 +163,7 @@ export const accountsCaCn = (network: string): string => networkName('accounts-c
 export const servicesCaCn = (network: string): string => networkName('services-ca', network);
 export const networkDataCn = (network: string): string => networkName('network-data', network);
 export const directoryFqdn = (network: string): string => networkName('dir', network);
+export const proxyFqdn = (network: string): string => networkName('proxy', network);
 
 export const accountFqdn = (network: string, accountId: string): string =>
   accountName('accounts', accountId, network);
@@ -201,6 +205,8 @@ export function identityCn(identity: PkiIdentity): string {
       return networkDataCn(network);
     case 'directory':
       return directoryFqdn(network);
+    case 'proxy':
+      return proxyFqdn(network);
     case 'account':
       return accountFqdn(network, required(identity.accountId, 'accountId'));
     case 'account-data':
@@ -247,6 +253,7 @@ const SINGLE_LABEL_TYPES: Readonly<Record<string, IdentityType>> = {
   'services-ca': 'services-ca',
   'network-data': 'network-data',
   dir: 'directory',
+  proxy: 'proxy',
 };
 
 /** `<first>.<second>` prefixes whose second label carries a service id: `<second> = <kind>-<S>`. */

@@ -6,9 +6,12 @@
  */
 import type { IdentityType, PkiIdentity } from './names.js';
 
-/** The identity types each CA type signs. The root also signs the directory's TLS cert (our choice). */
+/**
+ * The identity types each CA type signs. The root also signs the directory's and the browser proxy's
+ * TLS certs (our choice).
+ */
 const ISSUES: Readonly<Partial<Record<IdentityType, readonly IdentityType[]>>> = {
-  'root-ca': ['accounts-ca', 'services-ca', 'network-data', 'directory'],
+  'root-ca': ['accounts-ca', 'services-ca', 'network-data', 'directory', 'proxy'],
   'accounts-ca': ['account', 'account-data'],
   'services-ca': ['service-ca'],
   'service-ca': ['members-ca', 'apps-ca', 'service', 'service-data'],
@@ -58,12 +61,12 @@ export type CertProfile =
 /**
  * The profile of a certificate for an identity type. TLS certs of pods and services are both server and
  * client certs (a pod serves its member port and calls other pods; a service serves and calls pods);
- * the directory only serves.
+ * the directory and the browser proxy only serve.
  */
 export function profileOf(type: IdentityType): CertProfile {
   const pathLength = caPathLength(type);
   if (pathLength !== undefined) return { kind: 'ca', pathLength };
-  if (type === 'directory') return { kind: 'tls', serverAuth: true, clientAuth: false };
+  if (type === 'directory' || type === 'proxy') return { kind: 'tls', serverAuth: true, clientAuth: false };
   // An app serves its own API (members ask it for reviews) and calls pods, as a pod does.
   if (type === 'account' || type === 'service' || type === 'member' || type === 'app') {
     return { kind: 'tls', serverAuth: true, clientAuth: true };

@@ -70,7 +70,7 @@ export function buildWebApp(pod: PodContext, rateLimit?: RateLimitSetting): Http
   void app.register(async (routes) => {
     webRoutes(routes, pod);
     dataCertRoute(routes, pod);
-    webAppRoutes(routes); // the owner's web app (web/dist) at / on the web port only
+    webAppRoutes(routes, { accountId: pod.config.accountId }); // the owner's web app (web/dist) at / on the web port only
     graphqlRoutes(routes, {
       pod,
       port: 'web',

@@ -26,6 +26,7 @@ import { readOwnerSigningKey } from './auth/owner-key.js';
 import { DEFAULT_GRAPHQL_SETTINGS } from './routes/graphql-settings.js';
 import type { GraphqlSettings } from './routes/graphql-settings.js';
 import { OwnerTokens } from './auth/owner-token.js';
+import { OwnerSessions } from './auth/owner-sessions.js';
 
 /** Where other pods and the service reach this pod's member port (given to the service at join). */
 export interface MemberEndpoint {
@@ -45,6 +46,8 @@ export interface PodContext {
   readonly accountTls: Credential;
   readonly accounts: AccountStore;
   readonly tokens: OwnerTokens;
+  /** The owner's sessions (one per login), kept in account.db; tokens of an ended one are refused. */
+  readonly sessions: OwnerSessions;
   readonly limiter: LoginLimiter;
   /** The owner's one-time code (spec §12), kept in account.db. */
   readonly secondFactor: SecondFactor;
@@ -103,6 +106,7 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
     throw new ByodaError('BYODA_ERR_CONFIG', `account.db does not hold account ${config.accountId}`);
   }
   const fqdn = accountFqdn(network, config.accountId);
+  const sessions = new OwnerSessions(accounts, options.login?.now);
   const context: PodContext = {
     paths,
     config: options.directoryUrl ? { ...config, directoryUrl: options.directoryUrl } : config,
@@ -112,10 +116,13 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
     account,
     accountTls,
     accounts,
+    sessions,
     tokens: new OwnerTokens({
       podFqdn: fqdn,
       accountId: config.accountId,
       ...signingKey,
+      sessions,
+      ...(options.login?.now ? { now: options.login.now } : {}),
       ...(options.tokenLifetimeSeconds !== undefined
         ? { lifetimeSeconds: options.tokenLifetimeSeconds }
         : {}),

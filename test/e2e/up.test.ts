@@ -30,6 +30,7 @@ interface NetworkJson {
   dns: { host: string; port: number };
   root_ca: string;
   directory: { url: string; fqdn: string };
+  proxy: { url: string; fqdn: string };
   services: { service_id: number; name: string; version: number; url: string; fqdn: string }[];
   pods: {
     name: string;
@@ -122,7 +123,7 @@ async function assertAbsoluteFile(path: unknown, where: string): Promise<void> {
 
 /** Every field of spec §11, with its type and form. */
 async function checkNetworkJson(net: NetworkJson): Promise<void> {
-  assertKeys(net, ['network', 'dns', 'root_ca', 'directory', 'services', 'pods'], 'network.json');
+  assertKeys(net, ['network', 'dns', 'root_ca', 'directory', 'services', 'pods', 'proxy'], 'network.json');
   assert.equal(net.network, 'byoda.test');
   const n = net.network.replace(/\./g, '\\.');
   assertKeys(net.dns, ['host', 'port'], 'dns');
@@ -132,6 +133,9 @@ async function checkNetworkJson(net: NetworkJson): Promise<void> {
   assertKeys(net.directory, ['url', 'fqdn'], 'directory');
   assert.match(net.directory.url, LOCAL_URL);
   assert.equal(net.directory.fqdn, `dir.${net.network}`);
+  assertKeys(net.proxy, ['url', 'fqdn'], 'proxy');
+  assert.match(net.proxy.url, LOCAL_URL);
+  assert.equal(net.proxy.fqdn, `proxy.${net.network}`);
   assert.equal(net.services.length, 1);
   for (const service of net.services) {
     assertKeys(service, ['service_id', 'name', 'version', 'url', 'fqdn'], 'services[]');
@@ -172,6 +176,7 @@ async function checkNetworkJson(net: NetworkJson): Promise<void> {
 function namedUrls(net: NetworkJson): { url: string; fqdn: string }[] {
   return [
     net.directory,
+    net.proxy,
     ...net.services,
     ...net.pods.flatMap((pod) => [
       { url: pod.web_url, fqdn: pod.fqdn },
@@ -328,6 +333,9 @@ describe('byoda up', () => {
   it("resolves each pod's account and member names through the DNS server of network.json", async () => {
     const resolver = new Resolver();
     resolver.setServers([`${first!.dns.host}:${first!.dns.port}`]);
+    assert.deepEqual(await resolver.resolve4(first!.proxy.fqdn), ['127.0.0.1']);
+    const [proxySrv] = await resolver.resolveSrv(`_byoda._tcp.${first!.proxy.fqdn}`);
+    assert.equal(proxySrv?.port, Number(new URL(first!.proxy.url).port));
     for (const pod of first!.pods) {
       assert.deepEqual(await resolver.resolve4(pod.fqdn), ['127.0.0.1']);
       for (const m of pod.memberships) assert.deepEqual(await resolver.resolve4(m.fqdn), ['127.0.0.1']);

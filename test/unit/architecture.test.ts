@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 /** The layering of docs/architecture.md, checked on the import statements of src/. */
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const ENTRY = new Set(['cli', 'local']);
-const SERVERS = new Set(['directory', 'service', 'pod', 'app']);
+const SERVERS = new Set(['directory', 'service', 'pod', 'app', 'proxy']);
 
 interface Edge {
   readonly file: string;

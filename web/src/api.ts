@@ -3,11 +3,14 @@
  * GraphQL on a membership's endpoint with `Authorization: Bearer`. Every request goes to the origin the
  * app was loaded from: the pod's web port.
  *
- * The token lives in sessionStorage: it is gone when the tab closes, and it expires within an hour
- * anyway (spec §10: refresh by logging in again).
+ * The token lives in sessionStorage: it is gone when the tab closes, and it expires within an hour;
+ * security/renewal.ts renews it before then (docs/protocol.md "Owner sessions"), without the password.
  */
 
-const TOKEN_KEY = 'byoda.owner_token';
+import { atBase, BASE } from './base.js';
+
+// Per pod: behind the browser proxy every pod shares one origin, and so one sessionStorage.
+const TOKEN_KEY = `byoda.owner_token${BASE}`;
 
 export interface Session {
   readonly token: string;
@@ -80,17 +83,24 @@ export function onSessionChange(listener: SessionListener): () => void {
   return () => listeners.delete(listener);
 }
 
-function setSession(session: Session | undefined): void {
+export function setSession(session: Session | undefined): void {
   if (session) sessionStorage.setItem(TOKEN_KEY, JSON.stringify(session));
   else sessionStorage.removeItem(TOKEN_KEY);
   for (const listener of listeners) listener(session);
 }
 
-export function logout(): void {
+/** Ends the session at the pod (its tokens are refused at once), then forgets the token here. */
+export async function logout(): Promise<void> {
+  const session = currentSession();
   setSession(undefined);
+  if (!session) return;
+  await fetch(atBase('/api/v1/pod/authtoken'), {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${session.token}` },
+  }).catch(() => undefined);
 }
 
-async function readJson(response: Response): Promise<unknown> {
+export async function readJson(response: Response): Promise<unknown> {
   const text = await response.text();
   if (!text) return undefined;
   try {
@@ -101,7 +111,7 @@ async function readJson(response: Response): Promise<unknown> {
 }
 
 /** The spec §4 error body, or a generic message with the HTTP status. */
-function errorOf(response: Response, body: unknown): ApiError {
+export function errorOf(response: Response, body: unknown): ApiError {
   const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
   const message =
     typeof error?.message === 'string' ? error.message : `${response.status} ${response.statusText}`;
@@ -109,11 +119,12 @@ function errorOf(response: Response, body: unknown): ApiError {
   return new ApiError(message, response.status, code);
 }
 
-export async function login(username: string, password: string): Promise<Session> {
-  const response = await fetch('/api/v1/pod/authtoken', {
+/** `totp`: the authenticator's code or a recovery code, once the pod answered BYODA_ERR_TOTP_REQUIRED. */
+export async function login(username: string, password: string, totp?: string): Promise<Session> {
+  const response = await fetch(atBase('/api/v1/pod/authtoken'), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
+    body: JSON.stringify(totp ? { username, password, totp } : { username, password }),
   });
   const body = await readJson(response);
   if (!response.ok) {
@@ -128,14 +139,14 @@ export async function login(username: string, password: string): Promise<Session
   return session;
 }
 
-function authHeaders(): Record<string, string> {
+export function authHeaders(): Record<string, string> {
   const session = currentSession();
   if (!session) throw new ApiError('you are not logged in', 401);
   return { authorization: `Bearer ${session.token}` };
 }
 
 /** A 401 means the token expired or the pod's key changed: back to the login page. */
-function checkAuth(response: Response, body: unknown): void {
+export function checkAuth(response: Response, body: unknown): void {
   if (response.status === 401) {
     setSession(undefined);
     throw errorOf(response, body);
@@ -143,7 +154,7 @@ function checkAuth(response: Response, body: unknown): void {
 }
 
 export async function fetchAccount(): Promise<Account> {
-  const response = await fetch('/api/v1/pod/account', { headers: authHeaders() });
+  const response = await fetch(atBase('/api/v1/pod/account'), { headers: authHeaders() });
   const body = await readJson(response);
   checkAuth(response, body);
   if (!response.ok) throw errorOf(response, body);
@@ -161,7 +172,7 @@ export async function searchMembers(
   value: string,
 ): Promise<string[]> {
   const query = new URLSearchParams({ [field]: value });
-  const url = `/api/v1/pod/search/service-${serviceId}/${encodeURIComponent(className)}?${query}`;
+  const url = atBase(`/api/v1/pod/search/service-${serviceId}/${encodeURIComponent(className)}?${query}`);
   const response = await fetch(url, { headers: { ...authHeaders(), accept: 'application/json' } });
   const body = await readJson(response);
   checkAuth(response, body);
@@ -201,7 +212,7 @@ export async function fetchCapabilities(serviceId: number): Promise<Capabilities
 }
 
 export function graphqlUrl(serviceId: number): string {
-  return `/api/v1/data/service-${serviceId}`;
+  return atBase(`/api/v1/data/service-${serviceId}`);
 }
 
 export interface GraphQLErrorJson {

@@ -10,6 +10,8 @@ import { AccountPage } from './pages/account.js';
 import { LoginPage } from './pages/login.js';
 import { MembershipPage, parseMembershipPath } from './pages/membership.js';
 import { Link, navigate, usePath } from './router.js';
+import { keepRenewed } from './security/renewal.js';
+import { SecurityPage } from './security/security-page.js';
 
 export function App() {
   const path = usePath();
@@ -30,11 +32,14 @@ export function App() {
     [],
   );
 
+  // Each new token (login or renewal) schedules its own renewal.
+  useEffect(() => (session ? keepRenewed(session) : undefined), [session?.token]);
+
   useEffect(() => {
     if (!session) return;
     setError(undefined);
     fetchAccount().then(setAccount, (err: unknown) => setError(messageOf(err)));
-  }, [session]);
+  }, [session?.token === undefined]);
 
   useEffect(() => {
     document.title = session ? `BYODA pod ${account?.username ?? ''}`.trim() : 'Log in - BYODA pod';
@@ -69,6 +74,7 @@ export function App() {
     if (where && membership)
       page = <MembershipPage membership={membership} where={where} token={session.token} />;
     else if (where) page = <NotFound what={`You are not a member of service ${where.serviceId}.`} />;
+    else if (path === '/security') page = <SecurityPage />;
     else if (path === '/' || path === '/login') page = <AccountPage account={account} />;
     else page = <NotFound what={`There is no page ${path}.`} />;
   }
@@ -92,8 +98,9 @@ function Shell({ account, children }: { account?: Account | undefined; children:
             </span>
           </span>
         )}
+        {account && <Link href="/security">Security</Link>}
         {account && (
-          <button type="button" class="secondary" onClick={() => logout()}>
+          <button type="button" class="secondary" onClick={() => void logout()}>
             Log out
           </button>
         )}

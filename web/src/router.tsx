@@ -4,19 +4,20 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { atBase, pagePath } from './base.js';
 
 const listeners = new Set<() => void>();
 
 export function navigate(path: string): void {
-  if (path === location.pathname) return;
-  history.pushState(null, '', path);
+  if (path === pagePath(location.pathname)) return;
+  history.pushState(null, '', atBase(path));
   for (const listener of listeners) listener();
 }
 
 export function usePath(): string {
-  const [path, setPath] = useState(location.pathname);
+  const [path, setPath] = useState(pagePath(location.pathname));
   useEffect(() => {
-    const update = () => setPath(location.pathname);
+    const update = () => setPath(pagePath(location.pathname));
     listeners.add(update);
     window.addEventListener('popstate', update);
     return () => {
@@ -42,7 +43,7 @@ export function Link({ href, children, current, class: className }: LinkProps) {
     navigate(href);
   };
   return (
-    <a href={href} class={className} aria-current={current ? 'page' : undefined} onClick={onClick}>
+    <a href={atBase(href)} class={className} aria-current={current ? 'page' : undefined} onClick={onClick}>
       {children}
     </a>
   );

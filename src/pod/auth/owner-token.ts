@@ -8,8 +8,13 @@
  * in one byte is verified afresh; valid only until the token's own expiry; bounded, least recently used
  * first out; never a failure. The cache belongs to one OwnerTokens, that is one signing key: a new key
  * means a new OwnerTokens, and no token verified under the old one is accepted by it.
+ *
+ * With a session gate (owner-sessions.ts) every token names its session (`sid`, and its own `jti`), and
+ * a token is accepted only while its session is active: the gate is asked on every verification,
+ * cached or not, so that a logout or an ended session refuses its tokens at once.
  */
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { ByodaError } from '../../errors/index.js';
 
@@ -27,6 +32,13 @@ export interface OwnerTokenOptions {
   readonly now?: () => number;
   /** Verified tokens remembered (default DEFAULT_TOKEN_CACHE_SIZE); 0 turns the cache off. */
   readonly cacheSize?: number;
+  /** When given, tokens carry a session id and are refused once their session is not active. */
+  readonly sessions?: SessionGate;
+}
+
+/** Which sessions are active (OwnerSessions). */
+export interface SessionGate {
+  isActive(sessionId: string): boolean;
 }
 
 /** Far more tokens than one owner has out at a time (each login makes one); a few hundred KiB at most. */
@@ -35,6 +47,8 @@ export const DEFAULT_TOKEN_CACHE_SIZE = 1000;
 export interface OwnerClaims {
   readonly accountId: string;
   readonly expiresAt: Date;
+  /** The token's session (`sid`); undefined without a session gate. */
+  readonly sessionId: string | undefined;
 }
 
 export class OwnerTokens {
@@ -53,24 +67,37 @@ export class OwnerTokens {
     this.#verified = new VerifiedTokenCache(options.cacheSize ?? DEFAULT_TOKEN_CACHE_SIZE);
   }
 
-  async issue(): Promise<{ token: string; expiresAt: Date }> {
+  /** The expiry a token issued now would have (for a session to record before the token exists). */
+  nextExpiry(): Date {
+    return new Date((Math.floor(this.#now() / 1000) + this.#lifetime) * 1000);
+  }
+
+  /** A new token, of session `sessionId` (required with a session gate), expiring at most at `until`. */
+  async issue(sessionId?: string, until?: Date): Promise<{ token: string; expiresAt: Date }> {
+    if (this.#options.sessions && sessionId === undefined) {
+      throw new ByodaError('BYODA_ERR_INTERNAL', 'an owner token needs a session here');
+    }
     const now = Math.floor(this.#now() / 1000);
-    const token = await new SignJWT({})
+    const exp = Math.min(now + this.#lifetime, until ? Math.floor(until.getTime() / 1000) : Infinity);
+    const claims = sessionId === undefined ? {} : { sid: sessionId };
+    const token = await new SignJWT(claims)
+      .setJti(randomUUID())
       .setProtectedHeader({ alg: OWNER_TOKEN_ALGORITHM, typ: 'JWT' })
       .setIssuer(this.#options.podFqdn)
       .setAudience(this.#options.podFqdn)
       .setSubject(this.#options.accountId)
       .setIssuedAt(now)
-      .setExpirationTime(now + this.#lifetime)
+      .setExpirationTime(exp)
       .sign(this.#options.privateKey);
-    return { token, expiresAt: new Date((now + this.#lifetime) * 1000) };
+    return { token, expiresAt: new Date(exp * 1000) };
   }
 
   /** The claims of a valid owner token; throws BYODA_ERR_UNAUTHORIZED (401) saying why otherwise. */
   async verify(token: string): Promise<OwnerClaims> {
     const now = this.#now();
     const cached = this.#verified.get(token, now);
-    if (cached) return cached;
+    if (cached) return this.#inSession(cached);
+    let claims: OwnerClaims;
     try {
       const { payload } = await jwtVerify(token, this.#options.publicKey, {
         algorithms: [OWNER_TOKEN_ALGORITHM],
@@ -81,12 +108,28 @@ export class OwnerTokens {
         requiredClaims: ['exp', 'iat'],
         currentDate: new Date(now),
       });
-      const claims = { accountId: this.#options.accountId, expiresAt: new Date((payload.exp ?? 0) * 1000) };
+      claims = {
+        accountId: this.#options.accountId,
+        expiresAt: new Date((payload.exp ?? 0) * 1000),
+        sessionId: typeof payload['sid'] === 'string' ? payload['sid'] : undefined,
+      };
       this.#verified.set(token, claims, validUntilMs(payload.exp ?? 0, payload.iat ?? 0));
-      return claims;
     } catch (err) {
       throw new ByodaError('BYODA_ERR_UNAUTHORIZED', `invalid owner token: ${reason(err)}`, { status: 401 });
     }
+    return this.#inSession(claims);
+  }
+
+  /** The claims when the token's session is still active (always, without a session gate). */
+  #inSession(claims: OwnerClaims): OwnerClaims {
+    const gate = this.#options.sessions;
+    if (!gate) return claims;
+    if (claims.sessionId === undefined || !gate.isActive(claims.sessionId)) {
+      throw new ByodaError('BYODA_ERR_UNAUTHORIZED', 'invalid owner token: its session has ended', {
+        status: 401,
+      });
+    }
+    return claims;
   }
 
   /** How many verified tokens are remembered now (at most the cache size). */

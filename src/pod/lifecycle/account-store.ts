@@ -11,6 +11,7 @@ import { ByodaError } from '../../errors/index.js';
 import { openMigratedDatabase } from '../../storage/index.js';
 import type { LoginAccountState, LoginClientState, LoginLedger } from '../auth/login-limiter.js';
 import type { TotpLedger, TotpRecord, TotpSlot } from '../auth/second-factor.js';
+import type { SessionLedger, SessionRecord } from '../auth/owner-sessions.js';
 
 export interface AccountRecord {
   readonly accountId: string;
@@ -87,6 +88,19 @@ const MIGRATIONS: readonly Migration[] = [
       PRIMARY KEY (slot, code_hash)
     )`,
   },
+  {
+    // The owner's sessions (src/pod/auth/owner-sessions.ts): one row per login, revoked at logout.
+    name: '005 create owner sessions',
+    sql: `CREATE TABLE owner_sessions (
+      session_id TEXT PRIMARY KEY,
+      created_at_ms INTEGER NOT NULL,
+      renewed_at_ms INTEGER NOT NULL,
+      expires_at_ms INTEGER NOT NULL,
+      client TEXT NOT NULL,
+      user_agent TEXT NOT NULL,
+      revoked_at_ms INTEGER
+    )`,
+  },
 ];
 
 interface AccountRow {
@@ -116,13 +130,22 @@ interface TotpRow {
   created_at: string;
 }
 
+interface SessionRow {
+  session_id: string;
+  created_at_ms: number;
+  renewed_at_ms: number;
+  expires_at_ms: number;
+  client: string;
+  user_agent: string;
+}
+
 interface LoginAccountRow {
   failures: number;
   last_failure_ms: number;
   next_attempt_ms: number;
 }
 
-export class AccountStore implements LoginLedger, TotpLedger {
+export class AccountStore implements LoginLedger, TotpLedger, SessionLedger {
   readonly #db: Database.Database;
 
   private constructor(db: Database.Database) {
@@ -306,6 +329,50 @@ export class AccountStore implements LoginLedger, TotpLedger {
       this.#db.prepare('DELETE FROM owner_totp').run();
       this.#db.prepare('DELETE FROM owner_recovery_codes').run();
     });
+  }
+
+  activeSessions(nowMs: number): SessionRecord[] {
+    const rows = this.#db
+      .prepare('SELECT * FROM owner_sessions WHERE revoked_at_ms IS NULL AND expires_at_ms > ?')
+      .all(nowMs) as SessionRow[];
+    return rows.map((row) => ({
+      sessionId: row.session_id,
+      createdAtMs: row.created_at_ms,
+      renewedAtMs: row.renewed_at_ms,
+      expiresAtMs: row.expires_at_ms,
+      client: row.client,
+      userAgent: row.user_agent,
+    }));
+  }
+
+  putSession(session: SessionRecord): void {
+    this.#db
+      .prepare(
+        `INSERT OR REPLACE INTO owner_sessions
+           (session_id, created_at_ms, renewed_at_ms, expires_at_ms, client, user_agent, revoked_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, NULL)`,
+      )
+      .run(
+        session.sessionId,
+        session.createdAtMs,
+        session.renewedAtMs,
+        session.expiresAtMs,
+        session.client,
+        session.userAgent,
+      );
+  }
+
+  revokeSession(sessionId: string, revokedAtMs: number): boolean {
+    const result = this.#db
+      .prepare('UPDATE owner_sessions SET revoked_at_ms = ? WHERE session_id = ? AND revoked_at_ms IS NULL')
+      .run(revokedAtMs, sessionId);
+    return result.changes === 1;
+  }
+
+  forgetSessions(beforeMs: number): void {
+    this.#db
+      .prepare('DELETE FROM owner_sessions WHERE expires_at_ms < ? OR revoked_at_ms < ?')
+      .run(beforeMs, beforeMs);
   }
 
   atomically<T>(work: () => T): T {

@@ -13,6 +13,7 @@ import type { PodContext } from '../context.js';
 import { MAX_PASSWORD_LENGTH, verifyPassword } from '../auth/password.js';
 import { parseSecondFactorCode } from '../auth/totp.js';
 import { requestState } from './request-state.js';
+import { startSession } from './session-routes.js';
 
 export const AUTH_TOKEN_PATH = '/api/v1/pod/authtoken';
 
@@ -107,6 +108,5 @@ async function login(
   }
   pod.limiter.succeeded(attempt);
   state.requester = { kind: 'owner' };
-  const { token, expiresAt } = await pod.tokens.issue();
-  return reply.send({ auth_token: token, expires_at: expiresAt.toISOString() });
+  return reply.send(await startSession(pod, request));
 }

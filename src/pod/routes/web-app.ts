@@ -65,17 +65,35 @@ export const NOT_BUILT_PAGE =
 export interface WebAppOptions {
   /** The built app (default: WEB_APP_DIR). */
   readonly root?: string;
+  /** This pod's account id: the one base (`/<account_id>`) the browser proxy may ask for. */
+  readonly accountId?: string;
 }
 
 /** Registers the app's GET routes on the web port's routes (API routes, being more specific, win). */
 export function webAppRoutes(app: FastifyInstance, options: WebAppOptions = {}): void {
   const root = resolve(options.root ?? WEB_APP_DIR);
-  const handler = (request: FastifyRequest, reply: FastifyReply) => serve(root, request, reply);
+  const proxyBase = options.accountId === undefined ? undefined : `/${options.accountId}`;
+  const handler = (request: FastifyRequest, reply: FastifyReply) =>
+    serve(root, baseOf(request, proxyBase), request, reply);
   app.get('/', handler);
   app.get('/*', handler);
 }
 
-async function serve(root: string, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+/**
+ * `/<account_id>` when the browser proxy forwarded the request (its X-Forwarded-Prefix names this
+ * pod), else `''`. Any other value is ignored: the header only moves where the page's own files are
+ * looked for, and only to this pod's place on the proxy.
+ */
+function baseOf(request: FastifyRequest, proxyBase: string | undefined): string {
+  return proxyBase !== undefined && request.headers['x-forwarded-prefix'] === proxyBase ? proxyBase : '';
+}
+
+async function serve(
+  root: string,
+  base: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   const path = request.url.split('?')[0] ?? '/';
   // An unknown API path is an API error, not the app.
   if (path === '/api' || path.startsWith('/api/')) {
@@ -99,7 +117,22 @@ async function serve(root: string, request: FastifyRequest, reply: FastifyReply)
       .header('cache-control', 'no-store')
       .send(NOT_BUILT_PAGE);
   }
-  return send(reply, index, 'no-cache');
+  // The page differs by base: a cache in between must keep them apart.
+  void reply.header('vary', 'x-forwarded-prefix');
+  return reply
+    .type(CONTENT_TYPES['.html'] ?? 'text/html')
+    .header('cache-control', 'no-cache')
+    .send(withBase(await readFile(index, 'utf8'), base));
+}
+
+/**
+ * index.html with its relative asset URLs (vite `base: './'`) made absolute under `base`, so that they
+ * hold at any depth of the app's paths, and the base told to the app (web/src/base.ts).
+ */
+export function withBase(html: string, base: string): string {
+  return html
+    .replace(/(src|href)="\.\/assets\//g, `$1="${base}/assets/`)
+    .replace('<head>', `<head>\n    <meta name="byoda-base" content="${base}" />`);
 }
 
 /** The file a URL path names under `root`, or undefined for anything but plain names. */

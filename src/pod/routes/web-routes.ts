@@ -1,7 +1,7 @@
 /**
  * The owner's API on the web port (spec §4, §10): log in for a JWT (login-route.ts), read the account,
  * join a service, upgrade a membership, search the service through the pod (owner-search-route.ts) and
- * manage the owner's second factor (totp-routes.ts).
+ * manage the owner's second factor (totp-routes.ts) and sessions (session-routes.ts).
  * Everything but the login needs the owner's token; none of it exists on the member port, so other
  * pods and the service cannot even reach it.
  */
@@ -16,6 +16,7 @@ import { requestState } from './request-state.js';
 import { CAPABILITIES_PATH, capabilitiesRoute } from './capabilities-route.js';
 import { TOTP_PATHS, totpRoutes } from './totp-routes.js';
 import { EXPORT_PATHS, exportRoutes } from './export-routes.js';
+import { SESSION_PATHS, sessionRoutes } from './session-routes.js';
 import { parseServiceIdParam } from './route-params.js';
 import type { ServiceParams } from './route-params.js';
 import { upgradeMembership } from '../memberships/upgrade.js';
@@ -29,6 +30,7 @@ export const POD_PATHS = {
   capabilities: CAPABILITIES_PATH,
   ...TOTP_PATHS,
   ...EXPORT_PATHS,
+  ...SESSION_PATHS,
 } as const;
 
 export function webRoutes(app: FastifyInstance, pod: PodContext): void {
@@ -60,6 +62,7 @@ export function webRoutes(app: FastifyInstance, pod: PodContext): void {
   capabilitiesRoute(app, pod, ownerOnly);
   totpRoutes(app, pod, ownerOnly);
   exportRoutes(app, pod, ownerOnly);
+  sessionRoutes(app, pod, ownerOnly);
 }
 
 /** `onRequest`: only a valid owner token passes (401 otherwise, also without a token). */

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, login, LoginWait, messageOf } from '../api.js';
+import { TotpField } from '../security/totp-field.js';
 
 interface LoginPageProps {
   readonly notice?: string | undefined;
@@ -26,19 +27,25 @@ export function LoginPage({ notice, onLoggedIn }: LoginPageProps) {
     }, 1000);
     return () => clearInterval(timer);
   }, [waitUntil]);
+  // Shown once the pod says this account has a second factor (BYODA_ERR_TOTP_REQUIRED).
+  const [needsCode, setNeedsCode] = useState(false);
+  const [code, setCode] = useState('');
 
   const submit = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
     try {
-      await login(username, password);
+      await login(username, password, needsCode ? code : undefined);
       onLoggedIn();
     } catch (err) {
       if (err instanceof LoginWait) {
         setWaitUntil(Date.now() + err.seconds * 1000);
         setNow(Date.now());
-      } else if (err instanceof ApiError && err.status === 401) {
+      } else if (err instanceof ApiError && err.code === 'BYODA_ERR_TOTP_REQUIRED' && !needsCode) {
+        setNeedsCode(true);
+        setError('Give the code of your authenticator app (or a recovery code).');
+      } else if (err instanceof ApiError && err.status === 401 && !needsCode) {
         setFailures((n) => n + 1);
         setError('Wrong username or password.');
       } else {
@@ -78,6 +85,7 @@ export function LoginPage({ notice, onLoggedIn }: LoginPageProps) {
             onInput={(e) => setPassword(e.currentTarget.value)}
           />
         </div>
+        {needsCode && <TotpField value={code} onInput={setCode} />}
         <div class="actions">
           <button type="submit" disabled={busy || waitUntil !== undefined}>
             Log in
