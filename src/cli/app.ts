@@ -4,7 +4,8 @@
  *
  * `init` reads the service's PKI from `--service-data` (its passphrase: `--service-passphrase-file`,
  * else `<service data>/passphrase`); the app's own keys are encrypted with `--passphrase-file`, else
- * $BYODA_PASSPHRASE, else `<data>/passphrase` (made at init). `start --json` prints
+ * $BYODA_PASSPHRASE, the systemd credential, `<data>/passphrase` (made at init with `--local-secrets`),
+ * else a terminal prompt. `start --json` prints
  * `{"event":"ready","url","port","app_id","service_id","fqdn","kind","network"}` once serving.
  */
 import { mkdir, readFile } from 'node:fs/promises';
@@ -14,7 +15,14 @@ import { InvalidArgumentError } from 'commander';
 import { APP_KINDS, AppServer, DEFAULT_REVIEW_POLICY, initApp, readAppConfig } from '../app/index.js';
 import type { AppAddress, AppKind } from '../app/index.js';
 import { ByodaError } from '../errors/index.js';
-import { commandPassphrase, logFileHelp, parsePort, passphraseFileHelp, runServer } from './run-server.js';
+import {
+  commandPassphrase,
+  LOCAL_SECRETS_HELP,
+  logFileHelp,
+  parsePort,
+  passphraseFileHelp,
+  runServer,
+} from './run-server.js';
 import type { PassphraseOption, ServerCommandOptions } from './run-server.js';
 
 interface InitOptions extends PassphraseOption {
@@ -57,7 +65,8 @@ export function registerAppCommands(program: Command): void {
       '--service-passphrase-file <file>',
       "file holding the service's key passphrase (else <service data>/passphrase)",
     )
-    .option('--passphrase-file <file>', passphraseFileHelp('generated'))
+    .option('--passphrase-file <file>', passphraseFileHelp())
+    .option('--local-secrets', LOCAL_SECRETS_HELP)
     .option('--json', 'print the result as JSON')
     .action((options: InitOptions) => initCommand(options));
   app
@@ -73,7 +82,7 @@ export function registerAppCommands(program: Command): void {
       collect,
     )
     .option('--audience <name>', 'the audience a review app rates content for (default everyone)')
-    .option('--passphrase-file <file>', passphraseFileHelp('<data>/passphrase'))
+    .option('--passphrase-file <file>', passphraseFileHelp())
     .option('--log-file <file>', logFileHelp('app'))
     .option('--json', 'print a JSON "ready" event on stdout once serving')
     .action((options: StartOptions) => startCommand(options));

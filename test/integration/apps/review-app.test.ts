@@ -70,6 +70,7 @@ describe('a review app and its claims (spec §12)', () => {
       net.directory.url,
       '--kind',
       'review',
+      '--local-secrets',
     ]);
     appId = String(init['app_id']);
     const started = await ByodaProcess.start(['app', 'start', '--data', appDir]);
