@@ -106,7 +106,8 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
     throw new ByodaError('BYODA_ERR_CONFIG', `account.db does not hold account ${config.accountId}`);
   }
   const fqdn = accountFqdn(network, config.accountId);
-  const sessions = new OwnerSessions(accounts, options.login?.now);
+  // A session lives as long as its tokens, so it keeps their clock (the login clock when none is given).
+  const sessions = new OwnerSessions(accounts, options.tokenClock ?? options.login?.now);
   const context: PodContext = {
     paths,
     config: options.directoryUrl ? { ...config, directoryUrl: options.directoryUrl } : config,

@@ -309,7 +309,7 @@ describe('byoda up', () => {
     }
     assert.deepEqual(
       [...new Set(kinds)].sort(),
-      ['directory', 'pod-member', 'pod-web', 'service'],
+      ['directory', 'pod-member', 'pod-web', 'proxy', 'service'],
       'every kind of server of byoda up answered',
     );
   });
