@@ -187,7 +187,9 @@ describe(
       await screenshot(t, '2-code-asked');
       await page.getByLabel('One-time code').fill(recoveryCodes[0] ?? '');
       await page.getByRole('button', { name: 'Log in' }).click();
-      await page.getByRole('heading', { name: 'Your services' }).waitFor();
+      // Logged in again, back on the page the owner logged out from.
+      await page.getByRole('button', { name: 'Log out' }).first().waitFor();
+      await page.getByRole('heading', { name: 'Sessions' }).waitFor();
     });
 
     it('lists the sessions and ends another one', async (t) => {
@@ -203,6 +205,9 @@ describe(
       const { auth_token: otherToken } = (await answer.body.json()) as { auth_token: string };
       assert.equal(answer.statusCode, 200);
       await other.close();
+      // Away and back, so that the Security page lists the sessions afresh.
+      await page.getByRole('link', { name: 'BYODA pod' }).click();
+      await page.getByRole('heading', { name: 'Your services' }).waitFor();
       await page.getByRole('link', { name: 'Security' }).click();
       const row = page.getByRole('row').filter({ hasText: 'second device' });
       await row.waitFor();

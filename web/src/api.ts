@@ -204,7 +204,9 @@ export interface Capabilities {
 }
 
 export async function fetchCapabilities(serviceId: number): Promise<Capabilities> {
-  const response = await fetch(`/api/v1/pod/capabilities/service-${serviceId}`, { headers: authHeaders() });
+  const response = await fetch(atBase(`/api/v1/pod/capabilities/service-${serviceId}`), {
+    headers: authHeaders(),
+  });
   const body = await readJson(response);
   checkAuth(response, body);
   if (!response.ok) throw errorOf(response, body);

@@ -5,6 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { ApiError, currentSession, messageOf } from './api.js';
+import { atBase } from './base.js';
 
 function authorization(): Record<string, string> {
   const session = currentSession();
@@ -29,7 +30,7 @@ export function ExportImport() {
 
   async function exportData(): Promise<void> {
     try {
-      const body = await answer(await fetch('/api/v1/pod/export', { headers: authorization() }));
+      const body = await answer(await fetch(atBase('/api/v1/pod/export'), { headers: authorization() }));
       const url = URL.createObjectURL(
         new Blob([JSON.stringify(body, null, 2)], { type: 'application/json' }),
       );
@@ -48,7 +49,7 @@ export function ExportImport() {
     if (!file) return;
     try {
       const body = await answer(
-        await fetch('/api/v1/pod/import', {
+        await fetch(atBase('/api/v1/pod/import'), {
           method: 'POST',
           headers: { ...authorization(), 'content-type': 'application/json' },
           body: await file.text(),
