@@ -20,27 +20,20 @@ import type { Browser, Page } from 'playwright-core';
 import {
   CHROMIUM,
   CHROMIUM_FLAGS,
+  CHROMIUM_SKIP,
   OwnerApi,
   REPO,
   UpProcess,
   ensureWebBuild,
-  exists,
   verifiedSpkiHash,
 } from '../fixtures/browser-network.js';
 import type { PodInfo } from '../fixtures/browser-network.js';
 
 const SCREENSHOTS = join(REPO, 'test-results', 'browser-security');
 
-const chromiumMissing = !(await exists(CHROMIUM));
-
 describe(
   'the web app through the browser proxy: TOTP, sessions, a query to another pod',
-  {
-    skip:
-      chromiumMissing && !process.env['CI']
-        ? `${CHROMIUM} is not installed (apt-get install chromium)`
-        : false,
-  },
+  { skip: CHROMIUM_SKIP },
   () => {
     let dataDir: string;
     let up: UpProcess | undefined;
