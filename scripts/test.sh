@@ -32,7 +32,14 @@ echo "== lint"
 eslint .
 prettier --check . >/dev/null || { prettier --check .; exit 1; }
 echo "== tests"
-mapfile -t files < <(find "test/${scope}" -name '*.test.ts' | sort)
+# Slowest kinds first (end-to-end, standing, fuzz, integration, then unit), so that the short unit files
+# fill the gaps at the end instead of a long file starting last and running alone.
+mapfile -t files < <(
+  find "test/${scope}" -name '*.test.ts' |
+    awk '{ k = 5; if ($0 ~ /^test\/e2e\//) k = 1; else if ($0 ~ /^test\/standing\//) k = 2;
+           else if ($0 ~ /^test\/fuzz\//) k = 3; else if ($0 ~ /^test\/integration\//) k = 4; print k "\t" $0 }' |
+    sort -k1,1n -k2,2 | cut -f2
+)
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found under test/${scope}" >&2; exit 1; fi
 # Integration tests mostly wait on sockets, so run more files at once than there are cores.
 exec node --import tsx --test --test-concurrency=4 --test-reporter=spec "${files[@]}"

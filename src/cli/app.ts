@@ -11,8 +11,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
-import { APP_KINDS, AppServer, DEFAULT_REVIEW_POLICY, initApp, readAppConfig } from '../app/index.js';
 import type { AppAddress, AppKind } from '../app/index.js';
 import { ByodaError } from '../errors/index.js';
 import {
@@ -29,7 +27,7 @@ interface InitOptions extends PassphraseOption {
   readonly data: string;
   readonly serviceData: string;
   readonly servicePassphraseFile?: string;
-  readonly kind: AppKind;
+  readonly kind: string;
   readonly directory: string;
   readonly json?: boolean;
 }
@@ -43,9 +41,19 @@ interface StartOptions extends ServerCommandOptions {
   readonly audience?: string;
 }
 
-function parseKind(text: string): AppKind {
+/**
+ * The app module is loaded when an app command runs: its server would otherwise slow every other
+ * command, `byoda --help` included.
+ */
+const loadApp = () => import('../app/index.js');
+
+/** `--kind`, checked against the app module's kinds once it is loaded. */
+async function checkKind(text: string): Promise<AppKind> {
+  const { APP_KINDS } = await loadApp();
   if (!(APP_KINDS as readonly string[]).includes(text)) {
-    throw new InvalidArgumentError(`one of ${APP_KINDS.join(', ')}.`);
+    throw new ByodaError('BYODA_ERR_CONFIG', `--kind must be one of ${APP_KINDS.join(', ')}, not '${text}'`, {
+      path: '--kind',
+    });
   }
   return text as AppKind;
 }
@@ -60,7 +68,7 @@ export function registerAppCommands(program: Command): void {
     .requiredOption('--data <dir>', 'data folder of the app (created)')
     .requiredOption('--service-data <dir>', 'data folder of the service (its PKI signs the app)')
     .requiredOption('--directory <url>', 'directory URL, where the app registers its name')
-    .option('--kind <kind>', `what the app does: ${APP_KINDS.join(' or ')}`, parseKind, 'review')
+    .option('--kind <kind>', 'what the app does: review or identity', 'review')
     .option(
       '--service-passphrase-file <file>',
       "file holding the service's key passphrase (else <service data>/passphrase)",
@@ -89,6 +97,7 @@ export function registerAppCommands(program: Command): void {
 }
 
 async function initCommand(options: InitOptions): Promise<void> {
+  const kind = await checkKind(options.kind);
   const dataDir = resolve(options.data);
   const serviceData = resolve(options.serviceData);
   const servicePassphrase = (
@@ -102,12 +111,13 @@ async function initCommand(options: InitOptions): Promise<void> {
   ).trim();
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const { passphrase } = await commandPassphrase(options, join(dataDir, 'passphrase'), true);
+  const { initApp } = await loadApp();
   const config = await initApp({
     dataDir,
     passphrase,
     servicePkiDir: join(serviceData, 'pki'),
     servicePassphrase,
-    kind: options.kind,
+    kind,
     directoryUrl: options.directory,
   });
   const summary = {
@@ -126,6 +136,7 @@ async function initCommand(options: InitOptions): Promise<void> {
 
 async function startCommand(options: StartOptions): Promise<void> {
   const dataDir = resolve(options.data);
+  const { AppServer, DEFAULT_REVIEW_POLICY, readAppConfig } = await loadApp();
   await readAppConfig(dataDir);
   const { passphrase } = await commandPassphrase(options, join(dataDir, 'passphrase'), false);
   const server = new AppServer();

@@ -7,7 +7,6 @@
  */
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { DirectoryServer, directoryPaths } from '../directory/index.js';
 import type { DirectoryAddress } from '../directory/index.js';
 import { ByodaError } from '../errors/index.js';
 import { networkPkiExists } from '../pki/index.js';
@@ -65,7 +64,11 @@ export function registerDirectoryCommands(program: Command): void {
   addMetricsOptions(start).action((options: StartOptions) => startCommand(options));
 }
 
+// The server's modules load only when this command runs: every other command starts faster.
+const loadDirectory = () => import('../directory/index.js');
+
 async function startCommand(options: StartOptions): Promise<void> {
+  const { DirectoryServer, directoryPaths } = await loadDirectory();
   const paths = directoryPaths(options.data);
   const exists = await access(paths.dataDir).then(
     () => true,

@@ -5,7 +5,6 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { directoryPaths } from '../directory/index.js';
 import { ByodaError } from '../errors/index.js';
 import { certificateFingerprint } from '../network/index.js';
 import { createNetworkPki, isNetworkName, networkPkiExists, readRootCaCert } from '../pki/index.js';
@@ -38,6 +37,8 @@ async function initCommand(options: InitOptions): Promise<void> {
       `--network: '${options.network}' is not a network name (a lower-case DNS domain such as byoda.test)`,
     );
   }
+  // Lazily: the directory's index brings its whole server, which `network init` does not run.
+  const { directoryPaths } = await import('../directory/index.js');
   const paths = directoryPaths(options.data);
   if (await networkPkiExists(paths.pkiDir)) {
     const { network } = await readRootCaCert(paths.pkiDir);

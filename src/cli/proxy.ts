@@ -9,7 +9,6 @@ import { join, resolve } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ByodaError } from '../errors/index.js';
-import { ProxyServer } from '../proxy/index.js';
 import { logFileHelp, parsePort, runServer } from './run-server.js';
 import type { ServerCommandOptions } from './run-server.js';
 import { parseHostPort, type HostPort } from './host-port.js';
@@ -51,6 +50,7 @@ async function startCommand(options: StartOptions): Promise<void> {
     readText(options.cert, '--cert'),
     readText(options.key, '--key'),
   ]);
+  const { ProxyServer } = await import('../proxy/index.js');
   const server = new ProxyServer();
   await runServer(options, {
     name: 'proxy',

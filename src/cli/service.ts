@@ -20,13 +20,6 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { ByodaError } from '../errors/index.js';
 import { DirectoryClient, certificateFingerprint } from '../network/index.js';
-import {
-  initService,
-  publishServiceContract,
-  readServiceConfig,
-  SERVICE_FILES,
-  ServiceServer,
-} from '../service/index.js';
 import type { ServiceAddress, ServiceSummary } from '../service/index.js';
 import { addMetricsOptions } from './metrics-options.js';
 import {
@@ -118,12 +111,19 @@ export function registerServiceCommands(program: Command): void {
     .action((file: string, options: PublishOptions) => publishCommand(file, options));
 }
 
+/**
+ * The service module is loaded when a service command runs: its server (HTTP, GraphQL, search, the
+ * directory client) would otherwise slow every other command, `byoda --help` included.
+ */
+const loadService = () => import('../service/index.js');
+
 // ---- init --------------------------------------------------------------------------------------------
 
 async function initCommand(options: InitOptions): Promise<void> {
   const dataDir = resolve(options.data);
   const rootCaPem = await rootCaFor(options);
   const passphrase = await passphraseForInit(dataDir, options);
+  const { initService } = await loadService();
   const summary = await initService({
     dataDir,
     passphrase,
@@ -162,6 +162,7 @@ function passphraseForInit(dataDir: string, options: PassphraseOption): Promise<
 
 async function startCommand(options: StartOptions): Promise<void> {
   const dataDir = resolve(options.data);
+  const { readServiceConfig, ServiceServer } = await loadService();
   // A clear error for an uninitialised folder, before anything else.
   const config = await readServiceConfig(dataDir);
   const passphrase = await passphraseForRun(dataDir, options);
@@ -213,6 +214,7 @@ function ready(address: ServiceAddress): ReadyAnnouncement {
 
 async function publishCommand(file: string, options: PublishOptions): Promise<void> {
   const dataDir = resolve(options.data);
+  const { publishServiceContract, readServiceConfig } = await loadService();
   await readServiceConfig(dataDir);
   const outcome = await publishServiceContract({
     dataDir,
@@ -238,6 +240,7 @@ function passphraseForRun(dataDir: string, options: PassphraseOption): Promise<s
 /** `--passphrase-file`, else $BYODA_PASSPHRASE, else `<data>/passphrase` (created by init if needed). */
 async function passphrase(dataDir: string, options: PassphraseOption, create: boolean): Promise<string> {
   if (create) await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const { SERVICE_FILES } = await loadService();
   const resolved = await commandPassphrase(options, join(dataDir, SERVICE_FILES.passphrase), create);
   return resolved.passphrase;
 }

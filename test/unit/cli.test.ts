@@ -18,3 +18,28 @@ describe('byoda command', () => {
     });
   });
 });
+
+describe('byoda app init', () => {
+  it('refuses an unknown --kind with one line naming the flag and the kinds, before touching a folder', async () => {
+    await assert.rejects(
+      run('node', [
+        'bin/byoda.js',
+        'app',
+        'init',
+        '--data',
+        '/nonexistent/a',
+        '--service-data',
+        '/nonexistent/s',
+        '--directory',
+        'https://dir.byoda.test',
+        '--kind',
+        'moderation',
+      ]),
+      (err: { code?: number; stderr?: string }) => {
+        assert.equal(err.code, 1);
+        assert.equal(err.stderr, "byoda: --kind must be one of review, identity, not 'moderation'\n");
+        return true;
+      },
+    );
+  });
+});

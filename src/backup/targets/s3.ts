@@ -3,14 +3,11 @@
  * Credentials and region come from the SDK's usual sources (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  * AWS_REGION, profiles); an endpoint other than AWS's (MinIO, B2, a test server) from
  * BYODA_S3_ENDPOINT, with path-style addressing, which every S3-compatible server understands.
+ * The SDK is loaded on the first call: it is large, and every `byoda` command and server imports
+ * this module while few of them ever talk to S3.
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ByodaError } from '../../errors/index.js';
 import { isArchiveName } from '../archive-name.js';
 import type { BackupTarget } from './target.js';
@@ -42,29 +39,27 @@ export interface S3TargetOptions {
 
 export class S3Target implements BackupTarget {
   readonly description: string;
-  readonly #client: S3Client;
   readonly #location: S3Location;
+  readonly #options: S3TargetOptions;
+  #client: S3Client | undefined;
 
   constructor(location: S3Location, options: S3TargetOptions = {}) {
     this.#location = location;
+    this.#options = options;
     this.description = `s3://${location.bucket}/${location.prefix}`;
-    this.#client = new S3Client({
-      region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-      ...(options.endpoint !== undefined ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
-    });
   }
 
   async put(name: string, archive: Buffer): Promise<void> {
-    await this.#call(`write ${name}`, () =>
-      this.#client.send(
-        new PutObjectCommand({ Bucket: this.#location.bucket, Key: this.#key(name), Body: archive }),
-      ),
+    const key = this.#key(name);
+    await this.#call(`write ${name}`, (client, sdk) =>
+      client.send(new sdk.PutObjectCommand({ Bucket: this.#location.bucket, Key: key, Body: archive })),
     );
   }
 
   async get(name: string): Promise<Buffer> {
-    const answer = await this.#call(`read ${name}`, () =>
-      this.#client.send(new GetObjectCommand({ Bucket: this.#location.bucket, Key: this.#key(name) })),
+    const key = this.#key(name);
+    const answer = await this.#call(`read ${name}`, (client, sdk) =>
+      client.send(new sdk.GetObjectCommand({ Bucket: this.#location.bucket, Key: key })),
     );
     if (answer.Body === undefined) throw new ByodaError('BYODA_ERR_NOT_FOUND', `no archive ${name}`);
     return Buffer.from(await answer.Body.transformToByteArray());
@@ -75,9 +70,9 @@ export class S3Target implements BackupTarget {
     const prefix = this.#location.prefix === '' ? '' : `${this.#location.prefix}/`;
     let token: string | undefined;
     do {
-      const page = await this.#call('list', () =>
-        this.#client.send(
-          new ListObjectsV2Command({
+      const page = await this.#call('list', (client, sdk) =>
+        client.send(
+          new sdk.ListObjectsV2Command({
             Bucket: this.#location.bucket,
             Prefix: prefix,
             ...(token !== undefined ? { ContinuationToken: token } : {}),
@@ -94,13 +89,14 @@ export class S3Target implements BackupTarget {
   }
 
   async delete(name: string): Promise<void> {
-    await this.#call(`delete ${name}`, () =>
-      this.#client.send(new DeleteObjectCommand({ Bucket: this.#location.bucket, Key: this.#key(name) })),
+    const key = this.#key(name);
+    await this.#call(`delete ${name}`, (client, sdk) =>
+      client.send(new sdk.DeleteObjectCommand({ Bucket: this.#location.bucket, Key: key })),
     );
   }
 
   async close(): Promise<void> {
-    this.#client.destroy();
+    this.#client?.destroy();
   }
 
   #key(name: string): string {
@@ -108,9 +104,16 @@ export class S3Target implements BackupTarget {
     return this.#location.prefix === '' ? name : `${this.#location.prefix}/${name}`;
   }
 
-  async #call<T>(what: string, call: () => Promise<T>): Promise<T> {
+  async #call<T>(what: string, call: (client: S3Client, sdk: typeof S3Sdk) => Promise<T>): Promise<T> {
     try {
-      return await call();
+      const sdk = await import('@aws-sdk/client-s3');
+      this.#client ??= new sdk.S3Client({
+        region: this.#options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+        ...(this.#options.endpoint !== undefined
+          ? { endpoint: this.#options.endpoint, forcePathStyle: true }
+          : {}),
+      });
+      return await call(this.#client, sdk);
     } catch (cause) {
       const name = (cause as { name?: unknown }).name;
       if (name === 'NoSuchKey' || name === 'NotFound') {
