@@ -6,8 +6,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
 import { ByodaError } from '../errors/index.js';
-import { checkListenOptions, MetricsRegistry, startMetricsListener } from '../metrics/index.js';
-import type { MetricsListener } from '../metrics/index.js';
+import type { MetricsListener, MetricsRegistry } from '../metrics/index.js';
 import { readSecretFile } from '../secrets/index.js';
 import type { HostPort } from './host-port.js';
 
@@ -61,6 +60,8 @@ export async function operatorMetrics(options: MetricsOptions): Promise<Operator
     options.metricsTokenFile === undefined
       ? undefined
       : await readSecretFile(options.metricsTokenFile, '--metrics-token-file');
+  // Loaded here, not at the top: prom-client and the listener's HTTP server are only for servers.
+  const { checkListenOptions, MetricsRegistry, startMetricsListener } = await import('../metrics/index.js');
   checkListenOptions({ host: where.host, ...(token !== undefined ? { token } : {}) });
   const registry = new MetricsRegistry();
   return {

@@ -13,7 +13,6 @@
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
-import { createLogger } from '../http/index.js';
 import { acquireFolderLock, dataFolderLockPath } from '../lock/index.js';
 import { LOCAL_SECRET_LABEL, localSecretFile, resolveSecret, terminalPrompt } from '../secrets/index.js';
 import type { SecretSource } from '../secrets/index.js';
@@ -70,6 +69,8 @@ export async function runServer<Address>(
   try {
     // Checked before the server starts: a bad metrics option publishes nothing.
     const metrics = await operatorMetrics(options);
+    // The HTTP layer (fastify) loads with the first server a command runs, not with every command.
+    const { createLogger } = await import('../http/index.js');
     const logger = createLogger({ name: run.name, file: options.logFile ?? run.logFile });
     const ready = run.ready(await startOrStop(run, logger, metrics?.registry));
     metricsListener = await metrics
