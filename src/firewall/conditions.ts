@@ -53,12 +53,15 @@ function unmetDistance(permission: Permission, member: MemberRequester): string 
 
 /**
  * `source_signature_required` (spec §8) holds for any entity's rule: a member must present a verified
- * origin signature. The owner is never blocked by it, as the request is the owner's own. The service
+ * origin signature. The owner (and a delegate of the owner) is never blocked by it, as the request is
+ * the owner's own. The service
  * and anonymous clients cannot sign an origin (it takes a member data key), so such a rule never
  * grants to them; this keeps "whatever anonymous may, everyone may" true.
  */
 function unmetSignature(permission: Permission, requester: Requester): string | undefined {
-  if (!permission.sourceSignatureRequired || requester.kind === 'owner') return undefined;
+  if (!permission.sourceSignatureRequired || requester.kind === 'owner' || requester.kind === 'delegate') {
+    return undefined;
+  }
   if (requester.kind === 'member') {
     return requester.originSignatureVerified ? undefined : 'needs a verified origin signature';
   }

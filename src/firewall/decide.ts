@@ -17,7 +17,7 @@ import { ByodaError } from '../errors/index.js';
 import { unmetCondition } from './conditions.js';
 import { entitiesOf } from './entities.js';
 import { describeRequester } from './requester.js';
-import type { Requester } from './requester.js';
+import type { Requester, TokenScope } from './requester.js';
 
 export { entitiesOf } from './entities.js';
 
@@ -55,7 +55,26 @@ export function decide(rules: AccessRules, action: Action, requester: Requester)
 /** A decision on a class, under its effective class rules. Obsolete classes are not served (spec §5). */
 export function classDecision(cls: DataClass, action: Action, requester: Requester): Decision {
   if (cls.obsolete) return denied(action, 'the class is obsolete and not served');
+  if (requester.kind === 'delegate') {
+    const outside = outsideScope(cls.name, action, requester.scope);
+    if (outside !== undefined) return denied(action, outside);
+  }
   return decide(cls.rules, action, requester);
+}
+
+/**
+ * Why a scoped token does not cover `action` on class `className`; undefined when it does. Checked
+ * before the contract, which then decides as for the owner: a scope only ever takes rights away.
+ * Fields are reached only through their class, whose decision comes first, so the class is enough.
+ */
+function outsideScope(className: string, action: Action, scope: TokenScope): string | undefined {
+  if (!scope.classes.includes(className)) {
+    return `the scoped token covers only the classes ${scope.classes.join(', ')}`;
+  }
+  if (!scope.actions.includes(action)) {
+    return `the scoped token grants only ${scope.actions.join(', ')}`;
+  }
+  return undefined;
 }
 
 /**

@@ -8,7 +8,8 @@ import type { Requester } from './requester.js';
 /**
  * - The owner is `member`. `any_member` and `anonymous` rules grant to a wider audience than the
  *   owner, so the owner has them too: the owner may do anything any audience may. The owner is not
- *   `network` (nobody is linked to themselves) nor `service`.
+ *   `network` (nobody is linked to themselves) nor `service`. A delegate (a scoped token) has the
+ *   owner's entities; its scope narrows them per class and action (decide.ts).
  * - Another member is `any_member` and, like everyone, `anonymous`; it is `network` only when the
  *   owner has a network link to it (spec §6: "with or without a network link").
  * - The service is `service` and `anonymous`; an app of the service `app` and `anonymous` (a rule's
@@ -18,6 +19,7 @@ import type { Requester } from './requester.js';
 export function entitiesOf(requester: Requester): readonly Entity[] {
   switch (requester.kind) {
     case 'owner':
+    case 'delegate':
       return OWNER_ENTITIES;
     case 'member':
       return requester.relations.length > 0 ? LINKED_MEMBER_ENTITIES : UNLINKED_MEMBER_ENTITIES;

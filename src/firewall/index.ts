@@ -3,7 +3,7 @@
  * them, and what the contract lets them do. Pure decisions; the servers determine the requester and
  * the GraphQL layer enforces the decisions.
  */
-export type { MemberRequester, Requester, RequesterKind } from './requester.js';
+export type { MemberRequester, Requester, RequesterKind, TokenScope } from './requester.js';
 export { describeRequester } from './requester.js';
 export { entitiesOf } from './entities.js';
 export {

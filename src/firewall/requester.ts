@@ -1,3 +1,16 @@
+import type { Action } from '../contract/index.js';
+
+/**
+ * What a scoped token (docs/protocol.md, "Scoped tokens") lets a third-party front end do for the
+ * owner: these actions on these classes of one membership, and nothing else.
+ */
+export interface TokenScope {
+  readonly tokenId: string;
+  readonly serviceId: number;
+  readonly classes: readonly string[];
+  readonly actions: readonly Action[];
+}
+
 /**
  * Who is asking (spec §6). The pod's servers determine the requester once per request from its
  * credentials; the firewall only ever sees this plain description, which keeps its decisions pure.
@@ -5,6 +18,11 @@
 export type Requester =
   /** The pod owner: a JWT on the web port, or the membership's own certificate. */
   | { readonly kind: 'owner' }
+  /**
+   * A front end holding a scoped token of the owner: the owner's entities, narrowed to the token's
+   * classes and actions (decide.ts), so it can never do more than the owner.
+   */
+  | { readonly kind: 'delegate'; readonly scope: TokenScope }
   /** Another member of the same service, authenticated by mutual TLS. */
   | {
       readonly kind: 'member';
@@ -34,6 +52,8 @@ export function describeRequester(requester: Requester): string {
   switch (requester.kind) {
     case 'owner':
       return 'the owner';
+    case 'delegate':
+      return 'a front end with a scoped token of the owner';
     case 'member':
       return describeMember(requester);
     case 'service':

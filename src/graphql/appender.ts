@@ -20,7 +20,8 @@ export const SENDER_FIELD = 'member_id';
 
 /** The member id a write by `requester` is stored with; undefined for the service and anonymous. */
 export function appenderOf(requester: Requester, memberId: string): string | undefined {
-  if (requester.kind === 'owner') return memberId;
+  // A delegate writes for the owner, with the owner's token's scope: the owner's own write.
+  if (requester.kind === 'owner' || requester.kind === 'delegate') return memberId;
   if (requester.kind === 'member') return requester.memberId;
   return undefined;
 }

@@ -31,12 +31,14 @@ export const DEFAULT_ANSWER_BUDGETS: AnswerBudgets = {
   service: { maxCost: 10_000, maxAnswerBytes: 16 * MIB },
   app: { maxCost: 10_000, maxAnswerBytes: 16 * MIB },
   owner: { maxCost: 100_000, maxAnswerBytes: 64 * MIB },
+  // A third-party front end with a scoped token: a member's budget, not the owner's.
+  delegate: { maxCost: 10_000, maxAnswerBytes: 16 * MIB },
 };
 
 /** Partial budgets as a configuration gives them: missing kinds and figures keep the defaults. */
 export type AnswerBudgetsConfig = Partial<Record<RequesterKind, Partial<AnswerBudget>>>;
 
-const KINDS: readonly RequesterKind[] = ['anonymous', 'member', 'service', 'app', 'owner'];
+const KINDS: readonly RequesterKind[] = ['anonymous', 'member', 'service', 'app', 'owner', 'delegate'];
 /** Bounds of a configured figure: at least one value or byte, at most what a safe integer holds. */
 const MAX_FIGURE = Number.MAX_SAFE_INTEGER;
 

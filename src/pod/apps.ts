@@ -25,7 +25,7 @@ import { graphqlRoutes } from './routes/graphql-route.js';
 import { websocketErrorHandler } from './routes/graphql-ws-socket.js';
 import type { Membership } from './memberships/membership.js';
 import { memberRoutes } from './routes/member-routes.js';
-import { rateLimitOwnerOf, webRequester } from './auth/requester.js';
+import { dataRequester, rateLimitOwnerOf } from './auth/requester.js';
 import { addRequestLog, quietFastifyLogger } from './routes/request-log.js';
 import { webRoutes } from './routes/web-routes.js';
 import { webAppRoutes } from './routes/web-app.js';
@@ -74,7 +74,8 @@ export function buildWebApp(pod: PodContext, rateLimit?: RateLimitSetting): Http
     graphqlRoutes(routes, {
       pod,
       port: 'web',
-      requesterOf: (request) => webRequester(request.headers.authorization, pod.tokens),
+      requesterOf: (request, membership) =>
+        dataRequester(request.headers.authorization, pod.tokens, pod.scopedTokens, membership.serviceId),
       tokenInConnectionInit: true,
       admitForwarded: false,
     });

@@ -27,6 +27,7 @@ import { DEFAULT_GRAPHQL_SETTINGS } from './routes/graphql-settings.js';
 import type { GraphqlSettings } from './routes/graphql-settings.js';
 import { OwnerTokens } from './auth/owner-token.js';
 import { OwnerSessions } from './auth/owner-sessions.js';
+import { ScopedTokens } from './auth/scoped-tokens.js';
 
 /** Where other pods and the service reach this pod's member port (given to the service at join). */
 export interface MemberEndpoint {
@@ -48,6 +49,8 @@ export interface PodContext {
   readonly tokens: OwnerTokens;
   /** The owner's sessions (one per login), kept in account.db; tokens of an ended one are refused. */
   readonly sessions: OwnerSessions;
+  /** Tokens the owner granted third-party front ends (scoped to classes and actions of one membership). */
+  readonly scopedTokens: ScopedTokens;
   readonly limiter: LoginLimiter;
   /** The owner's one-time code (spec §12), kept in account.db. */
   readonly secondFactor: SecondFactor;
@@ -118,6 +121,7 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
     accountTls,
     accounts,
     sessions,
+    scopedTokens: new ScopedTokens(accounts.scopedTokenLedger(), options.tokenClock ?? options.login?.now),
     tokens: new OwnerTokens({
       podFqdn: fqdn,
       accountId: config.accountId,

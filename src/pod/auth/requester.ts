@@ -22,6 +22,8 @@ import type { Membership } from '../memberships/membership.js';
 import { linkRelations } from '../federation/network-links.js';
 import { bearerToken } from './owner-token.js';
 import type { OwnerTokens } from './owner-token.js';
+import { isScopedToken } from './scoped-tokens.js';
+import type { ScopedTokens } from './scoped-tokens.js';
 
 export const ANONYMOUS: Requester = { kind: 'anonymous' };
 export const OWNER: Requester = { kind: 'owner' };
@@ -38,6 +40,35 @@ export async function webRequester(
   }
   await tokens.verify(token);
   return OWNER;
+}
+
+/**
+ * The requester of a web-port request to the GraphQL endpoint of the membership of `serviceId`: as
+ * `webRequester`, and also a scoped token (docs/protocol.md, "Scoped tokens"), which is a delegate of
+ * the owner for that one membership only (403 on another's endpoint). Only here: the owner's REST API
+ * takes the owner's token alone.
+ */
+export async function dataRequester(
+  authorization: string | undefined,
+  tokens: OwnerTokens,
+  scoped: ScopedTokens,
+  serviceId: number,
+): Promise<Requester> {
+  const token = bearerToken(authorization);
+  if (token === null || !isScopedToken(token)) return webRequester(authorization, tokens);
+  return delegateOf(scoped, token, serviceId);
+}
+
+/** The delegate a scoped token makes on the endpoint of `serviceId`; throws 401 or 403. */
+export function delegateOf(scoped: ScopedTokens, token: string, serviceId: number): Requester {
+  const scope = scoped.verify(token);
+  if (scope.serviceId !== serviceId) {
+    throw new ByodaError(
+      'BYODA_ERR_FORBIDDEN',
+      `this scoped token is for the membership of service ${scope.serviceId}, not ${serviceId}`,
+    );
+  }
+  return { kind: 'delegate', scope };
 }
 
 /** WebSocket upgrade requests (by their raw request) whose `connection_init` proved the owner's token. */

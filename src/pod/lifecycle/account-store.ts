@@ -12,6 +12,8 @@ import { openMigratedDatabase } from '../../storage/index.js';
 import type { LoginAccountState, LoginClientState, LoginLedger } from '../auth/login-limiter.js';
 import type { TotpLedger, TotpRecord, TotpSlot } from '../auth/second-factor.js';
 import type { SessionLedger, SessionRecord } from '../auth/owner-sessions.js';
+import type { ScopedTokenLedger } from '../auth/scoped-tokens.js';
+import { SCOPED_TOKENS_MIGRATION, SqliteScopedTokenLedger } from './scoped-token-ledger.js';
 
 export interface AccountRecord {
   readonly accountId: string;
@@ -101,6 +103,8 @@ const MIGRATIONS: readonly Migration[] = [
       revoked_at_ms INTEGER
     )`,
   },
+  // The owner's scoped tokens for third-party front ends (src/pod/auth/scoped-tokens.ts).
+  SCOPED_TOKENS_MIGRATION,
 ];
 
 interface AccountRow {
@@ -373,6 +377,11 @@ export class AccountStore implements LoginLedger, TotpLedger, SessionLedger {
     this.#db
       .prepare('DELETE FROM owner_sessions WHERE expires_at_ms < ? OR revoked_at_ms < ?')
       .run(beforeMs, beforeMs);
+  }
+
+  /** The scoped tokens' table, in this same file (scoped-token-ledger.ts). */
+  scopedTokenLedger(): ScopedTokenLedger {
+    return new SqliteScopedTokenLedger(this.#db);
   }
 
   atomically<T>(work: () => T): T {

@@ -46,7 +46,8 @@ import { clientKey, SubscriptionSlots } from './subscription-slots.js';
 import type { SubscriptionSlot } from './subscription-slots.js';
 import type { Membership } from '../memberships/membership.js';
 import { bearerToken } from '../auth/owner-token.js';
-import { OWNER, ownerProvedOnSocket } from '../auth/requester.js';
+import { ANONYMOUS, delegateOf, OWNER, ownerProvedOnSocket } from '../auth/requester.js';
+import { isScopedToken } from '../auth/scoped-tokens.js';
 import { requestState } from './request-state.js';
 import type { PortName } from './request-log.js';
 import { parseServiceIdParam } from './route-params.js';
@@ -154,13 +155,15 @@ function signingPartsOf(membership: Membership): SigningParts {
  * the membership's proxy hook (spec §8: it originates the owner's queries and passes on members'
  * verified ones; it forwards nothing for anyone else) and its signed-data parts (spec §9).
  */
-function membershipContext(membership: Membership, requester: Requester, logger: Logger) {
+function membershipContext(membership: Membership, requester: () => Requester, logger: Logger) {
   const snapshot = membership.snapshot;
   const { signatures, claims, remoteAppend } = signingPartsOf(membership);
   const context: MembershipContext = {
     contract: snapshot.contract,
     store: membership.store,
-    requester,
+    get requester() {
+      return requester();
+    },
     memberId: membership.memberId,
     events: membership.events,
     logger,
@@ -184,7 +187,11 @@ async function prepareFor(
   const { membership, requester: settled } = requestState(request);
   // onRequest always sets both before a handler runs; a missing one is a wiring bug, refused safely.
   if (!membership || !settled) return { errors: [withErrorCode(new Error('request not authenticated'))] };
-  const { snapshot, context } = membershipContext(membership, requester ?? settled, logger);
+  const { snapshot, context } = membershipContext(
+    membership,
+    liveRequester(options.pod, requester ?? settled),
+    logger,
+  );
   // Any operation type: graphql-http refuses subscriptions and mutations over GET (405) itself.
   const prepared = prepareMembershipOperation(snapshot.schema, context, params, {
     budgets: options.pod.graphql.budgets,
@@ -192,6 +199,16 @@ async function prepareFor(
   if (!('document' in prepared)) return { errors: prepared };
   if (!options.admitForwarded) return prepared;
   return admitForwarded(prepared, membership, { logger, requestId: request.id });
+}
+
+/**
+ * The requester as it is at each check: a delegate whose scoped token was revoked or expired is
+ * anonymous from then on, so a running subscription stops delivering at once (spec §6 delivery checks).
+ */
+function liveRequester(pod: PodContext, requester: Requester): () => Requester {
+  if (requester.kind !== 'delegate') return () => requester;
+  const { tokenId } = requester.scope;
+  return () => (pod.scopedTokens.isActive(tokenId) ? requester : ANONYMOUS);
 }
 
 function createHttpHandler(options: GraphqlRouteOptions) {
@@ -298,6 +315,7 @@ function createWsHandler(options: GraphqlRouteOptions) {
         if (!options.tokenInConnectionInit || typeof authorization !== 'string') return false;
         const token = bearerToken(authorization);
         if (token === null) return false;
+        if (isScopedToken(token)) return acceptDelegate(options.pod, ctx, token);
         // A bad token closes the connection (4403), as a bad header would have answered 401.
         const claims = await options.pod.tokens.verify(token).catch(() => undefined);
         if (claims === undefined) return false;
@@ -337,6 +355,18 @@ function createWsHandler(options: GraphqlRouteOptions) {
     KEEP_ALIVE_MS,
     options.pod.logger,
   );
+}
+
+/** A scoped token in `connection_init`: a delegate for the socket's membership; a bad one closes it. */
+function acceptDelegate(pod: PodContext, ctx: Ctx, token: string): boolean {
+  const { membership } = requestState(ctx.extra.request);
+  if (!membership) return false;
+  try {
+    upgradedConnections.set(ctx.extra.socket, delegateOf(pod.scopedTokens, token, membership.serviceId));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** WebSocket operations get a line of their own: the upgrade request's line comes only at its end. */

@@ -27,6 +27,8 @@ export function clientKey(requester: Requester, address: string): string {
   switch (requester.kind) {
     case 'owner':
       return 'owner';
+    case 'delegate':
+      return `delegate:${requester.scope.tokenId}`;
     case 'member':
       return `member:${requester.memberId.toLowerCase()}`;
     case 'service':

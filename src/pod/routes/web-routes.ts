@@ -17,6 +17,7 @@ import { CAPABILITIES_PATH, capabilitiesRoute } from './capabilities-route.js';
 import { TOTP_PATHS, totpRoutes } from './totp-routes.js';
 import { EXPORT_PATHS, exportRoutes } from './export-routes.js';
 import { SESSION_PATHS, sessionRoutes } from './session-routes.js';
+import { SCOPED_TOKEN_PATHS, scopedTokenRoutes } from './scoped-token-routes.js';
 import { parseServiceIdParam } from './route-params.js';
 import type { ServiceParams } from './route-params.js';
 import { upgradeMembership } from '../memberships/upgrade.js';
@@ -31,6 +32,7 @@ export const POD_PATHS = {
   ...TOTP_PATHS,
   ...EXPORT_PATHS,
   ...SESSION_PATHS,
+  ...SCOPED_TOKEN_PATHS,
 } as const;
 
 export function webRoutes(app: FastifyInstance, pod: PodContext): void {
@@ -63,6 +65,7 @@ export function webRoutes(app: FastifyInstance, pod: PodContext): void {
   totpRoutes(app, pod, ownerOnly);
   exportRoutes(app, pod, ownerOnly);
   sessionRoutes(app, pod, ownerOnly);
+  scopedTokenRoutes(app, pod, ownerOnly);
 }
 
 /** `onRequest`: only a valid owner token passes (401 otherwise, also without a token). */

@@ -23,6 +23,7 @@ import { ByodaProcess, NetworkHarness, runByodaJson } from '../../fixtures/netwo
 import { joinEachPod, podOfSession } from '../federation/owner-session.js';
 import type { OwnerSession } from '../federation/owner-session.js';
 import { codes, graphql, podCredential, postJson, send, tlsAgent } from '../pod/pod-clients.js';
+import { scopedTokensSuite } from './scoped-tokens-suite.js';
 
 interface CheckView {
   readonly issuer_id: string | null;
@@ -241,5 +242,12 @@ describe('a review app and its claims (spec §12)', () => {
     );
     assert.deepEqual(codes(links), ['BYODA_ERR_FORBIDDEN'], links.text);
     assert.match(links.text, /an app of the service/);
+  });
+
+  scopedTokensSuite({
+    pod: () => podOfSession(net, b),
+    agent: () => agentFor(podOfSession(net, b).fqdn),
+    ownerToken: () => b.token,
+    serviceId: () => net.service.serviceId,
   });
 });

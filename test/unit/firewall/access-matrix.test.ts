@@ -44,6 +44,7 @@ function referenceAudiences(requester: Requester): readonly string[] {
   if (requester.kind === 'service') return ['service', 'anonymous'];
   if (requester.kind === 'anonymous') return ['anonymous'];
   if (requester.kind === 'app') return ['app', 'anonymous'];
+  if (requester.kind === 'delegate') return ['member', 'any_member', 'anonymous'];
   return requester.relations.length > 0
     ? ['network', 'any_member', 'anonymous']
     : ['any_member', 'anonymous'];
