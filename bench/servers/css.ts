@@ -1,11 +1,13 @@
 /**
- * The Community Solid Server (`@solid/community-server`, a devDependency) as a peer to compare with:
+ * The Community Solid Server (`@solid/community-server`, a devDependency of tooling/solid/, installed
+ * there on first use so that the project's own install stays small) as a peer to compare with:
  * started through its own CLI in its own process with css-memory-https.json (its default config:
  * memory backend and WAC authorization, but served over HTTPS with the bench's certificate), logging
  * at `warn`. `put` stores a resource with the exact bytes a pod answered; reading it back is an
  * anonymous GET that the root container's public ACL allows.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -13,12 +15,19 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import type { BenchTls } from './bare.js';
 
-const CLI = fileURLToPath(
-  new URL('../../node_modules/@solid/community-server/bin/server.js', import.meta.url),
-);
+const TOOLING = fileURLToPath(new URL('../../tooling/solid/', import.meta.url));
+const CLI = `${TOOLING}node_modules/@solid/community-server/bin/server.js`;
 const CONFIG = fileURLToPath(new URL('./css-memory-https.json', import.meta.url));
 /** Its start-up (Components.js wiring the whole server) takes tens of seconds on a small machine. */
 const READY_TIMEOUT_MS = 180_000;
+
+/** Installs tooling/solid/ from its lock file the first time a run needs the Solid server. */
+function ensureInstalled(): void {
+  if (existsSync(CLI)) return;
+  console.error('bench: installing the Community Solid Server into tooling/solid/ (first use)');
+  const npm = spawnSync('npm', ['ci', '--prefix', TOOLING, '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  if (npm.status !== 0 || !existsSync(CLI)) throw new Error('bench: `npm ci --prefix tooling/solid` failed');
+}
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -40,6 +49,7 @@ export class SolidServer {
   }
 
   static async start(tls: BenchTls): Promise<SolidServer> {
+    ensureInstalled();
     const port = await freePort();
     const url = `https://127.0.0.1:${port}`;
     const args = [CLI, '-c', CONFIG, '-p', String(port), '-b', `${url}/`, '-l', 'warn'];

@@ -4,7 +4,10 @@
 # Incremental: a rerun mutates only what changed since the scope's last run (reports/mutation/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export PATH="$PWD/node_modules/.bin:$PATH"
+# StrykerJS lives in tooling/mutation/ (its own lock file), installed on first use, so that the
+# project's own install (and every CI run) stays without it.
+[ -x tooling/mutation/node_modules/.bin/stryker ] || npm ci --prefix tooling/mutation --no-audit --no-fund
+export PATH="$PWD/tooling/mutation/node_modules/.bin:$PWD/node_modules/.bin:$PATH"
 if [ "$#" -eq 0 ]; then
   mapfile -t scopes < <(node -e "import('./scripts/mutation/scopes.mjs').then((m) => console.log(m.SCOPE_NAMES.join('\n')))")
 else
