@@ -28,7 +28,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js', 'scripts/**/*.mjs', 'stryker.config.mjs'],
+    files: ['bin/**/*.js', 'bin/**/*.mjs', 'scripts/**/*.mjs', 'stryker.config.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {

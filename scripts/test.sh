@@ -32,6 +32,9 @@ echo "== lint"
 eslint .
 prettier --check . >/dev/null || { prettier --check .; exit 1; }
 echo "== tests"
+# The servers the tests start run from the compiled build of src/ (bin/compiled.mjs): make it once
+# here rather than in several test processes at once.
+node -e "import('./bin/compiled.mjs').then((m) => m.compiledSources())"
 # Slowest kinds first (end-to-end, standing, fuzz, integration, then unit), so that the short unit files
 # fill the gaps at the end instead of a long file starting last and running alone.
 mapfile -t files < <(

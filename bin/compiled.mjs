@@ -1,0 +1,105 @@
+// The JavaScript build that `byoda` runs from: src/ compiled by esbuild (the compiler tsx itself uses)
+// into dist/<fingerprint>/, where the fingerprint is taken from the path, size and modification time
+// of every source file. Loading plain JavaScript costs about half the CPU of transpiling through tsx's
+// loader hooks at every start, which every server process and CLI command pays.
+//
+// Why a folder per fingerprint: a running server loads some modules lazily (per command, on first
+// use), so a build must never change under it; a new one goes beside it. A build is written to a
+// temporary folder and renamed into place, so processes starting together never see half a build.
+// Each build folder links package.json, contracts/ and web/ so that paths the sources resolve from
+// their own location (`../../package.json`) land on the same files as from src/.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Builds older than the newest few are removed, but only once nothing can still be running them. */
+const KEEP_BUILDS = 3;
+const STALE_BUILD_MS = 24 * 60 * 60 * 1000;
+/** Part of every fingerprint: a change to how builds are made must not reuse an older build. */
+const BUILD_FORMAT = 'esm-node20-linked-maps-1';
+/** Root entries the sources reach through relative paths from their own folder. */
+const LINKED = ['package.json', 'contracts', 'web'];
+
+function sourceFiles(dir, out = []) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) sourceFiles(path, out);
+    else if (entry.name.endsWith('.ts')) out.push(path);
+  }
+  return out;
+}
+
+function fingerprint(src, files) {
+  const hash = createHash('sha256').update(`${BUILD_FORMAT}\n`);
+  for (const file of files) {
+    const { size, mtimeMs } = statSync(file);
+    hash.update(`${relative(src, file)}\0${size}\0${mtimeMs}\n`);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function build(src, files, target) {
+  const { build: esbuild } = await import('esbuild');
+  const temporary = `${target}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    await esbuild({
+      entryPoints: files,
+      outdir: join(temporary, 'src'),
+      outbase: src,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'linked',
+      // A source that does not compile is reported by tsx, which then runs it (and fails the same way).
+      logLevel: 'silent',
+    });
+    for (const name of LINKED) symlinkSync(join('..', '..', name), join(temporary, name));
+  } catch (error) {
+    rmSync(temporary, { recursive: true, force: true });
+    throw error;
+  }
+  try {
+    renameSync(temporary, target);
+  } catch (error) {
+    // Another process finished the same build first: use its copy.
+    rmSync(temporary, { recursive: true, force: true });
+    if (!existsSync(target)) throw error;
+  }
+}
+
+function removeOldBuilds(dist, current) {
+  const builds = readdirSync(dist, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && entry.name !== current && !entry.name.includes('.tmp-'))
+    .map((entry) => ({ path: join(dist, entry.name), mtimeMs: statSync(join(dist, entry.name)).mtimeMs }))
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  const now = Date.now();
+  for (const old of builds.slice(KEEP_BUILDS - 1)) {
+    if (now - old.mtimeMs > STALE_BUILD_MS) rmSync(old.path, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The folder of an up-to-date build of `root`/src/ (made now if there is none), or undefined when no build
+ * can be made (esbuild missing, a read-only install): the caller then runs the sources through tsx.
+ */
+export async function compiledSources(root = ROOT) {
+  const src = join(root, 'src');
+  const dist = join(root, 'dist');
+  if (process.env.BYODA_TSX === '1' || !existsSync(src)) return undefined;
+  try {
+    const files = sourceFiles(src).sort();
+    const name = fingerprint(src, files);
+    const target = join(dist, name);
+    if (!existsSync(join(target, 'src'))) {
+      mkdirSync(dist, { recursive: true });
+      await build(src, files, target);
+      removeOldBuilds(dist, name);
+    }
+    return target;
+  } catch (error) {
+    if (process.env.BYODA_DEBUG_BUILD === '1') console.error('byoda: no compiled build:', error);
+    return undefined;
+  }
+}
