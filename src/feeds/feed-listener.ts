@@ -116,14 +116,22 @@ export function createFeedListener(options: FeedListenerOptions): FeedListener {
     };
     const client = createClient({
       url: async () => {
-        const peer = await resolvePeer(follow.memberId, {
-          network,
-          serviceId: serviceId,
-          resolver: options.resolver,
-          ...(options.defaultPort !== undefined ? { defaultPort: options.defaultPort } : {}),
-        });
-        const host = peer.address.includes(':') ? `[${peer.address}]` : peer.address;
-        return `wss://${host}:${peer.port}${dataPath(serviceId)}`;
+        try {
+          const peer = await resolvePeer(follow.memberId, {
+            network,
+            serviceId: serviceId,
+            resolver: options.resolver,
+            ...(options.defaultPort !== undefined ? { defaultPort: options.defaultPort } : {}),
+          });
+          const host = peer.address.includes(':') ? `[${peer.address}]` : peer.address;
+          return `wss://${host}:${peer.port}${dataPath(serviceId)}`;
+        } catch (err) {
+          // graphql-ws calls this from a promise nobody awaits: a rejection would be unhandled and end
+          // the pod (a DNS timeout did). The failed lookup fails this connection into the backoff
+          // instead, and the disposed client waits on an answer that never comes, then is collected.
+          failed(follow, generation, describe(err));
+          return new Promise<string>(() => undefined);
+        }
       },
       webSocketImpl,
       lazy: true,

@@ -351,6 +351,23 @@ describe('the feed listener (listen_relations) over graphql-ws with mutual TLS',
     }
   });
 
+  it('retries a followed member whose name does not resolve, and the pod keeps running', async () => {
+    // graphql-ws asks for the URL from a promise nobody awaits: a failed lookup there once ended the
+    // whole pod with an unhandled rejection (which node's test runner fails this test for).
+    const nameless = randomUUID();
+    await linkTo(nameless, 'follow');
+    await waitUntil('two failed lookups', () => lines('feed connection failed', nameless).length >= 2);
+    const failed = lines('feed connection failed', nameless);
+    assert.match(String(failed[0]?.['reason']), /not found|not registered|NXDOMAIN|DNS/i);
+    assert.deepEqual(
+      failed.slice(0, 2).map((line) => line['retry_in_ms']),
+      [50, 100],
+    );
+    assert.ok(!listener.status().subscribed.includes(nameless));
+    await fayStore.delete('network_links', { member_id: { eq: nameless } });
+    await listener.reconcile();
+  });
+
   it('refuses a pod that presents another member’s certificate, and keeps retrying with backoff', async () => {
     await linkTo(impostor.memberId, 'follow');
     await waitUntil(
