@@ -12,6 +12,7 @@
 import { access } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
+import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { DnsServer, SqliteZoneStore, Zone, isLoopbackAddress } from '../dns/index.js';
 import type { DnsServerOptions } from '../dns/index.js';
@@ -25,8 +26,15 @@ import {
   toByodaError,
 } from '../http/index.js';
 import type { HttpsApp, RateLimitSetting } from '../http/index.js';
-import { credentialTlsOptions, networkPkiExists, openNetworkPki } from '../pki/index.js';
-import type { NetworkPki } from '../pki/index.js';
+import {
+  credentialTlsOptions,
+  leafLifetimeFromEnv,
+  networkPkiExists,
+  openNetworkPki,
+  renewalSettingsFromEnv,
+} from '../pki/index.js';
+import type { CertificateRenewer, NetworkPki, RenewalSettings } from '../pki/index.js';
+import { startDirectoryRenewals } from './cert-renewal.js';
 import type { DirectoryContext } from './context.js';
 import { directoryPaths } from './data-dir.js';
 import type { DirectoryPaths } from './data-dir.js';
@@ -76,6 +84,11 @@ export interface DirectoryStartOptions {
    * environment's `BYODA_RATE_LIMIT_PER_MINUTE` (0: none), else src/http's DEFAULT_RATE_LIMIT.
    */
   readonly rateLimit?: RateLimitSetting;
+  /**
+   * When the directory's own certificates are renewed (docs/operations.md). Default: the environment's
+   * `BYODA_RENEW_FRACTION` / `BYODA_RENEW_CHECK_MS`, else a check an hour, renewing in the last third.
+   */
+  readonly renewal?: RenewalSettings;
 }
 
 export interface DirectoryAddress {
@@ -96,6 +109,7 @@ interface Running {
   readonly zone: Zone;
   readonly store: DirectoryStore;
   readonly address: DirectoryAddress;
+  readonly renewer: CertificateRenewer;
 }
 
 export class DirectoryServer {
@@ -124,6 +138,7 @@ export class DirectoryServer {
     const running = this.running;
     if (!running) return;
     this.running = undefined;
+    await running.renewer.stop();
     await Promise.allSettled([running.app.close(), running.dns.stop()]);
     running.zone.close();
     running.store.close();
@@ -157,7 +172,15 @@ async function launch(options: DirectoryStartOptions): Promise<Running> {
       rootCaPath: paths.rootCa,
     };
     logger.info({ ...address }, 'directory listening');
-    return { app, dns, zone, store, address };
+    const renewer = startDirectoryRenewals(
+      pki,
+      paths.pkiDir,
+      options.passphrase,
+      app.server as unknown as TlsServer,
+      options.renewal ?? renewalSettingsFromEnv(process.env),
+      logger,
+    );
+    return { app, dns, zone, store, address, renewer };
   } catch (err) {
     await dns.stop();
     zone.close();
@@ -178,7 +201,9 @@ async function openPki(paths: DirectoryPaths, passphrase: string): Promise<Netwo
       `no network in ${paths.dataDir}: create one with 'byoda network init --data ${paths.dataDir}'`,
     );
   }
-  return openNetworkPki(paths.pkiDir, passphrase);
+  // Leaves signed here live a year, or as long as a test harness asks (docs/operations.md).
+  const leafLifetimeMs = leafLifetimeFromEnv(process.env);
+  return openNetworkPki(paths.pkiDir, passphrase, leafLifetimeMs !== undefined ? { leafLifetimeMs } : {});
 }
 
 function openZone(network: string, paths: DirectoryPaths, host: string, store: DirectoryStore): Zone {

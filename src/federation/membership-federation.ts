@@ -96,10 +96,11 @@ export function createMembershipFederation(options: MembershipFederationOptions)
   const fetchRemote = peerDataCertFetcher(peers, serviceId, {
     timeoutMs: options.hopTimeoutMs ?? DATA_CERT_FETCH_TIMEOUT_MS,
   });
-  // A query that comes back through a cycle is signed by this pod: its chain needs no fetching.
-  const ownChain = options.dataCredential.chainPem;
+  // A query that comes back through a cycle is signed by this pod: its chain needs no fetching (read
+  // when asked, as a renewal replaces it).
   const dataCerts = createDataCertCache({
-    fetchChain: (id) => (id === memberId ? Promise.resolve(ownChain) : fetchRemote(id)),
+    fetchChain: (id) =>
+      id === memberId ? Promise.resolve(options.dataCredential.chainPem) : fetchRemote(id),
     rootCaPem: options.rootCaPem,
     network,
     serviceId,

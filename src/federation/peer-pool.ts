@@ -172,14 +172,26 @@ export function dataPath(serviceId: number): string {
   return `/api/v1/data/service-${serviceId}`;
 }
 
-/** One Agent for this credential: every pod of the service is reached through its pools. */
+/**
+ * One Agent for this credential: every pod of the service is reached through its pools. Each new
+ * connection presents the chain the credential holds then (a renewal, src/pki renewal.ts, changes it
+ * in place): open connections keep the old, still valid, certificate until they close.
+ */
 function createPeerAgent(options: PeerPoolOptions, chains: VerifiedChains): Agent {
-  const base = buildConnector({
-    ca: options.rootCaPem,
-    ...credentialTlsOptions(options.credential),
-    minVersion: 'TLSv1.2',
-    maxCachedSessions: 0,
-  });
+  let builtFor: string | undefined;
+  let connector: buildConnector.connector | undefined;
+  const base: buildConnector.connector = (connectOptions, callback) => {
+    if (connector === undefined || builtFor !== options.credential.chainPem) {
+      builtFor = options.credential.chainPem;
+      connector = buildConnector({
+        ca: options.rootCaPem,
+        ...credentialTlsOptions(options.credential),
+        minVersion: 'TLSv1.2',
+        maxCachedSessions: 0,
+      });
+    }
+    connector(connectOptions, callback);
+  };
   return new Agent({
     connect: verifyingConnector(base, options, chains),
     connections: options.connectionsPerPeer ?? 4,

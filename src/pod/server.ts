@@ -13,6 +13,7 @@
  * and each membership's address and member port (their ports change from run to run in local mode).
  */
 import { rm } from 'node:fs/promises';
+import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { ByodaError } from '../errors/index.js';
 import {
@@ -24,11 +25,14 @@ import {
 } from '../http/index.js';
 import type { HttpsApp, RateLimitSetting } from '../http/index.js';
 import { DirectoryClient } from '../network/index.js';
+import { renewalSettingsFromEnv } from '../pki/index.js';
+import type { CertificateRenewer, RenewalSettings } from '../pki/index.js';
 import { buildMemberApp, buildWebApp } from './apps.js';
 import { closePodContext, openPodContext } from './context.js';
 import type { PodContext } from './context.js';
 import { federationTimingsFromEnv } from './federation/federation-timings.js';
 import type { FederationTimings } from './federation/federation-timings.js';
+import { startPodRenewals } from './lifecycle/cert-renewal.js';
 import { writeRunInfo } from './lifecycle/layout.js';
 import { graphqlSettings } from './routes/graphql-settings.js';
 import type { GraphqlSettingsConfig } from './routes/graphql-settings.js';
@@ -78,6 +82,11 @@ export interface PodStartOptions {
    * `BYODA_SUBSCRIPTIONS_PER_MEMBERSHIP`, else the documented defaults.
    */
   readonly graphql?: GraphqlSettingsConfig;
+  /**
+   * When certificates are renewed (docs/operations.md). Default: the environment's
+   * `BYODA_RENEW_FRACTION` / `BYODA_RENEW_CHECK_MS`, else a check an hour, renewing in the last third.
+   */
+  readonly renewal?: RenewalSettings;
 }
 
 export interface PodAddress {
@@ -97,6 +106,7 @@ export class PodServer {
   #apps: HttpsApp[] = [];
   #address: PodAddress | undefined;
   #searchNudges: SearchNudges | undefined;
+  #renewer: CertificateRenewer | undefined;
 
   get address(): PodAddress | undefined {
     return this.#address;
@@ -118,6 +128,15 @@ export class PodServer {
       const address = await this.#listen(context, options);
       const publicAddress = options.publicAddress ?? publishableAddress(address.host);
       context.memberEndpoint = { address: publicAddress, port: address.memberPort };
+      const [web, member] = this.#apps;
+      if (web && member) {
+        this.#renewer = await startPodRenewals(
+          context,
+          { web: tlsServerOf(web), member: tlsServerOf(member) },
+          { address: publicAddress, webPort: address.webPort },
+          options.renewal ?? renewalSettingsFromEnv(process.env),
+        );
+      }
       await register(context, address, publicAddress);
       // Registered: the service can now reach this pod to collect its search data (spec §4).
       this.#searchNudges = new SearchNudges(context);
@@ -144,7 +163,10 @@ export class PodServer {
     const apps = this.#apps;
     const running = this.#address !== undefined;
     const nudges = this.#searchNudges;
+    const renewer = this.#renewer;
     this.#searchNudges = undefined;
+    this.#renewer = undefined;
+    await renewer?.stop();
     this.#context = undefined;
     this.#apps = [];
     this.#address = undefined;
@@ -177,6 +199,10 @@ export class PodServer {
       memberUrl: httpsUrl(host, memberPort),
     };
   }
+}
+
+function tlsServerOf(app: HttpsApp): TlsServer {
+  return app.server as unknown as TlsServer;
 }
 
 /** The account name with the web port, and each membership's name with the member port. */

@@ -11,7 +11,7 @@ import type { PeerPool } from '../federation/index.js';
 import { createClientIdentityVerifier } from '../http/index.js';
 import type { ClientIdentityVerifier } from '../http/index.js';
 import { DirectoryClient } from '../network/index.js';
-import { openServicePki, serviceFqdn } from '../pki/index.js';
+import { leafLifetimeFromEnv, openServicePki, serviceFqdn } from '../pki/index.js';
 import type { ServicePki } from '../pki/index.js';
 import { ContractStore } from './contract-store.js';
 import { readServiceConfig, dataPath } from './layout.js';
@@ -70,7 +70,11 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
     throw new ByodaError('BYODA_ERR_CONFIG', 'maxMembersPerAccount must be a whole number from 1');
   }
   const config = await readServiceConfig(dataDir);
-  const pki = await openServicePki(dataPath(dataDir, 'pki'), options.passphrase);
+  // Leaves signed here live a year, or as long as a test harness asks (docs/operations.md).
+  const leafLifetimeMs = leafLifetimeFromEnv(process.env);
+  const pki = await openServicePki(dataPath(dataDir, 'pki'), options.passphrase, {
+    ...(leafLifetimeMs !== undefined ? { leafLifetimeMs } : {}),
+  });
   if (pki.serviceId !== config.serviceId || pki.network !== config.network) {
     throw new ByodaError(
       'BYODA_ERR_CONFIG',

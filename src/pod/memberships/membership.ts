@@ -72,8 +72,8 @@ export class Membership {
   readonly data: Credential;
   readonly store: DataStore;
   readonly events = new MembershipEvents();
-  /** The member TLS cert as a TLS context, served on the member port to clients asking for `fqdn`. */
-  readonly secureContext: SecureContext;
+  readonly #rootCaPem: string;
+  #secureContext: SecureContext;
   /** Proxied and recursive queries (spec §8); absent without federation settings. */
   readonly federation: MembershipFederation | undefined;
   /** Follows linked pods' classes (`listen_relations`); absent without federation settings. */
@@ -89,7 +89,8 @@ export class Membership {
     this.tls = parts.tls;
     this.data = parts.data;
     this.store = parts.store;
-    this.secureContext = createSecureContext({ ...credentialTlsOptions(parts.tls), ca: parts.rootCaPem });
+    this.#rootCaPem = parts.rootCaPem;
+    this.#secureContext = this.#tlsContext();
     this.#snapshot = { contract, schema: sharedMembershipSchema(contract) };
     this.federation = parts.federation
       ? this.#createFederation(parts.federation, parts.rootCaPem)
@@ -136,6 +137,21 @@ export class Membership {
       hopTimeoutMs: settings.hopTimeoutMs,
       deadlineMs: settings.deadlineMs,
     });
+  }
+
+  /** The member TLS cert as a TLS context, served on the member port to clients asking for `fqdn`. */
+  get secureContext(): SecureContext {
+    return this.#secureContext;
+  }
+
+  /** After a renewal of the member TLS cert (src/pki renewal.ts): the context of the new chain. */
+  reloadTls(): SecureContext {
+    this.#secureContext = this.#tlsContext();
+    return this.#secureContext;
+  }
+
+  #tlsContext(): SecureContext {
+    return createSecureContext({ ...credentialTlsOptions(this.tls), ca: this.#rootCaPem });
   }
 
   get snapshot(): MembershipSnapshot {
