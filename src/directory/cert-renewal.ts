@@ -7,7 +7,12 @@
  */
 import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
-import { CertificateRenewer, NETWORK_PKI_FILES, credentialTlsOptions, writeCredential } from '../pki/index.js';
+import {
+  CertificateRenewer,
+  NETWORK_PKI_FILES,
+  credentialTlsOptions,
+  writeCredential,
+} from '../pki/index.js';
 import type { Credential, NetworkPki, RenewalSettings } from '../pki/index.js';
 
 export function startDirectoryRenewals(

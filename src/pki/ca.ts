@@ -111,11 +111,7 @@ export class CertificateAuthority {
    * not a name of this network, this CA may not issue that type (or for another service), or the CN
    * does not meet `expected`.
    */
-  async signCsr(
-    csrPem: string,
-    expected: CsrExpectation,
-    options: IssueOptions = {},
-  ): Promise<IssuedCert> {
+  async signCsr(csrPem: string, expected: CsrExpectation, options: IssueOptions = {}): Promise<IssuedCert> {
     const { commonName, publicKey } = await verifyCsr(csrPem);
     const identity = this.#identityThisCaMayIssue(commonName, 'BYODA_ERR_CSR');
     assertExpected(commonName, identity, expected);

@@ -71,7 +71,11 @@ export class NetworkPki {
    * held here), for the same key; the caller adopts it (renewal.ts) and writes it.
    */
   async renewOwn(credential: Credential): Promise<Credential> {
-    const issued = await this.rootCa.issue(credential.commonName, credential.keys.publicKey, this.leafOptions());
+    const issued = await this.rootCa.issue(
+      credential.commonName,
+      credential.keys.publicKey,
+      this.leafOptions(),
+    );
     return { ...issued, keys: credential.keys };
   }
 

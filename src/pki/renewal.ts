@@ -50,7 +50,10 @@ export function renewalSettingsFromEnv(env: NodeJS.ProcessEnv): RenewalSettings 
     throw new ByodaError('BYODA_ERR_CONFIG', `${RENEWAL_ENV.fraction} must be a number between 0 and 1`);
   }
   if (!Number.isSafeInteger(checkMs) || checkMs < 100) {
-    throw new ByodaError('BYODA_ERR_CONFIG', `${RENEWAL_ENV.checkMs} must be whole milliseconds, at least 100`);
+    throw new ByodaError(
+      'BYODA_ERR_CONFIG',
+      `${RENEWAL_ENV.checkMs} must be whole milliseconds, at least 100`,
+    );
   }
   return { fraction, checkMs };
 }
@@ -65,7 +68,10 @@ export function leafLifetimeFromEnv(env: NodeJS.ProcessEnv): number | undefined 
   if (raw === undefined || raw === '') return undefined;
   const seconds = Number(raw);
   if (!Number.isSafeInteger(seconds) || seconds < 10) {
-    throw new ByodaError('BYODA_ERR_CONFIG', `${RENEWAL_ENV.leafLifetime} must be whole seconds, at least 10`);
+    throw new ByodaError(
+      'BYODA_ERR_CONFIG',
+      `${RENEWAL_ENV.leafLifetime} must be whole seconds, at least 10`,
+    );
   }
   return seconds * 1000;
 }

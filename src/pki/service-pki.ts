@@ -115,7 +115,10 @@ export class ServicePki {
   static async create(dir: string, options: CreateServicePkiOptions): Promise<ServicePki> {
     const { rootCaPem, serviceId, passphrase } = options;
     if (await servicePkiExists(dir)) {
-      throw new ByodaError('BYODA_ERR_PKI', `a service PKI already exists here (${SERVICE_PKI_FILES.serviceCa}.pem)`);
+      throw new ByodaError(
+        'BYODA_ERR_PKI',
+        `a service PKI already exists here (${SERVICE_PKI_FILES.serviceCa}.pem)`,
+      );
     }
     const network = await verifyRootCa(rootCaPem);
     await writeRootCaCert(dir, rootCaPem);

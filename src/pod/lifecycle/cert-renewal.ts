@@ -63,7 +63,11 @@ export async function startPodRenewals(
     credential: context.accountTls,
     renew: (current) =>
       renewWith(current, context.rootCaPem, async (csrPem) => {
-        const signed = await context.directory.registerAccount({ csrPem, ...where, port: publication.webPort });
+        const signed = await context.directory.registerAccount({
+          csrPem,
+          ...where,
+          port: publication.webPort,
+        });
         return signed.chainPem;
       }),
     renewed: async (credential) => {
@@ -83,7 +87,8 @@ export async function startPodRenewals(
       }),
     renewed: write(CREDENTIALS.accountData),
   });
-  const addMembership = (membership: Membership): void => addMembershipRenewals(renewer, context, servers, membership);
+  const addMembership = (membership: Membership): void =>
+    addMembershipRenewals(renewer, context, servers, membership);
   for (const membership of context.memberships.list()) addMembership(membership);
   context.memberships.onAdd(addMembership);
   // At start, before the pod registers with its certificates: one that is due is renewed first.
