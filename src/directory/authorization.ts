@@ -8,6 +8,7 @@
  * which keeps one pod from taking over another's name or DNS records.
  */
 import { ByodaError } from '../errors/index.js';
+import type { RevocationBody } from '../network/index.js';
 import type { PkiIdentity } from '../pki/index.js';
 
 /** The verified client certificate identity, or undefined for a client that presented none. */
@@ -86,6 +87,26 @@ export function authorizeMemberUpdate(memberId: string, serviceId: number, reque
     requester.type === 'member' && requester.memberId === memberId && requester.serviceId === serviceId;
   if (isThatMember || isService(requester, serviceId)) return;
   throw forbidden(`only member ${memberId} or service ${serviceId} may register this membership`);
+}
+
+/**
+ * Who may revoke (docs/protocol.md, "Revocation"): an account by its own account cert, a membership by
+ * its own member cert or by its service's cert. The operator revokes anything, locally, with `byoda
+ * directory revoke` (no API). Returns who asked, for the list.
+ */
+export function authorizeRevocation(body: RevocationBody, requester: Requester): 'owner' | 'service' {
+  if (!requester) throw unauthorized('revoking needs the certificate of the account, member or service');
+  if (body.kind === 'account') {
+    if (isAccount(requester, body.account_id)) return 'owner';
+    throw forbidden(`only account ${body.account_id} itself may revoke it`);
+  }
+  const isThatMember =
+    requester.type === 'member' &&
+    requester.memberId === body.member_id &&
+    requester.serviceId === body.service_id;
+  if (isThatMember) return 'owner';
+  if (isService(requester, body.service_id)) return 'service';
+  throw forbidden(`only member ${body.member_id} or service ${body.service_id} may revoke this membership`);
 }
 
 function isAccount(requester: Requester, accountId: string): boolean {

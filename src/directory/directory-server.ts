@@ -45,6 +45,7 @@ import type { RequesterResolver } from './requester.js';
 import { accountRoutes } from './routes/account.js';
 import { memberRoutes } from './routes/member.js';
 import { publicRoutes } from './routes/public.js';
+import { revocationRoutes } from './routes/revocation.js';
 import { serviceRoutes } from './routes/service.js';
 import { strictValidatorCompiler } from './validator.js';
 
@@ -226,7 +227,8 @@ function buildApp(
   rateLimit: RateLimitSetting | undefined,
 ): HttpsApp {
   const { pki, logger } = parts;
-  const resolver = createRequesterResolver(pki.rootCaPem);
+  // A revoked account or membership is refused on every request, resumed TLS sessions included.
+  const resolver = createRequesterResolver(pki.rootCaPem, (identity) => parts.store.isRevoked(identity));
   const app = createHttpsServer({
     // `ca` lets TLS ask for certificates of this network; the chain is verified by requester.ts.
     tls: { ...credentialTlsOptions(pki.directoryTls), ca: pki.rootCaPem, requestCert: true },
@@ -248,6 +250,7 @@ function buildApp(
   accountRoutes(app, ctx);
   serviceRoutes(app, ctx);
   memberRoutes(app, ctx);
+  revocationRoutes(app, ctx);
   return app;
 }
 

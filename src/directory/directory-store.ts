@@ -5,6 +5,7 @@
  * "first come, first served" hold across restarts. DNS records live in the zone's own store.
  */
 import type { Database as SqliteDatabase } from 'better-sqlite3';
+import type { PkiIdentity, Revocation, RevokedBy } from '../pki/index.js';
 import { openMigratedDatabase } from '../storage/index.js';
 
 /** Schema versions, applied in order; `PRAGMA user_version` counts how many have run. */
@@ -32,6 +33,15 @@ const MIGRATIONS: readonly string[] = [
      port       INTEGER NOT NULL,
      updated_at TEXT    NOT NULL,
      PRIMARY KEY (member_id, service_id)
+   );`,
+  // Revoked identities (src/pki revocation.ts): service_id is -1 for an account.
+  `CREATE TABLE revocations (
+     kind       TEXT    NOT NULL CHECK (kind IN ('account', 'member')),
+     id         TEXT    NOT NULL,
+     service_id INTEGER NOT NULL,
+     revoked_at TEXT    NOT NULL,
+     revoked_by TEXT    NOT NULL,
+     PRIMARY KEY (kind, id, service_id)
    );`,
 ];
 
@@ -186,9 +196,61 @@ export class DirectoryStore {
     return row ? { memberId, serviceId, address: row.address, port: row.port } : undefined;
   }
 
+  /** Adds the revocation; revoking again keeps the first one (and says so: false). */
+  revoke(entry: Revocation): boolean {
+    const [id, serviceId] = entry.kind === 'account' ? [entry.account_id, -1] : [entry.member_id, entry.service_id];
+    const result = this.db
+      .prepare(
+        `INSERT INTO revocations (kind, id, service_id, revoked_at, revoked_by) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (kind, id, service_id) DO NOTHING`,
+      )
+      .run(entry.kind, id, serviceId, entry.revoked_at, entry.by);
+    return result.changes > 0;
+  }
+
+  listRevocations(): Revocation[] {
+    return this.db
+      .prepare<[], RevocationRecord>(
+        'SELECT kind, id, service_id, revoked_at, revoked_by FROM revocations ORDER BY revoked_at, id',
+      )
+      .all()
+      .map(toRevocation);
+  }
+
+  isRevoked(identity: PkiIdentity): boolean {
+    const check = this.db.prepare<[string, string, number], { n: number }>(
+      'SELECT COUNT(*) AS n FROM revocations WHERE kind = ? AND id = ? AND service_id = ?',
+    );
+    if (identity.accountId !== undefined && (check.get('account', identity.accountId, -1)?.n ?? 0) > 0) {
+      return true;
+    }
+    if (identity.memberId === undefined || identity.serviceId === undefined) return false;
+    return (check.get('member', identity.memberId, identity.serviceId)?.n ?? 0) > 0;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+interface RevocationRecord {
+  kind: 'account' | 'member';
+  id: string;
+  service_id: number;
+  revoked_at: string;
+  revoked_by: RevokedBy;
+}
+
+function toRevocation(row: RevocationRecord): Revocation {
+  return row.kind === 'account'
+    ? { kind: 'account', account_id: row.id, revoked_at: row.revoked_at, by: row.revoked_by }
+    : {
+        kind: 'member',
+        member_id: row.id,
+        service_id: row.service_id,
+        revoked_at: row.revoked_at,
+        by: row.revoked_by,
+      };
 }
 
 function toServiceRow(row: ServiceRecord): ServiceRow {

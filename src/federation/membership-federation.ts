@@ -49,6 +49,11 @@ export interface MembershipFederationOptions {
   /** Oldest origin timestamp accepted, in seconds (default 120). */
   readonly maxQueryAgeSeconds?: number;
   readonly now?: () => number;
+  /**
+   * The network's revocation list (src/network RevocationWatcher): a revoked member's pod is not
+   * called and its data cert is refused, so its origin and record signatures stop verifying.
+   */
+  readonly isRevokedMember?: (memberId: string) => boolean;
 }
 
 export interface MembershipFederation {
@@ -87,6 +92,7 @@ export function createMembershipFederation(options: MembershipFederationOptions)
     network,
     serviceId,
     resolver: options.resolver,
+    ...(options.isRevokedMember ? { isRevoked: options.isRevokedMember } : {}),
     ...(options.defaultPort !== undefined ? { defaultPort: options.defaultPort } : {}),
     ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
     now,
@@ -106,6 +112,7 @@ export function createMembershipFederation(options: MembershipFederationOptions)
     serviceId,
     now,
     chains,
+    ...(options.isRevokedMember ? { isRevoked: options.isRevokedMember } : {}),
   });
   const queryMemory = options.queryMemory ?? createQueryMemory();
   const proxy = createProxyHook({

@@ -53,6 +53,8 @@ export interface PeerPoolOptions {
   readonly now?: () => number;
   /** Memory of verified chains, shared with the rest of the membership's federation (default: own). */
   readonly chains?: VerifiedChains;
+  /** Whether the member is on the network's revocation list: its pod is then not called at all. */
+  readonly isRevoked?: (memberId: string) => boolean;
 }
 
 export interface PeerRequestOptions {
@@ -131,6 +133,9 @@ export function createPeerPool(options: PeerPoolOptions): PeerPool {
     requestOptions: PeerRequestOptions,
   ): Promise<{ status: number; text: string }> {
     const id = memberId.toLowerCase();
+    if (options.isRevoked?.(id)) {
+      throw new ByodaError('BYODA_ERR_REVOKED', `the membership of ${id} is revoked`, { status: 403 });
+    }
     const timeoutMs = requestOptions.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = requestOptions.signal ? AbortSignal.any([requestOptions.signal, timeout]) : timeout;

@@ -25,6 +25,12 @@ export const DEFAULT_MAX_REMEMBERED_LEAVES = 10_000;
 export interface ClientIdentityOptions {
   /** Verified leaves kept (default DEFAULT_MAX_REMEMBERED_LEAVES). */
   readonly maxRemembered?: number;
+  /**
+   * Whether the identity is on the network's revocation list (src/pki revocation.ts). Asked at every
+   * call of `identityOf`, that is per request, not per connection: a connection (or a resumed TLS
+   * session) made before the revocation is refused from the next request on.
+   */
+  readonly isRevoked?: (identity: PkiIdentity) => boolean;
 }
 
 export interface ClientIdentityVerifier {
@@ -88,7 +94,7 @@ export function createClientIdentityVerifier(
     }
   };
 
-  const identityOf = (socket: TLSSocket): Promise<PkiIdentity | undefined> => {
+  const verifiedOf = (socket: TLSSocket): Promise<PkiIdentity | undefined> => {
     let pending = byConnection.get(socket);
     if (!pending) {
       pending = verifyPeer(socket);
@@ -99,11 +105,22 @@ export function createClientIdentityVerifier(
     return pending;
   };
 
+  const { isRevoked } = options;
+  const identityOf = async (socket: TLSSocket): Promise<PkiIdentity | undefined> => {
+    const identity = await verifiedOf(socket);
+    if (identity && isRevoked?.(identity)) {
+      throw new ByodaError('BYODA_ERR_REVOKED', 'client certificate refused: it is revoked', {
+        status: 403,
+      });
+    }
+    return identity;
+  };
+
   return {
     identityOf,
     watch: (server) => {
       server.on('secureConnection', (socket: TLSSocket) => {
-        if (!socket.isSessionReused()) void identityOf(socket);
+        if (!socket.isSessionReused()) void verifiedOf(socket);
       });
     },
   };

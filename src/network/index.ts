@@ -18,6 +18,8 @@ export type {
   ContractSignBody,
   MemberUpdateBody,
   RegistrationReply,
+  RevocationBody,
+  RevocationListReply,
   ServiceCsrBody,
   ServiceListingReply,
   ServiceUpdateBody,
@@ -36,3 +38,10 @@ export type {
   TotpEnrolment,
   TotpStatus,
 } from './pod-owner-client.js';
+export {
+  DEFAULT_REVOCATION_REFRESH_MS,
+  REVOCATION_REFRESH_ENV,
+  RevocationWatcher,
+  revocationRefreshFromEnv,
+} from './revocation-watcher.js';
+export type { RevocationWatcherOptions } from './revocation-watcher.js';

@@ -115,3 +115,10 @@ export type { RenewalSettings } from './renewal.js';
 export { CertificateRenewer } from './renewer.js';
 export type { RenewableCertificate, RenewalReport } from './renewer.js';
 export type { CreateServicePkiOptions } from './service-pki.js';
+export {
+  REVOCATION_LIST_TYPE,
+  RevocationSet,
+  signRevocationList,
+  verifyRevocationList,
+} from './revocation.js';
+export type { Revocation, RevocationList, RevokedBy } from './revocation.js';

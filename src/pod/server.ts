@@ -125,6 +125,8 @@ export class PodServer {
     const context = await openPodContext({ ...options, logger, federation, graphql });
     this.#context = context;
     try {
+      // Before the first request: a revoked member must never get through (docs/operations.md).
+      await context.revocations.start();
       const address = await this.#listen(context, options);
       const publicAddress = options.publicAddress ?? publishableAddress(address.host);
       context.memberEndpoint = { address: publicAddress, port: address.memberPort };

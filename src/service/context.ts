@@ -10,7 +10,7 @@ import { createPeerPool } from '../federation/index.js';
 import type { PeerPool } from '../federation/index.js';
 import { createClientIdentityVerifier } from '../http/index.js';
 import type { ClientIdentityVerifier } from '../http/index.js';
-import { DirectoryClient } from '../network/index.js';
+import { DirectoryClient, RevocationWatcher, revocationRefreshFromEnv } from '../network/index.js';
 import { leafLifetimeFromEnv, openServicePki, serviceFqdn } from '../pki/index.js';
 import type { ServicePki } from '../pki/index.js';
 import { ContractStore } from './contract-store.js';
@@ -37,6 +37,8 @@ export interface ServiceContext {
   readonly clients: ClientIdentityVerifier;
   /** A client of the directory that presents the service's TLS certificate. */
   readonly directory: DirectoryClient;
+  /** The network's revocation list, kept current while the service runs (started by server.ts). */
+  readonly revocations: RevocationWatcher;
   /** The network data cert chain (leaf first), served to pods to verify contracts. */
   networkDataChainPem: string;
   /** The most member ids one account may hold (`ServiceStartOptions.maxMembersPerAccount`). */
@@ -87,6 +89,12 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
     rootCaPem: pki.rootCaPem,
     credential: pki.tls,
   });
+  const revocations = new RevocationWatcher({
+    directory,
+    rootCaPem: pki.rootCaPem,
+    refreshMs: revocationRefreshFromEnv(process.env),
+    logger: options.logger,
+  });
   const contracts = new ContractStore(dataPath(dataDir, 'contracts'));
   const search = new SearchIndex(dataPath(dataDir, 'searchIndex'));
   const pods = options.dnsServer
@@ -116,8 +124,10 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
     search,
     searchCollector,
     pods,
-    clients: createClientIdentityVerifier(pki.rootCaPem),
+    // Revoked accounts and members are refused per request, also on resumed TLS sessions.
+    clients: createClientIdentityVerifier(pki.rootCaPem, { isRevoked: (identity) => revocations.has(identity) }),
     directory,
+    revocations,
     networkDataChainPem: await readFile(dataPath(dataDir, 'networkData'), 'utf8'),
     memberQuota,
     logger: options.logger,
@@ -130,5 +140,6 @@ export async function closeServiceContext(context: ServiceContext): Promise<void
   await context.pods?.close();
   context.search.close();
   context.members.close();
+  await context.revocations.stop();
   await context.directory.close();
 }

@@ -106,6 +106,8 @@ export class ServiceServer {
     this.#context = context;
     try {
       await refreshNetworkDataChain(context, options.dataDir);
+      // Before the first request: a revoked member must never get through (docs/operations.md).
+      await context.revocations.start();
       await syncContractFile(context);
       this.#address = await this.#listen(context, options);
       await this.#register(context, this.#address, options);

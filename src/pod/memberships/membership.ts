@@ -61,6 +61,8 @@ export interface MembershipParts {
 export interface MembershipFederationSettings extends FederationTimings {
   /** The directory's DNS (spec §2), through which other members' pods are found. */
   readonly resolver: PeerResolver;
+  /** The network's revocation list: revoked members are neither called nor believed. */
+  readonly revocations?: { hasMember(memberId: string, serviceId: number): boolean };
 }
 
 export class Membership {
@@ -136,6 +138,9 @@ export class Membership {
       linksClassName: NETWORK_LINKS_CLASS,
       hopTimeoutMs: settings.hopTimeoutMs,
       deadlineMs: settings.deadlineMs,
+      ...(settings.revocations
+        ? { isRevokedMember: (memberId: string) => settings.revocations?.hasMember(memberId, this.serviceId) ?? false }
+        : {}),
     });
   }
 
