@@ -13,6 +13,8 @@ import { ByodaError } from '../errors/index.js';
 import { networkPkiExists } from '../pki/index.js';
 import { commandPassphrase, logFileHelp, parsePort, passphraseFileHelp, runServer } from './run-server.js';
 import type { ReadyAnnouncement, ServerCommandOptions } from './run-server.js';
+import { parseServiceId } from './pod.js';
+import { registerDirectoryRevoke } from './revoke.js';
 
 interface StartOptions extends ServerCommandOptions {
   readonly data: string;
@@ -41,6 +43,7 @@ export function registerDirectoryCommands(program: Command): void {
     .option('--log-file <file>', logFileHelp('directory'))
     .option('--json', 'announce readiness as one JSON line on stdout')
     .action((options: StartOptions) => startCommand(options));
+  registerDirectoryRevoke(directory, parseServiceId);
 }
 
 async function startCommand(options: StartOptions): Promise<void> {

@@ -20,6 +20,7 @@ import { accountFqdn, isServiceId, readRootCaCert } from '../pki/index.js';
 import type { PodAddress, PodPaths, PodRunInfo, PodServer } from '../pod/index.js';
 import { commandPassphrase, logFileHelp, parsePort, passphraseFileHelp, runServer } from './run-server.js';
 import { parseHostPort, type HostPort } from './host-port.js';
+import { registerPodRevoke } from './revoke.js';
 import type { PassphraseOption, ReadyAnnouncement, ServerCommandOptions } from './run-server.js';
 
 /**
@@ -118,6 +119,7 @@ export function registerPodCommands(program: Command): void {
     .requiredOption('--data <dir>', 'data folder of the pod')
     .option('--json', 'print the result as one JSON line')
     .action((options: StatusOptions) => statusCommand(options));
+  registerPodRevoke(pod, parseServiceId);
 }
 
 // ---- init --------------------------------------------------------------------------------------------

@@ -8,3 +8,5 @@ export { directoryPaths } from './data-dir.js';
 export type { DirectoryPaths } from './data-dir.js';
 export { PASSPHRASE_ENV, resolvePassphrase } from './passphrase.js';
 export type { PassphraseOptions, PassphraseSource } from './passphrase.js';
+export { revokeAsOperator } from './operator-revocation.js';
+export type { RevocationTarget } from './operator-revocation.js';

@@ -23,7 +23,12 @@ export const REVOCATION_LIST_TYPE = 'byoda-revocations+jws';
 
 /** One revoked identity. `by`: who asked (the holder itself, its service, the network's operator). */
 export type Revocation =
-  | { readonly kind: 'account'; readonly account_id: string; readonly revoked_at: string; readonly by: RevokedBy }
+  | {
+      readonly kind: 'account';
+      readonly account_id: string;
+      readonly revoked_at: string;
+      readonly by: RevokedBy;
+    }
   | {
       readonly kind: 'member';
       readonly member_id: string;
@@ -63,7 +68,10 @@ export async function verifyRevocationList(
 ): Promise<RevocationList> {
   const identity = await verifyChainBundle(chainPem, rootCaPem);
   if (identity.type !== 'network-data') {
-    throw new ByodaError('BYODA_ERR_CERT_CHAIN', 'the revocation list is not signed by the network data cert');
+    throw new ByodaError(
+      'BYODA_ERR_CERT_CHAIN',
+      'the revocation list is not signed by the network data cert',
+    );
   }
   const [leaf] = splitPemBundle(chainPem);
   let payload: Uint8Array;
@@ -125,7 +133,8 @@ function parseList(text: string): RevocationList {
   } catch (cause) {
     throw new ByodaError('BYODA_ERR_PKI', 'the revocation list is not JSON', { cause });
   }
-  const bad = (why: string): ByodaError => new ByodaError('BYODA_ERR_PKI', `malformed revocation list: ${why}`);
+  const bad = (why: string): ByodaError =>
+    new ByodaError('BYODA_ERR_PKI', `malformed revocation list: ${why}`);
   if (typeof value !== 'object' || value === null) throw bad('not an object');
   const { network, issued_at: issuedAt, revocations } = value as Record<string, unknown>;
   if (typeof network !== 'string' || typeof issuedAt !== 'string' || !Array.isArray(revocations)) {
@@ -152,7 +161,13 @@ function parseEntry(entry: unknown, bad: (why: string) => ByodaError): Revocatio
     typeof serviceId === 'number' &&
     isServiceId(serviceId);
   if (isMember) {
-    return { kind: 'member', member_id: memberId.toLowerCase(), service_id: serviceId, revoked_at: revokedAt, by };
+    return {
+      kind: 'member',
+      member_id: memberId.toLowerCase(),
+      service_id: serviceId,
+      revoked_at: revokedAt,
+      by,
+    };
   }
   throw bad('an entry is neither an account nor a member');
 }

@@ -1,0 +1,48 @@
+/**
+ * The operator's revocation (docs/operations.md, "Revocation"): whoever holds the directory's data
+ * folder adds an account or a membership to the revocation list, without the API and without the
+ * certificate of the one revoked. The row goes into `directory.db` (SQLite, WAL), which a running
+ * directory reads per request, so it takes effect at once at the directory and at the pods' next
+ * fetch of the list.
+ */
+import { access } from 'node:fs/promises';
+import { ByodaError } from '../errors/index.js';
+import { isUuidV4 } from '../pki/index.js';
+import type { Revocation } from '../pki/index.js';
+import { directoryPaths } from './data-dir.js';
+import { DirectoryStore } from './directory-store.js';
+
+export type RevocationTarget =
+  | { readonly kind: 'account'; readonly accountId: string }
+  | { readonly kind: 'member'; readonly memberId: string; readonly serviceId: number };
+
+/** Adds the revocation; resolves with the entry and whether it is new (false: it was revoked already). */
+export async function revokeAsOperator(
+  dataDir: string,
+  target: RevocationTarget,
+): Promise<{ revocation: Revocation; added: boolean }> {
+  const paths = directoryPaths(dataDir);
+  const id = target.kind === 'account' ? target.accountId : target.memberId;
+  if (!isUuidV4(id)) throw new ByodaError('BYODA_ERR_BAD_REQUEST', `'${id}' is not a UUID v4`);
+  // Never create a database: a mistyped folder is an error, not an empty network.
+  await access(paths.database).catch((cause: unknown) => {
+    throw new ByodaError('BYODA_ERR_CONFIG', `no directory database in ${paths.dataDir}`, { cause });
+  });
+  const revokedAt = new Date().toISOString();
+  const revocation: Revocation =
+    target.kind === 'account'
+      ? { kind: 'account', account_id: id.toLowerCase(), revoked_at: revokedAt, by: 'operator' }
+      : {
+          kind: 'member',
+          member_id: id.toLowerCase(),
+          service_id: target.serviceId,
+          revoked_at: revokedAt,
+          by: 'operator',
+        };
+  const store = DirectoryStore.open(paths.database);
+  try {
+    return { revocation, added: store.revoke(revocation) };
+  } finally {
+    store.close();
+  }
+}
