@@ -7,8 +7,8 @@
  * Resumed TLS sessions carry only the client's leaf certificate, not its intermediates, so a chain
  * cannot be verified on them. Hence chains are verified at each full handshake (`watch`), and every
  * leaf that verified is remembered by its SHA-256 fingerprint until it expires: a certificate that
- * verified once stays valid (the network has no revocation), and a resumed session, which is bound to
- * the handshake that created it, is recognised by its leaf. What is remembered is the verification
+ * verified once stays verified, and a resumed session, which is bound to the handshake that created
+ * it, is recognised by its leaf. Revocation is asked separately, per request (`isRevoked`). What is remembered is the verification
  * itself, while it runs, so that a quick resumption waits for the first handshake's result instead of
  * racing it. A chain that failed is not remembered: the same leaf may come with a valid chain next.
  */
