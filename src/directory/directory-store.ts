@@ -198,7 +198,8 @@ export class DirectoryStore {
 
   /** Adds the revocation; revoking again keeps the first one (and says so: false). */
   revoke(entry: Revocation): boolean {
-    const [id, serviceId] = entry.kind === 'account' ? [entry.account_id, -1] : [entry.member_id, entry.service_id];
+    const [id, serviceId] =
+      entry.kind === 'account' ? [entry.account_id, -1] : [entry.member_id, entry.service_id];
     const result = this.db
       .prepare(
         `INSERT INTO revocations (kind, id, service_id, revoked_at, revoked_by) VALUES (?, ?, ?, ?, ?)

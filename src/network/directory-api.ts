@@ -16,8 +16,7 @@ export const DIRECTORY_PATHS = {
 
 /** `POST /api/v1/network/revocations`: revoke an account or a membership. */
 export type RevocationBody =
-  | { kind: 'account'; account_id: string }
-  | { kind: 'member'; member_id: string; service_id: number };
+  { kind: 'account'; account_id: string } | { kind: 'member'; member_id: string; service_id: number };
 
 /** `GET /api/v1/network/revocations`: the signed list and the chain that verifies it. */
 export interface RevocationListReply {

@@ -23,7 +23,10 @@ export function revocationRefreshFromEnv(env: NodeJS.ProcessEnv): number {
   if (raw === undefined || raw === '') return DEFAULT_REVOCATION_REFRESH_MS;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < 100) {
-    throw new ByodaError('BYODA_ERR_CONFIG', `${REVOCATION_REFRESH_ENV} must be whole milliseconds, at least 100`);
+    throw new ByodaError(
+      'BYODA_ERR_CONFIG',
+      `${REVOCATION_REFRESH_ENV} must be whole milliseconds, at least 100`,
+    );
   }
   return value;
 }
@@ -87,7 +90,10 @@ export class RevocationWatcher {
       }
       this.#set = next;
     } catch (err) {
-      this.#options.logger?.warn({ reason: String(err) }, 'revocation list refresh failed; keeping the last one');
+      this.#options.logger?.warn(
+        { reason: String(err) },
+        'revocation list refresh failed; keeping the last one',
+      );
     }
   }
 }

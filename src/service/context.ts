@@ -125,7 +125,9 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
     searchCollector,
     pods,
     // Revoked accounts and members are refused per request, also on resumed TLS sessions.
-    clients: createClientIdentityVerifier(pki.rootCaPem, { isRevoked: (identity) => revocations.has(identity) }),
+    clients: createClientIdentityVerifier(pki.rootCaPem, {
+      isRevoked: (identity) => revocations.has(identity),
+    }),
     directory,
     revocations,
     networkDataChainPem: await readFile(dataPath(dataDir, 'networkData'), 'utf8'),

@@ -139,7 +139,10 @@ export class Membership {
       hopTimeoutMs: settings.hopTimeoutMs,
       deadlineMs: settings.deadlineMs,
       ...(settings.revocations
-        ? { isRevokedMember: (memberId: string) => settings.revocations?.hasMember(memberId, this.serviceId) ?? false }
+        ? {
+            isRevokedMember: (memberId: string) =>
+              settings.revocations?.hasMember(memberId, this.serviceId) ?? false,
+          }
         : {}),
     });
   }
