@@ -2,8 +2,8 @@
  * The directory's revocations on both stores (SQLite files and a real PostgreSQL), in one process: who
  * may revoke at `POST /api/v1/network/revocations` (both ways), the signed list that names what was
  * revoked, the refusal of a revoked certificate from the next request on, the operator's local
- * revocation (`revokeAsOperator`, which `byoda directory revoke` runs) into the same store, and the
- * list kept across a restart of the directory.
+ * revocation (`revokeAsOperator`, and `byoda directory revoke --store` as a process) into the same
+ * store, and the list kept across a restart of the directory.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +18,7 @@ import { DIRECTORY_PATHS } from '../../../src/network/index.js';
 import type { DirectoryClient } from '../../../src/network/index.js';
 import { createNetworkPki, verifyRevocationList } from '../../../src/pki/index.js';
 import type { Credential, RevocationList } from '../../../src/pki/index.js';
+import { runByoda } from '../../fixtures/network-harness.js';
 import { findPostgres } from '../../fixtures/postgres.js';
 import { client, newAccount, NETWORK, raw, rawAgent } from './harness.js';
 
@@ -157,12 +158,22 @@ function revocationSuite(backend: 'sqlite' | 'postgres'): void {
     });
   });
 
+  it('revokes from the command line, into the store `--store` names', async () => {
+    const accountId = randomUUID();
+    const args = ['directory', 'revoke', '--data', dir, '--account', accountId, '--json'];
+    const result = await runByoda([...args, ...(store !== undefined ? ['--store', store] : [])]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal((JSON.parse(result.stdout) as { added: boolean }).added, true);
+    const accounts = (await fetchList()).revocations.filter((entry) => entry.kind === 'account');
+    assert.ok(accounts.some((entry) => entry.kind === 'account' && entry.account_id === accountId));
+  });
+
   it('keeps every revocation across a restart', async () => {
     const before = await fetchList();
     await server.stop();
     await start();
     const afterwards = await fetchList();
-    assert.equal(afterwards.revocations.length, 2);
+    assert.equal(afterwards.revocations.length, 3);
     assert.deepEqual(afterwards.revocations, before.revocations);
   });
 }
