@@ -20,6 +20,8 @@ import {
   runServer,
 } from './run-server.js';
 import type { ReadyAnnouncement, ServerCommandOptions } from './run-server.js';
+import { parseServiceId } from './pod.js';
+import { registerDirectoryRevoke } from './revoke.js';
 
 interface StartOptions extends ServerCommandOptions {
   readonly data: string;
@@ -62,6 +64,7 @@ export function registerDirectoryCommands(program: Command): void {
     .option('--log-file <file>', logFileHelp('directory'))
     .option('--json', 'announce readiness as one JSON line on stdout');
   addMetricsOptions(start).action((options: StartOptions) => startCommand(options));
+  registerDirectoryRevoke(directory, parseServiceId);
 }
 
 // The server's modules load only when this command runs: every other command starts faster.

@@ -36,6 +36,7 @@ import {
 } from './run-server.js';
 import { parseHostPort, type HostPort } from './host-port.js';
 import { DEFAULT_NETWORK_FILE, findPod, readNetworkJson } from './network-file.js';
+import { registerPodRevoke } from './revoke.js';
 import type { PassphraseOption, ReadyAnnouncement, ServerCommandOptions } from './run-server.js';
 
 /**
@@ -155,6 +156,7 @@ export function registerPodCommands(program: Command): void {
     .option('--pod <name>', 'pod of the network: name or account id (default: the first)')
     .option('--json', 'print the result as one JSON line')
     .action((options: StatusOptions) => statusCommand(options));
+  registerPodRevoke(pod, parseServiceId);
 }
 
 // ---- init --------------------------------------------------------------------------------------------

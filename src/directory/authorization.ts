@@ -8,6 +8,7 @@
  * which keeps one pod from taking over another's name or DNS records.
  */
 import { ByodaError } from '../errors/index.js';
+import type { RevocationBody } from '../network/index.js';
 import type { PkiIdentity } from '../pki/index.js';
 
 /** The verified client certificate identity, or undefined for a client that presented none. */
@@ -98,6 +99,26 @@ export function authorizeAppUpdate(appId: string, serviceId: number, requester: 
     requester.type === 'app' && requester.appId === appId && requester.serviceId === serviceId;
   if (isThatApp || isService(requester, serviceId)) return;
   throw forbidden(`only app ${appId} or service ${serviceId} may register this app`);
+}
+
+/**
+ * Who may revoke (docs/protocol.md, "Revocation"): an account by its own account cert, a membership by
+ * its own member cert or by its service's cert. The operator revokes anything, locally, with `byoda
+ * directory revoke` (no API). Returns who asked, for the list.
+ */
+export function authorizeRevocation(body: RevocationBody, requester: Requester): 'owner' | 'service' {
+  if (!requester) throw unauthorized('revoking needs the certificate of the account, member or service');
+  if (body.kind === 'account') {
+    if (isAccount(requester, body.account_id)) return 'owner';
+    throw forbidden(`only account ${body.account_id} itself may revoke it`);
+  }
+  const isThatMember =
+    requester.type === 'member' &&
+    requester.memberId === body.member_id &&
+    requester.serviceId === body.service_id;
+  if (isThatMember) return 'owner';
+  if (isService(requester, body.service_id)) return 'service';
+  throw forbidden(`only member ${body.member_id} or service ${body.service_id} may revoke this membership`);
 }
 
 function isAccount(requester: Requester, accountId: string): boolean {

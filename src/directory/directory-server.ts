@@ -13,6 +13,7 @@ import { access } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
+import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { DnsServer, isLoopbackAddress } from '../dns/index.js';
 import type { DnsServerOptions } from '../dns/index.js';
@@ -27,10 +28,18 @@ import {
 } from '../http/index.js';
 import type { HttpsApp, RateLimitSetting } from '../http/index.js';
 import type { MetricsRegistry } from '../metrics/index.js';
-import { credentialTlsOptions, directoryFqdn, networkPkiExists, openNetworkPki } from '../pki/index.js';
-import type { NetworkPki } from '../pki/index.js';
+import {
+  credentialTlsOptions,
+  directoryFqdn,
+  leafLifetimeFromEnv,
+  networkPkiExists,
+  openNetworkPki,
+  renewalSettingsFromEnv,
+} from '../pki/index.js';
+import type { CertificateRenewer, NetworkPki, RenewalSettings } from '../pki/index.js';
 import { parseStoreUrl, redactUrl } from '../storage/index.js';
 import type { StoreLocation } from '../storage/index.js';
+import { startDirectoryRenewals } from './cert-renewal.js';
 import type { DirectoryContext } from './context.js';
 import { directoryPaths } from './data-dir.js';
 import type { DirectoryPaths } from './data-dir.js';
@@ -41,6 +50,7 @@ import type { RequesterResolver } from './requester.js';
 import { accountRoutes } from './routes/account.js';
 import { memberRoutes } from './routes/member.js';
 import { publicRoutes } from './routes/public.js';
+import { revocationRoutes } from './routes/revocation.js';
 import { serviceRoutes } from './routes/service.js';
 import type { DirectoryStore } from './store/directory-store.js';
 import { openDirectoryStore } from './store/open-directory-store.js';
@@ -100,6 +110,11 @@ export interface DirectoryStartOptions {
    * environment's `BYODA_RATE_LIMIT_PER_MINUTE` (0: none), else src/http's DEFAULT_RATE_LIMIT.
    */
   readonly rateLimit?: RateLimitSetting;
+  /**
+   * When the directory's own certificates are renewed (docs/operations.md). Default: the environment's
+   * `BYODA_RENEW_FRACTION` / `BYODA_RENEW_CHECK_MS`, else a check an hour, renewing in the last third.
+   */
+  readonly renewal?: RenewalSettings;
 }
 
 export type DirectoryDnsMode = 'builtin' | 'none';
@@ -127,6 +142,7 @@ interface Running {
   readonly address: DirectoryAddress;
   /** Takes the directory's databases and certificates out of the metrics. */
   readonly unmeasure: () => void;
+  readonly renewer: CertificateRenewer;
 }
 
 export class DirectoryServer {
@@ -167,6 +183,7 @@ export class DirectoryServer {
     const running = this.running;
     if (!running) return;
     this.running = undefined;
+    await running.renewer.stop();
     running.unmeasure();
     await Promise.allSettled([running.app.close(), running.dns?.stop()]);
     await running.registrar.drain();
@@ -226,7 +243,15 @@ async function launch(options: DirectoryStartOptions): Promise<Running> {
     };
     const where = location.kind === 'sqlite' ? location.path : redactUrl(location.url);
     logger.info({ ...address, store: where, dns: dnsMode }, 'directory listening');
-    return { app, dns, registrar, store, address, unmeasure };
+    const renewer = startDirectoryRenewals(
+      pki,
+      paths.pkiDir,
+      options.passphrase,
+      app.server as unknown as TlsServer,
+      options.renewal ?? renewalSettingsFromEnv(process.env),
+      logger,
+    );
+    return { app, dns, registrar, store, address, unmeasure, renewer };
   } catch (err) {
     await dns?.stop();
     await store.close();
@@ -246,7 +271,9 @@ async function openPki(paths: DirectoryPaths, passphrase: string): Promise<Netwo
       `no network in ${paths.dataDir}: create one with 'byoda network init --data ${paths.dataDir}'`,
     );
   }
-  return openNetworkPki(paths.pkiDir, passphrase);
+  // Leaves signed here live a year, or as long as a test harness asks (docs/operations.md).
+  const leafLifetimeMs = leafLifetimeFromEnv(process.env);
+  return openNetworkPki(paths.pkiDir, passphrase, leafLifetimeMs !== undefined ? { leafLifetimeMs } : {});
 }
 
 /** What the metrics show of a directory: its databases (SQLite files only) and the network's certificates. */
@@ -284,7 +311,8 @@ function buildApp(
   metrics: { registry: MetricsRegistry; fqdn: string } | undefined,
 ): HttpsApp {
   const { pki, logger } = parts;
-  const resolver = createRequesterResolver(pki.rootCaPem);
+  // A revoked account or membership is refused on every request, resumed TLS sessions included.
+  const resolver = createRequesterResolver(pki.rootCaPem, (identity) => parts.store.isRevoked(identity));
   const app = createHttpsServer({
     // `ca` lets TLS ask for certificates of this network; the chain is verified by requester.ts.
     tls: { ...credentialTlsOptions(pki.directoryTls), ca: pki.rootCaPem, requestCert: true },
@@ -307,6 +335,7 @@ function buildApp(
   accountRoutes(app, ctx);
   serviceRoutes(app, ctx);
   memberRoutes(app, ctx);
+  revocationRoutes(app, ctx);
   return app;
 }
 

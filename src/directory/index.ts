@@ -11,3 +11,5 @@ export type {
 } from './directory-server.js';
 export { directoryPaths } from './data-dir.js';
 export type { DirectoryPaths } from './data-dir.js';
+export { revokeAsOperator } from './operator-revocation.js';
+export type { RevocationTarget } from './operator-revocation.js';

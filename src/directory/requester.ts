@@ -6,6 +6,7 @@
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import { createClientIdentityVerifier } from '../http/index.js';
+import type { PkiIdentity } from '../pki/index.js';
 import { describeRequester } from './authorization.js';
 import type { Requester } from './authorization.js';
 
@@ -18,8 +19,11 @@ export interface RequesterResolver {
   readonly watch: (server: TlsServer) => void;
 }
 
-export function createRequesterResolver(rootCaPem: string): RequesterResolver {
-  const clients = createClientIdentityVerifier(rootCaPem);
+export function createRequesterResolver(
+  rootCaPem: string,
+  isRevoked?: (identity: PkiIdentity) => Promise<boolean>,
+): RequesterResolver {
+  const clients = createClientIdentityVerifier(rootCaPem, isRevoked ? { isRevoked } : {});
   const labels = new WeakMap<FastifyRequest, string>();
 
   const requesterOf = async (request: FastifyRequest): Promise<Requester> => {

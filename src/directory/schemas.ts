@@ -50,3 +50,15 @@ export const serviceParams = object(
   { service: { type: 'string', pattern: '^service-(0|[1-9][0-9]{0,9})$' } },
   ['service'],
 );
+
+/** `POST /api/v1/network/revocations`: one account, or one membership. */
+export const revocationBody = {
+  oneOf: [
+    object({ kind: { const: 'account' }, account_id: UUID_V4 }, ['kind', 'account_id']),
+    object({ kind: { const: 'member' }, member_id: UUID_V4, service_id: SERVICE_ID }, [
+      'kind',
+      'member_id',
+      'service_id',
+    ]),
+  ],
+} as const;

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'BYODA_ERR_UNAUTHORIZED'
   | 'BYODA_ERR_TOTP_REQUIRED'
   | 'BYODA_ERR_FORBIDDEN'
+  | 'BYODA_ERR_REVOKED'
   | 'BYODA_ERR_NOT_FOUND'
   | 'BYODA_ERR_CONFLICT'
   | 'BYODA_ERR_TOO_LARGE'
@@ -50,6 +51,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   /** The owner enrolled a second factor (spec §12): the login needs its one-time code too. */
   BYODA_ERR_TOTP_REQUIRED: 401,
   BYODA_ERR_FORBIDDEN: 403,
+  /** The certificate's account or membership is on the network's revocation list. */
+  BYODA_ERR_REVOKED: 403,
   /** Remote data that the contract does not let this pod keep (spec §8 persist/cache rules). */
   BYODA_ERR_PERSIST_DENIED: 403,
   BYODA_ERR_NOT_FOUND: 404,

@@ -34,6 +34,11 @@ export interface DataCertCacheOptions {
   readonly failureTtlMs?: number;
   /** The same for a chain that was fetched but did not verify (default 5 minutes). */
   readonly untrustedTtlMs?: number;
+  /**
+   * Whether the member is on the network's revocation list: then its chain, cached or not, is refused
+   * (BYODA_ERR_REVOKED), so that its signatures stop verifying as soon as the pod knows.
+   */
+  readonly isRevoked?: (memberId: string) => boolean;
 }
 
 export interface DataCertCache {
@@ -115,6 +120,11 @@ export function createDataCertCache(options: DataCertCacheOptions): DataCertCach
   return {
     get(memberId: string): Promise<string> {
       const id = memberId.toLowerCase();
+      if (options.isRevoked?.(id)) {
+        return Promise.reject(
+          new ByodaError('BYODA_ERR_REVOKED', `the membership of ${id} is revoked`, { status: 403 }),
+        );
+      }
       const entry = entries.get(id);
       if (entry && entry.expires > now()) return Promise.resolve(entry.chainPem);
       const failed = failures.get(id);

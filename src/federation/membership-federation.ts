@@ -54,6 +54,11 @@ export interface MembershipFederationOptions {
   readonly now?: () => number;
   /** Told of every fan-out and every pod's answer (the operator's metrics). */
   readonly observer?: FanOutObserver;
+  /**
+   * The network's revocation list (src/network RevocationWatcher): a revoked member's pod is not
+   * called and its data cert is refused, so its origin and record signatures stop verifying.
+   */
+  readonly isRevokedMember?: (memberId: string) => boolean;
 }
 
 export interface MembershipFederation {
@@ -94,6 +99,7 @@ export function createMembershipFederation(options: MembershipFederationOptions)
     network,
     serviceId,
     resolver: options.resolver,
+    ...(options.isRevokedMember ? { isRevoked: options.isRevokedMember } : {}),
     ...(options.defaultPort !== undefined ? { defaultPort: options.defaultPort } : {}),
     ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
     now,
@@ -103,15 +109,17 @@ export function createMembershipFederation(options: MembershipFederationOptions)
   const fetchRemote = peerDataCertFetcher(peers, serviceId, {
     timeoutMs: options.hopTimeoutMs ?? DATA_CERT_FETCH_TIMEOUT_MS,
   });
-  // A query that comes back through a cycle is signed by this pod: its chain needs no fetching.
-  const ownChain = options.dataCredential.chainPem;
+  // A query that comes back through a cycle is signed by this pod: its chain needs no fetching (read
+  // when asked, as a renewal replaces it).
   const dataCerts = createDataCertCache({
-    fetchChain: (id) => (id === memberId ? Promise.resolve(ownChain) : fetchRemote(id)),
+    fetchChain: (id) =>
+      id === memberId ? Promise.resolve(options.dataCredential.chainPem) : fetchRemote(id),
     rootCaPem: options.rootCaPem,
     network,
     serviceId,
     now,
     chains,
+    ...(options.isRevokedMember ? { isRevoked: options.isRevokedMember } : {}),
   });
   const queryMemory = options.queryMemory ?? createQueryMemory();
   const proxy = createProxyHook({

@@ -53,6 +53,8 @@ export interface PeerPoolOptions {
   readonly now?: () => number;
   /** Memory of verified chains, shared with the rest of the membership's federation (default: own). */
   readonly chains?: VerifiedChains;
+  /** Whether the member is on the network's revocation list: its pod is then not called at all. */
+  readonly isRevoked?: (memberId: string) => boolean;
 }
 
 export interface PeerRequestOptions {
@@ -131,6 +133,9 @@ export function createPeerPool(options: PeerPoolOptions): PeerPool {
     requestOptions: PeerRequestOptions,
   ): Promise<{ status: number; text: string }> {
     const id = memberId.toLowerCase();
+    if (options.isRevoked?.(id)) {
+      throw new ByodaError('BYODA_ERR_REVOKED', `the membership of ${id} is revoked`, { status: 403 });
+    }
     const timeoutMs = requestOptions.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = requestOptions.signal ? AbortSignal.any([requestOptions.signal, timeout]) : timeout;
@@ -175,14 +180,26 @@ export function dataPath(serviceId: number): string {
   return `/api/v1/data/service-${serviceId}`;
 }
 
-/** One Agent for this credential: every pod of the service is reached through its pools. */
+/**
+ * One Agent for this credential: every pod of the service is reached through its pools. Each new
+ * connection presents the chain the credential holds then (a renewal, src/pki renewal.ts, changes it
+ * in place): open connections keep the old, still valid, certificate until they close.
+ */
 function createPeerAgent(options: PeerPoolOptions, chains: VerifiedChains): Agent {
-  const base = buildConnector({
-    ca: options.rootCaPem,
-    ...credentialTlsOptions(options.credential),
-    minVersion: 'TLSv1.2',
-    maxCachedSessions: 0,
-  });
+  let builtFor: string | undefined;
+  let connector: buildConnector.connector | undefined;
+  const base: buildConnector.connector = (connectOptions, callback) => {
+    if (connector === undefined || builtFor !== options.credential.chainPem) {
+      builtFor = options.credential.chainPem;
+      connector = buildConnector({
+        ca: options.rootCaPem,
+        ...credentialTlsOptions(options.credential),
+        minVersion: 'TLSv1.2',
+        maxCachedSessions: 0,
+      });
+    }
+    connector(connectOptions, callback);
+  };
   return new Agent({
     connect: verifyingConnector(base, options, chains),
     connections: options.connectionsPerPeer ?? 4,

@@ -7,8 +7,8 @@
  * Resumed TLS sessions carry only the client's leaf certificate, not its intermediates, so a chain
  * cannot be verified on them. Hence chains are verified at each full handshake (`watch`), and every
  * leaf that verified is remembered by its SHA-256 fingerprint until it expires: a certificate that
- * verified once stays valid (the network has no revocation), and a resumed session, which is bound to
- * the handshake that created it, is recognised by its leaf. What is remembered is the verification
+ * verified once stays verified, and a resumed session, which is bound to the handshake that created
+ * it, is recognised by its leaf. Revocation is asked separately, per request (`isRevoked`). What is remembered is the verification
  * itself, while it runs, so that a quick resumption waits for the first handshake's result instead of
  * racing it. A chain that failed is not remembered: the same leaf may come with a valid chain next.
  */
@@ -25,6 +25,12 @@ export const DEFAULT_MAX_REMEMBERED_LEAVES = 10_000;
 export interface ClientIdentityOptions {
   /** Verified leaves kept (default DEFAULT_MAX_REMEMBERED_LEAVES). */
   readonly maxRemembered?: number;
+  /**
+   * Whether the identity is on the network's revocation list (src/pki revocation.ts). Asked at every
+   * call of `identityOf`, that is per request, not per connection: a connection (or a resumed TLS
+   * session) made before the revocation is refused from the next request on.
+   */
+  readonly isRevoked?: (identity: PkiIdentity) => boolean | Promise<boolean>;
 }
 
 export interface ClientIdentityVerifier {
@@ -88,7 +94,7 @@ export function createClientIdentityVerifier(
     }
   };
 
-  const identityOf = (socket: TLSSocket): Promise<PkiIdentity | undefined> => {
+  const verifiedOf = (socket: TLSSocket): Promise<PkiIdentity | undefined> => {
     let pending = byConnection.get(socket);
     if (!pending) {
       pending = verifyPeer(socket);
@@ -99,11 +105,22 @@ export function createClientIdentityVerifier(
     return pending;
   };
 
+  const { isRevoked } = options;
+  const identityOf = async (socket: TLSSocket): Promise<PkiIdentity | undefined> => {
+    const identity = await verifiedOf(socket);
+    if (identity && (await isRevoked?.(identity))) {
+      throw new ByodaError('BYODA_ERR_REVOKED', 'client certificate refused: it is revoked', {
+        status: 403,
+      });
+    }
+    return identity;
+  };
+
   return {
     identityOf,
     watch: (server) => {
       server.on('secureConnection', (socket: TLSSocket) => {
-        if (!socket.isSessionReused()) void identityOf(socket);
+        if (!socket.isSessionReused()) void verifiedOf(socket);
       });
     },
   };

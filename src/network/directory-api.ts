@@ -12,7 +12,20 @@ export const DIRECTORY_PATHS = {
   services: '/api/v1/network/services',
   member: '/api/v1/network/member',
   app: '/api/v1/network/app',
+  revocations: '/api/v1/network/revocations',
 } as const;
+
+/** `POST /api/v1/network/revocations`: revoke an account or a membership. */
+export type RevocationBody =
+  { kind: 'account'; account_id: string } | { kind: 'member'; member_id: string; service_id: number };
+
+/** `GET /api/v1/network/revocations`: the signed list and the chain that verifies it. */
+export interface RevocationListReply {
+  /** Compact JWS (ES256) of the list, signed with the network data key (src/pki revocation.ts). */
+  list: string;
+  /** The network data cert chain, leaf first. */
+  chain: string;
+}
 
 /** `PUT /api/v1/network/service/service-<id>` */
 export function servicePath(serviceId: number): string {

@@ -22,6 +22,7 @@ import type {
   ContractSignBody,
   AppUpdateBody,
   MemberUpdateBody,
+  RevocationBody,
   ServiceCsrBody,
   ServiceUpdateBody,
 } from './directory-api.js';
@@ -98,6 +99,23 @@ export class DirectoryClient {
   async registerAccount(input: { csrPem: string; address?: string; port?: number }): Promise<SignedCsr> {
     const body: AccountCsrBody = { csr: input.csrPem, ...addressAndPort(input) };
     return toSignedCsr(await this.call('POST', DIRECTORY_PATHS.account, body));
+  }
+
+  /** The signed revocation list and its chain, unverified (src/pki `verifyRevocationList`). */
+  async getRevocations(): Promise<{ list: string; chain: string }> {
+    const reply = await this.call('GET', DIRECTORY_PATHS.revocations);
+    const { list, chain } = isRecord(reply) ? reply : {};
+    if (typeof list !== 'string' || typeof chain !== 'string') {
+      throw new ByodaError('BYODA_ERR_UNREACHABLE', 'the directory did not answer with a revocation list');
+    }
+    return { list, chain };
+  }
+
+  /** Revoke this client's own account or membership, or (a service) one of its members. */
+  async revoke(body: RevocationBody): Promise<{ revokedAt: string }> {
+    const reply = await this.call('POST', DIRECTORY_PATHS.revocations, body);
+    const revokedAt = isRecord(reply) ? reply['revoked_at'] : undefined;
+    return { revokedAt: typeof revokedAt === 'string' ? revokedAt : '' };
   }
 
   /** Publish a new address and/or port for the account of this client's credential. */

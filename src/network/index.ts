@@ -19,6 +19,8 @@ export type {
   AppUpdateBody,
   MemberUpdateBody,
   RegistrationReply,
+  RevocationBody,
+  RevocationListReply,
   ServiceCsrBody,
   ServiceListingReply,
   ServiceUpdateBody,
@@ -37,3 +39,10 @@ export type {
   TotpEnrolment,
   TotpStatus,
 } from './pod-owner-client.js';
+export {
+  DEFAULT_REVOCATION_REFRESH_MS,
+  REVOCATION_REFRESH_ENV,
+  RevocationWatcher,
+  revocationRefreshFromEnv,
+} from './revocation-watcher.js';
+export type { RevocationWatcherOptions } from './revocation-watcher.js';

@@ -6,7 +6,7 @@
  */
 import { createSecureContext } from 'node:tls';
 import type { SecureContext } from 'node:tls';
-import { Agent, request } from 'undici';
+import { Agent, buildConnector, request } from 'undici';
 import { ByodaError } from '../errors/index.js';
 import type { ErrorCode } from '../errors/index.js';
 import { credentialTlsOptions } from '../pki/index.js';
@@ -43,15 +43,21 @@ const ERROR_CODE = /^BYODA_ERR_[A-Z_]+$/;
  * context (parsing the root, the chain and the key) for every connection; a context made once serves
  * every connection and every agent of the same root and credential. With a thousand pods in one
  * process that is thousands of parses at start-up saved. Anonymous contexts by root PEM (a process
- * knows a handful of roots); client ones weakly by credential object, so they go with it.
+ * knows a handful of roots); client ones weakly by credential object, so they go with it, and by the
+ * chain it holds now: a renewed credential (src/pki renewal.ts) gets a new context, which replaces
+ * the old one.
  */
 const ANONYMOUS_CONTEXT_LIMIT = 16;
 const anonymousContexts = new Map<string, SecureContext>();
-const clientContexts = new WeakMap<Credential, Map<string, SecureContext>>();
+interface ClientContext {
+  readonly chainPem: string;
+  readonly context: SecureContext;
+}
+const clientContexts = new WeakMap<Credential, Map<string, ClientContext>>();
 
 function tlsContext(rootCaPem: string, credential: Credential | undefined): SecureContext {
   const known = credential
-    ? clientContexts.get(credential)?.get(rootCaPem)
+    ? currentContext(clientContexts.get(credential)?.get(rootCaPem), credential)
     : anonymousContexts.get(rootCaPem);
   if (known) return known;
   const context = createSecureContext({
@@ -60,8 +66,8 @@ function tlsContext(rootCaPem: string, credential: Credential | undefined): Secu
     minVersion: 'TLSv1.2',
   });
   if (credential) {
-    const byRoot = clientContexts.get(credential) ?? new Map<string, SecureContext>();
-    byRoot.set(rootCaPem, context);
+    const byRoot = clientContexts.get(credential) ?? new Map<string, ClientContext>();
+    byRoot.set(rootCaPem, { chainPem: credential.chainPem, context });
     clientContexts.set(credential, byRoot);
   } else {
     if (anonymousContexts.size >= ANONYMOUS_CONTEXT_LIMIT) {
@@ -72,17 +78,34 @@ function tlsContext(rootCaPem: string, credential: Credential | undefined): Secu
   return context;
 }
 
-/** A keep-alive connection pool for one trust root and (optionally) one client identity. */
+function currentContext(known: ClientContext | undefined, credential: Credential): SecureContext | undefined {
+  return known && known.chainPem === credential.chainPem ? known.context : undefined;
+}
+
+/**
+ * A keep-alive connection pool for one trust root and (optionally) one client identity. Each new
+ * connection presents the chain the credential holds at that moment: after a renewal, connections
+ * already open keep the old (still valid) certificate until they close, new ones get the new one.
+ */
 export function createTlsAgent(options: TlsAgentOptions): Agent {
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let builtFor: string | undefined;
+  let connector: buildConnector.connector | undefined;
   return new Agent({
-    connect: {
-      secureContext: tlsContext(options.rootCaPem, options.credential),
-      ...(options.servername !== undefined ? { servername: options.servername } : {}),
-      // A resumed TLS session gives the server our leaf certificate without its intermediates, and
-      // BYODA servers verify the chain we send (they have only the root): always do a full handshake.
-      // Keep-alive pooling keeps the number of handshakes low.
-      maxCachedSessions: 0,
+    connect: (connectOptions, callback) => {
+      const chainPem = options.credential?.chainPem;
+      if (connector === undefined || chainPem !== builtFor) {
+        connector = buildConnector({
+          secureContext: tlsContext(options.rootCaPem, options.credential),
+          ...(options.servername !== undefined ? { servername: options.servername } : {}),
+          // A resumed TLS session gives the server our leaf certificate without its intermediates, and
+          // BYODA servers verify the chain we send (they have only the root): always do a full
+          // handshake. Keep-alive pooling keeps the number of handshakes low.
+          maxCachedSessions: 0,
+        });
+        builtFor = chainPem;
+      }
+      connector(connectOptions, callback);
     },
     headersTimeout: timeout,
     bodyTimeout: timeout,

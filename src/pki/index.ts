@@ -94,6 +94,41 @@ export {
   writeCredential,
   writeRootCaCert,
 } from './store.js';
-export { NetworkPki, createNetworkPki, networkPkiExists, openNetworkPki } from './network-pki.js';
-export { ServicePki, createServicePki, openServicePki, servicePkiExists } from './service-pki.js';
+export {
+  NETWORK_PKI_FILES,
+  NetworkPki,
+  createNetworkPki,
+  networkPkiExists,
+  openNetworkPki,
+} from './network-pki.js';
+export type { OpenPkiOptions } from './network-pki.js';
+export {
+  SERVICE_PKI_FILES,
+  ServicePki,
+  createServicePki,
+  openServicePki,
+  servicePkiExists,
+} from './service-pki.js';
+export {
+  DEFAULT_RENEWAL,
+  DEFAULT_RENEW_CHECK_MS,
+  DEFAULT_RENEW_FRACTION,
+  RENEWAL_ENV,
+  adoptRenewal,
+  leafLifetimeFromEnv,
+  leafValidity,
+  renewalDue,
+  renewalSettingsFromEnv,
+  renewalTime,
+} from './renewal.js';
+export type { RenewalSettings } from './renewal.js';
+export { CertificateRenewer } from './renewer.js';
+export type { RenewableCertificate, RenewalReport } from './renewer.js';
 export type { CreateServicePkiOptions } from './service-pki.js';
+export {
+  REVOCATION_LIST_TYPE,
+  RevocationSet,
+  signRevocationList,
+  verifyRevocationList,
+} from './revocation.js';
+export type { Revocation, RevocationList, RevokedBy } from './revocation.js';

@@ -14,10 +14,18 @@ import { ByodaError } from '../errors/index.js';
 import { CertificateAuthority } from './ca.js';
 import { accountsCaCn, directoryFqdn, networkDataCn, servicesCaCn } from './names.js';
 import { assertChainsToRoot } from './credential.js';
+import { leafValidity } from './renewal.js';
 import { credentialExists, readCredential, ROOT_CA_FILE, writeCredential } from './store.js';
+import type { IssueOptions } from './ca.js';
 import type { Credential, IssuedCert } from './credential.js';
 
-const FILES = {
+export interface OpenPkiOptions {
+  /** Lifetime of the leaves this PKI signs, in ms (tests: renewal.ts `leafLifetimeFromEnv`). */
+  readonly leafLifetimeMs?: number;
+}
+
+/** The credential files of the network PKI, by role. */
+export const NETWORK_PKI_FILES = {
   rootCa: 'root-ca',
   accountsCa: 'accounts-ca',
   servicesCa: 'services-ca',
@@ -34,6 +42,8 @@ export class NetworkPki {
   readonly networkData: Credential;
   /** The directory server's TLS cert (`dir.<network>`). */
   readonly directoryTls: Credential;
+  /** Lifetime of the leaves signed here; undefined: the types' defaults. */
+  leafLifetimeMs: number | undefined;
 
   private constructor(parts: {
     rootCa: CertificateAuthority;
@@ -48,6 +58,25 @@ export class NetworkPki {
     this.servicesCa = parts.servicesCa;
     this.networkData = parts.networkData;
     this.directoryTls = parts.directoryTls;
+    this.leafLifetimeMs = undefined;
+  }
+
+  /** How leaves are issued here: for `leafLifetimeMs` from now when set. */
+  leafOptions(): IssueOptions {
+    return this.leafLifetimeMs === undefined ? {} : { validity: leafValidity(this.leafLifetimeMs) };
+  }
+
+  /**
+   * A new certificate for the network data cert or the directory's TLS cert (both signed by the root
+   * held here), for the same key; the caller adopts it (renewal.ts) and writes it.
+   */
+  async renewOwn(credential: Credential): Promise<Credential> {
+    const issued = await this.rootCa.issue(
+      credential.commonName,
+      credential.keys.publicKey,
+      this.leafOptions(),
+    );
+    return { ...issued, keys: credential.keys };
   }
 
   /** The root certificate, as served at `GET /root-ca.pem`. */
@@ -63,6 +92,7 @@ export class NetworkPki {
     return this.accountsCa.signCsr(
       csrPem,
       (identity) => accountId === undefined || identity.accountId === accountId,
+      this.leafOptions(),
     );
   }
 
@@ -90,31 +120,32 @@ export class NetworkPki {
     return pki;
   }
 
-  static async open(dir: string, passphrase: string): Promise<NetworkPki> {
+  static async open(dir: string, passphrase: string, options: OpenPkiOptions = {}): Promise<NetworkPki> {
     const read = (name: string): Promise<Credential> => readCredential(dir, name, passphrase);
     const pki = new NetworkPki({
-      rootCa: CertificateAuthority.fromCredential(await read(FILES.rootCa)),
-      accountsCa: CertificateAuthority.fromCredential(await read(FILES.accountsCa)),
-      servicesCa: CertificateAuthority.fromCredential(await read(FILES.servicesCa)),
-      networkData: await read(FILES.networkData),
-      directoryTls: await read(FILES.directory),
+      rootCa: CertificateAuthority.fromCredential(await read(NETWORK_PKI_FILES.rootCa)),
+      accountsCa: CertificateAuthority.fromCredential(await read(NETWORK_PKI_FILES.accountsCa)),
+      servicesCa: CertificateAuthority.fromCredential(await read(NETWORK_PKI_FILES.servicesCa)),
+      networkData: await read(NETWORK_PKI_FILES.networkData),
+      directoryTls: await read(NETWORK_PKI_FILES.directory),
     });
     const { accountsCa, servicesCa, networkData, directoryTls } = pki;
     await assertChainsToRoot(
       [accountsCa.credential, servicesCa.credential, networkData, directoryTls],
       pki.rootCaPem,
     );
+    pki.leafLifetimeMs = options.leafLifetimeMs;
     return pki;
   }
 
   async #write(dir: string, passphrase: string): Promise<void> {
-    await writeCredential(dir, FILES.accountsCa, this.accountsCa.credential, passphrase);
-    await writeCredential(dir, FILES.servicesCa, this.servicesCa.credential, passphrase);
-    await writeCredential(dir, FILES.networkData, this.networkData, passphrase);
-    await writeCredential(dir, FILES.directory, this.directoryTls, passphrase);
+    await writeCredential(dir, NETWORK_PKI_FILES.accountsCa, this.accountsCa.credential, passphrase);
+    await writeCredential(dir, NETWORK_PKI_FILES.servicesCa, this.servicesCa.credential, passphrase);
+    await writeCredential(dir, NETWORK_PKI_FILES.networkData, this.networkData, passphrase);
+    await writeCredential(dir, NETWORK_PKI_FILES.directory, this.directoryTls, passphrase);
     // The root's credential file is root-ca.pem itself (its chain is just the root). Written last, so
     // that its presence (networkPkiExists) means the folder is complete.
-    await writeCredential(dir, FILES.rootCa, this.rootCa.credential, passphrase);
+    await writeCredential(dir, NETWORK_PKI_FILES.rootCa, this.rootCa.credential, passphrase);
   }
 }
 
@@ -124,7 +155,7 @@ export class NetworkPki {
  * certificate of the network depends on it.
  */
 export async function networkPkiExists(dir: string): Promise<boolean> {
-  return credentialExists(dir, FILES.rootCa);
+  return credentialExists(dir, NETWORK_PKI_FILES.rootCa);
 }
 
 /** Create the network's PKI in `dir` (refused if `dir` already has a root CA). */
@@ -133,6 +164,10 @@ export function createNetworkPki(dir: string, network: string, passphrase: strin
 }
 
 /** Open the PKI that `createNetworkPki` wrote to `dir`. Wrong passphrase: BYODA_ERR_KEY_PASSPHRASE. */
-export function openNetworkPki(dir: string, passphrase: string): Promise<NetworkPki> {
-  return NetworkPki.open(dir, passphrase);
+export function openNetworkPki(
+  dir: string,
+  passphrase: string,
+  options: OpenPkiOptions = {},
+): Promise<NetworkPki> {
+  return NetworkPki.open(dir, passphrase, options);
 }

@@ -10,21 +10,24 @@ import { createCsr } from './csr.js';
 import { generateKeyPair, samePublicKey } from './keys.js';
 import { commonNameOf, parseCertificatePem, splitPemBundle } from './pem.js';
 import type { Credential } from './credential.js';
+import type { CryptoKeyPair } from './x509.js';
 
 /** Sends a PEM CSR to a CA and resolves to the issued chain PEM (leaf first, no root). */
 export type CsrSigner = (csrPem: string) => Promise<string>;
 
 /**
- * A fresh key pair, a CSR for `commonName`, and the chain `sign` returns for it, checked against the
- * network root: it must verify, name exactly `commonName`, and certify our key (a CA that answered with
- * someone else's certificate is caught here, not at the first handshake).
+ * A key pair (a fresh one unless `keys` is given: a renewal keeps its key), a CSR for `commonName`,
+ * and the chain `sign` returns for it, checked against the network root: it must verify, name exactly
+ * `commonName`, and certify our key (a CA that answered with someone else's certificate is caught
+ * here, not at the first handshake).
  */
 export async function requestCredential(
   commonName: string,
   rootCaPem: string,
   sign: CsrSigner,
+  keys?: CryptoKeyPair,
 ): Promise<Credential> {
-  const keys = await generateKeyPair();
+  keys ??= await generateKeyPair();
   const chainPem = await sign(await createCsr(commonName, keys));
   const identity = await verifyChainBundle(chainPem, rootCaPem);
   const [certPem] = splitPemBundle(chainPem);

@@ -16,6 +16,7 @@ import { CertificateAuthority } from './ca.js';
 import { verifyRootCa } from './chain.js';
 import { appsCaCn, membersCaCn, serviceCaCn, serviceDataCn, serviceFqdn } from './names.js';
 import { requestCredential } from './request.js';
+import { leafValidity } from './renewal.js';
 import { assertChainsToRoot } from './credential.js';
 import {
   credentialExists,
@@ -24,10 +25,13 @@ import {
   writeCredential,
   writeRootCaCert,
 } from './store.js';
+import type { IssueOptions } from './ca.js';
 import type { Credential, IssuedCert } from './credential.js';
+import type { OpenPkiOptions } from './network-pki.js';
 import type { CsrSigner } from './request.js';
 
-const FILES = {
+/** The credential files of a service PKI, by role. */
+export const SERVICE_PKI_FILES = {
   serviceCa: 'service-ca',
   membersCa: 'members-ca',
   appsCa: 'apps-ca',
@@ -55,6 +59,8 @@ export class ServicePki {
   readonly tls: Credential;
   /** Signs the service's contracts (spec §5). */
   readonly data: Credential;
+  /** Lifetime of the leaves signed here; undefined: the types' defaults. */
+  leafLifetimeMs: number | undefined;
 
   private constructor(
     rootCaPem: string,
@@ -76,6 +82,22 @@ export class ServicePki {
     this.appsCa = parts.appsCa;
     this.tls = parts.tls;
     this.data = parts.data;
+    this.leafLifetimeMs = undefined;
+  }
+
+  /** How leaves are issued here: for `leafLifetimeMs` from now when set. */
+  leafOptions(): IssueOptions {
+    return this.leafLifetimeMs === undefined ? {} : { validity: leafValidity(this.leafLifetimeMs) };
+  }
+
+  /** A new certificate for the service's TLS or data cert (signed by its service CA), same key. */
+  async renewOwn(credential: Credential): Promise<Credential> {
+    const issued = await this.serviceCa.issue(
+      credential.commonName,
+      credential.keys.publicKey,
+      this.leafOptions(),
+    );
+    return { ...issued, keys: credential.keys };
   }
 
   /**
@@ -86,6 +108,7 @@ export class ServicePki {
     return this.membersCa.signCsr(
       csrPem,
       (identity) => memberId === undefined || identity.memberId === memberId,
+      this.leafOptions(),
     );
   }
 
@@ -100,7 +123,10 @@ export class ServicePki {
   static async create(dir: string, options: CreateServicePkiOptions): Promise<ServicePki> {
     const { rootCaPem, serviceId, passphrase } = options;
     if (await servicePkiExists(dir)) {
-      throw new ByodaError('BYODA_ERR_PKI', `a service PKI already exists here (${FILES.serviceCa}.pem)`);
+      throw new ByodaError(
+        'BYODA_ERR_PKI',
+        `a service PKI already exists here (${SERVICE_PKI_FILES.serviceCa}.pem)`,
+      );
     }
     const network = await verifyRootCa(rootCaPem);
     await writeRootCaCert(dir, rootCaPem);
@@ -122,37 +148,38 @@ export class ServicePki {
     return pki;
   }
 
-  static async open(dir: string, passphrase: string): Promise<ServicePki> {
+  static async open(dir: string, passphrase: string, options: OpenPkiOptions = {}): Promise<ServicePki> {
     const { rootPem } = await readRootCaCert(dir);
     const read = (name: string): Promise<Credential> => readCredential(dir, name, passphrase);
     const pki = new ServicePki(rootPem, {
-      serviceCa: CertificateAuthority.fromCredential(await read(FILES.serviceCa)),
-      membersCa: CertificateAuthority.fromCredential(await read(FILES.membersCa)),
-      appsCa: CertificateAuthority.fromCredential(await read(FILES.appsCa)),
-      tls: await read(FILES.tls),
-      data: await read(FILES.data),
+      serviceCa: CertificateAuthority.fromCredential(await read(SERVICE_PKI_FILES.serviceCa)),
+      membersCa: CertificateAuthority.fromCredential(await read(SERVICE_PKI_FILES.membersCa)),
+      appsCa: CertificateAuthority.fromCredential(await read(SERVICE_PKI_FILES.appsCa)),
+      tls: await read(SERVICE_PKI_FILES.tls),
+      data: await read(SERVICE_PKI_FILES.data),
     });
     const { serviceCa, membersCa, appsCa, tls, data } = pki;
     await assertChainsToRoot(
       [serviceCa.credential, membersCa.credential, appsCa.credential, tls, data],
       rootPem,
     );
+    pki.leafLifetimeMs = options.leafLifetimeMs;
     return pki;
   }
 
   async #write(dir: string, passphrase: string): Promise<void> {
-    await writeCredential(dir, FILES.membersCa, this.membersCa.credential, passphrase);
-    await writeCredential(dir, FILES.appsCa, this.appsCa.credential, passphrase);
-    await writeCredential(dir, FILES.tls, this.tls, passphrase);
-    await writeCredential(dir, FILES.data, this.data, passphrase);
+    await writeCredential(dir, SERVICE_PKI_FILES.membersCa, this.membersCa.credential, passphrase);
+    await writeCredential(dir, SERVICE_PKI_FILES.appsCa, this.appsCa.credential, passphrase);
+    await writeCredential(dir, SERVICE_PKI_FILES.tls, this.tls, passphrase);
+    await writeCredential(dir, SERVICE_PKI_FILES.data, this.data, passphrase);
     // Last, so that its presence (servicePkiExists) means the folder is complete.
-    await writeCredential(dir, FILES.serviceCa, this.serviceCa.credential, passphrase);
+    await writeCredential(dir, SERVICE_PKI_FILES.serviceCa, this.serviceCa.credential, passphrase);
   }
 }
 
 /** Whether `dir` already holds a service PKI: open it rather than register the service's CA again. */
 export async function servicePkiExists(dir: string): Promise<boolean> {
-  return credentialExists(dir, FILES.serviceCa);
+  return credentialExists(dir, SERVICE_PKI_FILES.serviceCa);
 }
 
 /** Create a service's PKI in `dir`: its CA signed through `signServiceCaCsr`, the rest made here. */
@@ -161,6 +188,10 @@ export function createServicePki(dir: string, options: CreateServicePkiOptions):
 }
 
 /** Open the PKI that `createServicePki` wrote to `dir`. */
-export function openServicePki(dir: string, passphrase: string): Promise<ServicePki> {
-  return ServicePki.open(dir, passphrase);
+export function openServicePki(
+  dir: string,
+  passphrase: string,
+  options: OpenPkiOptions = {},
+): Promise<ServicePki> {
+  return ServicePki.open(dir, passphrase, options);
 }

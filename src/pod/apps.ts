@@ -86,7 +86,10 @@ export function buildWebApp(pod: PodContext, rateLimit?: RateLimitSetting): Http
 /** Never CORS: browsers have no member certificate, so no web page calls this port. */
 export function buildMemberApp(pod: PodContext, rateLimit?: RateLimitSetting): HttpsApp {
   const first = pod.memberships.list()[0];
-  const clients = createClientIdentityVerifier(pod.rootCaPem);
+  // Revoked members and services are refused per request, also on resumed TLS sessions.
+  const clients = createClientIdentityVerifier(pod.rootCaPem, {
+    isRevoked: (identity) => pod.revocations.has(identity),
+  });
   const app = createHttpsServer({
     tls: { ...credentialTlsOptions(first?.tls ?? pod.accountTls), ca: pod.rootCaPem, requestCert: true },
     logger: quietFastifyLogger(pod.logger),

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { createResolver } from '../dns/index.js';
 import type { DnsResolver } from '../dns/index.js';
 import { ByodaError } from '../errors/index.js';
-import { DirectoryClient } from '../network/index.js';
+import { DirectoryClient, RevocationWatcher, revocationRefreshFromEnv } from '../network/index.js';
 import { accountFqdn, readCredential, readRootCaCert } from '../pki/index.js';
 import type { Credential } from '../pki/index.js';
 import { federationEvents } from '../metrics/index.js';
@@ -61,6 +61,8 @@ export interface PodContext {
   readonly directory: DirectoryClient;
   /** The directory's DNS server only (spec §2). */
   readonly resolver: DnsResolver;
+  /** The network's revocation list, kept current while the pod runs (started by server.ts). */
+  readonly revocations: RevocationWatcher;
   /** How long each membership's federation waits for other pods (spec §8). */
   readonly federation: FederationTimings;
   /** Budgets and subscription limits of the GraphQL endpoints (routes/graphql-settings.ts). */
@@ -111,6 +113,12 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
   const fqdn = accountFqdn(network, config.accountId);
   // A session lives as long as its tokens, so it keeps their clock (the login clock when none is given).
   const sessions = new OwnerSessions(accounts, options.tokenClock ?? options.login?.now);
+  const directory = new DirectoryClient({
+    url: options.directoryUrl ?? config.directoryUrl,
+    network,
+    rootCaPem,
+    credential: accountTls,
+  });
   const context: PodContext = {
     paths,
     config: options.directoryUrl ? { ...config, directoryUrl: options.directoryUrl } : config,
@@ -137,13 +145,14 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
     secondFactor: new SecondFactor(accounts, options.passphrase, options.login?.now),
     memberships: new MembershipRegistry(),
     joining: new Set(),
-    directory: new DirectoryClient({
-      url: options.directoryUrl ?? config.directoryUrl,
-      network,
-      rootCaPem,
-      credential: accountTls,
-    }),
+    directory,
     resolver: createResolver(options.dnsServer),
+    revocations: new RevocationWatcher({
+      directory,
+      rootCaPem,
+      refreshMs: revocationRefreshFromEnv(process.env),
+      logger: options.logger,
+    }),
     federation: options.federation ?? {},
     graphql: options.graphql ?? DEFAULT_GRAPHQL_SETTINGS,
     logger: options.logger,
@@ -178,12 +187,14 @@ async function openMemberships(context: PodContext): Promise<void> {
 export function federationSettings(context: PodContext): MembershipFederationSettings {
   return {
     resolver: context.resolver,
+    revocations: context.revocations,
     ...context.federation,
     ...(context.metrics ? { observer: federationEvents(context.metrics, context.fqdn) } : {}),
   };
 }
 
 export async function closePodContext(context: PodContext): Promise<void> {
+  await context.revocations.stop();
   await context.memberships.closeAll();
   await context.directory.close();
   context.accounts.close();

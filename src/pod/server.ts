@@ -13,6 +13,7 @@
  * and each membership's address and member port (their ports change from run to run in local mode).
  */
 import { rm } from 'node:fs/promises';
+import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { BackupSchedule } from '../backup/index.js';
 import type { BackupTarget } from '../backup/index.js';
@@ -27,12 +28,15 @@ import {
 import type { HttpsApp, RateLimitSetting } from '../http/index.js';
 import type { MetricsRegistry, MetricsSource } from '../metrics/index.js';
 import { DirectoryClient } from '../network/index.js';
+import { renewalSettingsFromEnv } from '../pki/index.js';
+import type { CertificateRenewer, RenewalSettings } from '../pki/index.js';
 import { buildMemberApp, buildWebApp } from './apps.js';
 import { closePodContext, openPodContext } from './context.js';
 import type { PodContext } from './context.js';
 import { federationTimingsFromEnv } from './federation/federation-timings.js';
 import type { FederationTimings } from './federation/federation-timings.js';
 import { podBackupIdentity } from './lifecycle/backup-identity.js';
+import { startPodRenewals } from './lifecycle/cert-renewal.js';
 import { membershipDbPath, writeRunInfo } from './lifecycle/layout.js';
 import { graphqlSettings } from './routes/graphql-settings.js';
 import type { GraphqlSettingsConfig } from './routes/graphql-settings.js';
@@ -91,6 +95,11 @@ export interface PodStartOptions {
   readonly metrics?: MetricsRegistry;
   /** Scheduled backups of the running pod (docs/backup.md); none without. */
   readonly backup?: PodBackupSchedule;
+  /**
+   * When certificates are renewed (docs/operations.md). Default: the environment's
+   * `BYODA_RENEW_FRACTION` / `BYODA_RENEW_CHECK_MS`, else a check an hour, renewing in the last third.
+   */
+  readonly renewal?: RenewalSettings;
 }
 
 export interface PodBackupSchedule {
@@ -120,6 +129,7 @@ export class PodServer {
   #searchNudges: SearchNudges | undefined;
   #unmeasure: (() => void) | undefined;
   #backups: BackupSchedule | undefined;
+  #renewer: CertificateRenewer | undefined;
 
   get address(): PodAddress | undefined {
     return this.#address;
@@ -138,9 +148,20 @@ export class PodServer {
     const context = await openPodContext({ ...options, logger, federation, graphql });
     this.#context = context;
     try {
+      // Before the first request: a revoked member must never get through (docs/operations.md).
+      await context.revocations.start();
       const address = await this.#listen(context, options);
       const publicAddress = options.publicAddress ?? publishableAddress(address.host);
       context.memberEndpoint = { address: publicAddress, port: address.memberPort };
+      const [web, member] = this.#apps;
+      if (web && member) {
+        this.#renewer = await startPodRenewals(
+          context,
+          { web: tlsServerOf(web), member: tlsServerOf(member) },
+          { address: publicAddress, webPort: address.webPort },
+          options.renewal ?? renewalSettingsFromEnv(process.env),
+        );
+      }
       await register(context, address, publicAddress);
       // Registered: the service can now reach this pod to collect its search data (spec §4).
       this.#searchNudges = new SearchNudges(context);
@@ -169,9 +190,12 @@ export class PodServer {
     const apps = this.#apps;
     const running = this.#address !== undefined;
     const nudges = this.#searchNudges;
+    const renewer = this.#renewer;
     this.#searchNudges = undefined;
     const backups = this.#backups;
     this.#backups = undefined;
+    this.#renewer = undefined;
+    await renewer?.stop();
     await backups?.stop(); // a backup in progress ends before the databases close
     this.#context = undefined;
     this.#apps = [];
@@ -226,6 +250,10 @@ function metricsSource(context: PodContext): MetricsSource {
       ]),
     ],
   };
+}
+
+function tlsServerOf(app: HttpsApp): TlsServer {
+  return app.server as unknown as TlsServer;
 }
 
 /** The account name with the web port, and each membership's name with the member port. */

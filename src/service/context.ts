@@ -10,8 +10,8 @@ import { createPeerPool } from '../federation/index.js';
 import type { PeerPool } from '../federation/index.js';
 import { createClientIdentityVerifier } from '../http/index.js';
 import type { ClientIdentityVerifier } from '../http/index.js';
-import { DirectoryClient } from '../network/index.js';
-import { openServicePki, serviceFqdn } from '../pki/index.js';
+import { DirectoryClient, RevocationWatcher, revocationRefreshFromEnv } from '../network/index.js';
+import { leafLifetimeFromEnv, openServicePki, serviceFqdn } from '../pki/index.js';
 import type { ServicePki } from '../pki/index.js';
 import { ContractStore } from './contract-store.js';
 import { readServiceConfig, dataPath } from './layout.js';
@@ -37,6 +37,8 @@ export interface ServiceContext {
   readonly clients: ClientIdentityVerifier;
   /** A client of the directory that presents the service's TLS certificate. */
   readonly directory: DirectoryClient;
+  /** The network's revocation list, kept current while the service runs (started by server.ts). */
+  readonly revocations: RevocationWatcher;
   /** The network data cert chain (leaf first), served to pods to verify contracts. */
   networkDataChainPem: string;
   /** The most member ids one account may hold (`ServiceStartOptions.maxMembersPerAccount`). */
@@ -70,7 +72,11 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
     throw new ByodaError('BYODA_ERR_CONFIG', 'maxMembersPerAccount must be a whole number from 1');
   }
   const config = await readServiceConfig(dataDir);
-  const pki = await openServicePki(dataPath(dataDir, 'pki'), options.passphrase);
+  // Leaves signed here live a year, or as long as a test harness asks (docs/operations.md).
+  const leafLifetimeMs = leafLifetimeFromEnv(process.env);
+  const pki = await openServicePki(dataPath(dataDir, 'pki'), options.passphrase, {
+    ...(leafLifetimeMs !== undefined ? { leafLifetimeMs } : {}),
+  });
   if (pki.serviceId !== config.serviceId || pki.network !== config.network) {
     throw new ByodaError(
       'BYODA_ERR_CONFIG',
@@ -82,6 +88,12 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
     network: config.network,
     rootCaPem: pki.rootCaPem,
     credential: pki.tls,
+  });
+  const revocations = new RevocationWatcher({
+    directory,
+    rootCaPem: pki.rootCaPem,
+    refreshMs: revocationRefreshFromEnv(process.env),
+    logger: options.logger,
   });
   const contracts = new ContractStore(dataPath(dataDir, 'contracts'));
   const search = new SearchIndex(dataPath(dataDir, 'searchIndex'));
@@ -112,8 +124,12 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
     search,
     searchCollector,
     pods,
-    clients: createClientIdentityVerifier(pki.rootCaPem),
+    // Revoked accounts and members are refused per request, also on resumed TLS sessions.
+    clients: createClientIdentityVerifier(pki.rootCaPem, {
+      isRevoked: (identity) => revocations.has(identity),
+    }),
     directory,
+    revocations,
     networkDataChainPem: await readFile(dataPath(dataDir, 'networkData'), 'utf8'),
     memberQuota,
     logger: options.logger,
@@ -126,5 +142,6 @@ export async function closeServiceContext(context: ServiceContext): Promise<void
   await context.pods?.close();
   context.search.close();
   context.members.close();
+  await context.revocations.stop();
   await context.directory.close();
 }

@@ -15,6 +15,7 @@
  * (`dnsServer`) it then collects its members' search data: every member now and every
  * `searchRefreshMs`, and a member whenever its pod says its searchable data changed (search-collector.ts).
  */
+import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { ByodaError } from '../errors/index.js';
 import {
@@ -26,13 +27,16 @@ import {
 } from '../http/index.js';
 import type { HttpsApp, RateLimitSetting } from '../http/index.js';
 import type { MetricsRegistry, MetricsSource } from '../metrics/index.js';
+import { renewalSettingsFromEnv } from '../pki/index.js';
+import type { RenewalSettings } from '../pki/index.js';
 import { buildServiceApp } from './app.js';
 import { closeServiceContext, openServiceContext } from './context.js';
 import type { ServiceContext } from './context.js';
-import { dataPath, writeFileAtomic } from './layout.js';
+import { dataPath } from './layout.js';
 import { publishContractFile } from './publish-file.js';
 import type { ServiceSummary } from './init.js';
-import { verifiedNetworkDataChain } from './publish.js';
+import { refreshNetworkDataChain, startServiceRenewals } from './cert-renewal.js';
+import type { ServiceRenewals } from './cert-renewal.js';
 import { DEFAULT_SEARCH_REFRESH_MS, SEARCH_REFRESH_ENV } from './search-collector.js';
 
 export interface ServiceStartOptions {
@@ -69,6 +73,11 @@ export interface ServiceStartOptions {
    * service publishes in the directory's DNS. Over it a new membership is 403 BYODA_ERR_MEMBER_QUOTA.
    */
   readonly maxMembersPerAccount?: number;
+  /**
+   * When the service's own certificates are renewed (docs/operations.md). Default: the environment's
+   * `BYODA_RENEW_FRACTION` / `BYODA_RENEW_CHECK_MS`, else a check an hour, renewing in the last third.
+   */
+  readonly renewal?: RenewalSettings;
   readonly logger?: Logger;
   /** Where to record request metrics, database sizes and certificate expiry (src/metrics); none when absent. */
   readonly metrics?: MetricsRegistry;
@@ -87,6 +96,7 @@ export class ServiceServer {
   #app: HttpsApp | undefined;
   #address: ServiceAddress | undefined;
   #unmeasure: (() => void) | undefined;
+  #renewals: ServiceRenewals | undefined;
 
   /** Set while the server runs. */
   get address(): ServiceAddress | undefined {
@@ -101,11 +111,22 @@ export class ServiceServer {
     this.#context = context;
     try {
       await refreshNetworkDataChain(context, options.dataDir);
+      // Before the first request: a revoked member must never get through (docs/operations.md).
+      await context.revocations.start();
       await syncContractFile(context);
       this.#address = await this.#listen(context, options);
       await this.#register(context, this.#address, options);
       this.#unmeasure = options.metrics?.addSource(metricsSource(context, options.dataDir));
       context.searchCollector?.start(() => context.members.memberIds(), refreshMs);
+      if (this.#app) {
+        this.#renewals = startServiceRenewals(
+          context,
+          options.dataDir,
+          options.passphrase,
+          this.#app.server as unknown as TlsServer,
+          options.renewal ?? renewalSettingsFromEnv(process.env),
+        );
+      }
       logger.info(
         { url: this.#address.url, fqdn: context.fqdn, version: this.#address.version },
         'service ready',
@@ -120,6 +141,9 @@ export class ServiceServer {
   async stop(): Promise<void> {
     const app = this.#app;
     const context = this.#context;
+    const renewals = this.#renewals;
+    this.#renewals = undefined;
+    await renewals?.stop();
     this.#app = undefined;
     this.#context = undefined;
     this.#address = undefined;
@@ -197,18 +221,6 @@ function searchRefreshMs(options: ServiceStartOptions): number {
     );
   }
   return value;
-}
-
-/** The directory may have renewed the network data cert since init; keep what pods are served current. */
-async function refreshNetworkDataChain(context: ServiceContext, dataDir: string): Promise<void> {
-  const chainPem = await verifiedNetworkDataChain(
-    await context.directory.getNetworkDataCert(),
-    context.pki.rootCaPem,
-  );
-  if (chainPem !== context.networkDataChainPem) {
-    await writeFileAtomic(dataPath(dataDir, 'networkData'), chainPem);
-    context.networkDataChainPem = chainPem;
-  }
 }
 
 /**

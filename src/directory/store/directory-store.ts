@@ -8,6 +8,7 @@
  * PostgreSQL (where the records are PowerDNS's `records` rows), row then zone file on SQLite.
  */
 import type { SoaData, StoredRecord, StoredZone, ZoneChange } from '../../dns/index.js';
+import type { PkiIdentity, Revocation } from '../../pki/index.js';
 
 export interface AccountRow {
   readonly accountId: string;
@@ -76,5 +77,14 @@ export interface DirectoryStore {
   register(registration: Registration, zone: ZoneWrite): Promise<RegisterResult>;
   /** The stored zone (every A, AAAA and SRV record and the serial), to answer DNS from memory. */
   loadZone(): Promise<StoredZone>;
+  /**
+   * Adds a revocation (src/pki revocation.ts); revoking again keeps the first entry and resolves
+   * false. Rows are never removed: a revocation is final.
+   */
+  revoke(entry: Revocation): Promise<boolean>;
+  /** Every revocation, oldest first: what the signed list carries. */
+  listRevocations(): Promise<Revocation[]>;
+  /** Whether the account (account certs) or the membership (member certs) of `identity` is revoked. */
+  isRevoked(identity: PkiIdentity): Promise<boolean>;
   close(): Promise<void>;
 }

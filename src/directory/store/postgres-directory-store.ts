@@ -7,6 +7,7 @@
 import { fromPdnsRow, nextSerial, soaContent, soaSerialOf, toPdnsRow } from '../../dns/index.js';
 import type { PdnsRow, SoaData, StoredRecord, StoredZone, ZoneChange } from '../../dns/index.js';
 import { ByodaError } from '../../errors/index.js';
+import type { PkiIdentity, Revocation } from '../../pki/index.js';
 import { migrate, openPool, withTransaction } from '../../storage/index.js';
 import type { Pool, PoolClient } from '../../storage/index.js';
 import type {
@@ -19,6 +20,8 @@ import type {
   ZoneWrite,
 } from './directory-store.js';
 import { DIRECTORY_MIGRATIONS } from './postgres-schema.js';
+import { ACCOUNT_SERVICE_ID, revocationKey, toRevocation } from './revocation-rows.js';
+import type { RevocationRecord } from './revocation-rows.js';
 
 /** The zone's apex records, written once when the domain is created. */
 export interface ZoneApex {
@@ -152,6 +155,35 @@ export class PostgresDirectoryStore implements DirectoryStore {
       else records.push(...optional(fromPdnsRow(row)));
     }
     return { records, serial };
+  }
+
+  async revoke(entry: Revocation): Promise<boolean> {
+    const { kind, id, serviceId } = revocationKey(entry);
+    const result = await this.pool.query(
+      `INSERT INTO byoda_revocations (kind, id, service_id, revoked_at, revoked_by)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, id, service_id) DO NOTHING`,
+      [kind, id, serviceId, entry.revoked_at, entry.by],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async listRevocations(): Promise<Revocation[]> {
+    const { rows } = await this.pool.query<RevocationRecord>(
+      `SELECT kind, id, service_id::int AS service_id, revoked_at, revoked_by FROM byoda_revocations
+       ORDER BY revoked_at, id`,
+    );
+    return rows.map(toRevocation);
+  }
+
+  async isRevoked(identity: PkiIdentity): Promise<boolean> {
+    // One query for both keys: an account cert is looked up by account, a member cert by membership.
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT COUNT(*)::int AS n FROM byoda_revocations
+       WHERE (kind = 'account' AND id = $1 AND service_id = $4)
+          OR (kind = 'member' AND id = $2 AND service_id = $3)`,
+      [identity.accountId ?? null, identity.memberId ?? null, identity.serviceId ?? null, ACCOUNT_SERVICE_ID],
+    );
+    return (rows[0]?.n ?? 0) > 0;
   }
 
   async close(): Promise<void> {

@@ -116,4 +116,18 @@ export const DIRECTORY_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (member_id, service_id)
       );`,
   },
+  {
+    version: 3,
+    name: 'revoked accounts and memberships',
+    // service_id is -1 for an account (src/pki revocation.ts); rows are never deleted.
+    sql: `
+      CREATE TABLE byoda_revocations (
+        kind       TEXT        NOT NULL CHECK (kind IN ('account', 'member')),
+        id         TEXT        NOT NULL,
+        service_id BIGINT      NOT NULL,
+        revoked_at TEXT        NOT NULL,
+        revoked_by TEXT        NOT NULL,
+        PRIMARY KEY (kind, id, service_id)
+      );`,
+  },
 ];

@@ -7,6 +7,7 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { SqliteZoneStore } from '../../dns/index.js';
 import type { StoredZone } from '../../dns/index.js';
+import type { PkiIdentity, Revocation } from '../../pki/index.js';
 import { openMigratedDatabase } from '../../storage/index.js';
 import type {
   AccountRow,
@@ -17,6 +18,8 @@ import type {
   ServiceRow,
   ZoneWrite,
 } from './directory-store.js';
+import { ACCOUNT_SERVICE_ID, revocationKey, toRevocation } from './revocation-rows.js';
+import type { RevocationRecord } from './revocation-rows.js';
 
 /** Schema versions, applied in order; `PRAGMA user_version` counts how many have run. */
 const MIGRATIONS: readonly string[] = [
@@ -43,6 +46,15 @@ const MIGRATIONS: readonly string[] = [
      port       INTEGER NOT NULL,
      updated_at TEXT    NOT NULL,
      PRIMARY KEY (member_id, service_id)
+   );`,
+  // Revoked identities (src/pki revocation.ts); service_id is -1 for an account.
+  `CREATE TABLE revocations (
+     kind       TEXT    NOT NULL CHECK (kind IN ('account', 'member')),
+     id         TEXT    NOT NULL,
+     service_id INTEGER NOT NULL,
+     revoked_at TEXT    NOT NULL,
+     revoked_by TEXT    NOT NULL,
+     PRIMARY KEY (kind, id, service_id)
    );`,
 ];
 
@@ -150,6 +162,40 @@ export class SqliteDirectoryStore implements DirectoryStore {
 
   async loadZone(): Promise<StoredZone> {
     return this.zone.load();
+  }
+
+  async revoke(entry: Revocation): Promise<boolean> {
+    const { kind, id, serviceId } = revocationKey(entry);
+    const result = this.db
+      .prepare(
+        `INSERT INTO revocations (kind, id, service_id, revoked_at, revoked_by) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (kind, id, service_id) DO NOTHING`,
+      )
+      .run(kind, id, serviceId, entry.revoked_at, entry.by);
+    return result.changes > 0;
+  }
+
+  async listRevocations(): Promise<Revocation[]> {
+    return this.db
+      .prepare<[], RevocationRecord>(
+        'SELECT kind, id, service_id, revoked_at, revoked_by FROM revocations ORDER BY revoked_at, id',
+      )
+      .all()
+      .map(toRevocation);
+  }
+
+  async isRevoked(identity: PkiIdentity): Promise<boolean> {
+    const check = this.db.prepare<[string, string, number], { n: number }>(
+      'SELECT COUNT(*) AS n FROM revocations WHERE kind = ? AND id = ? AND service_id = ?',
+    );
+    if (
+      identity.accountId !== undefined &&
+      (check.get('account', identity.accountId, ACCOUNT_SERVICE_ID)?.n ?? 0) > 0
+    ) {
+      return true;
+    }
+    if (identity.memberId === undefined || identity.serviceId === undefined) return false;
+    return (check.get('member', identity.memberId, identity.serviceId)?.n ?? 0) > 0;
   }
 
   async close(): Promise<void> {

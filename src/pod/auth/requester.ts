@@ -94,6 +94,8 @@ export async function rateLimitOwnerOf(
 /**
  * The verified identity of a member-port client's certificate, or null: no certificate, or a chain
  * that does not verify, is no identity (the request is then anonymous, spec §6), never a failure.
+ * A revoked certificate is the exception: it is refused (403 BYODA_ERR_REVOKED), not let in as
+ * anonymous, so that its holder learns why and nothing is served to it.
  */
 export async function memberPortIdentity(
   clients: ClientIdentityVerifier,
@@ -102,7 +104,7 @@ export async function memberPortIdentity(
   try {
     return (await clients.identityOf(request.raw.socket as TLSSocket)) ?? null;
   } catch (err) {
-    if (isByodaError(err)) return null;
+    if (isByodaError(err) && err.code !== 'BYODA_ERR_REVOKED') return null;
     throw err;
   }
 }

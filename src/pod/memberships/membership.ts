@@ -63,6 +63,8 @@ export interface MembershipFederationSettings extends FederationTimings {
   readonly resolver: PeerResolver;
   /** The operator's metrics of fan-outs (src/metrics `federationEvents`); none when absent. */
   readonly observer?: FanOutObserver;
+  /** The network's revocation list: revoked members are neither called nor believed. */
+  readonly revocations?: { hasMember(memberId: string, serviceId: number): boolean };
 }
 
 export class Membership {
@@ -74,8 +76,8 @@ export class Membership {
   readonly data: Credential;
   readonly store: DataStore;
   readonly events = new MembershipEvents();
-  /** The member TLS cert as a TLS context, served on the member port to clients asking for `fqdn`. */
-  readonly secureContext: SecureContext;
+  readonly #rootCaPem: string;
+  #secureContext: SecureContext;
   /** Proxied and recursive queries (spec §8); absent without federation settings. */
   readonly federation: MembershipFederation | undefined;
   /** Follows linked pods' classes (`listen_relations`); absent without federation settings. */
@@ -91,7 +93,8 @@ export class Membership {
     this.tls = parts.tls;
     this.data = parts.data;
     this.store = parts.store;
-    this.secureContext = createSecureContext({ ...credentialTlsOptions(parts.tls), ca: parts.rootCaPem });
+    this.#rootCaPem = parts.rootCaPem;
+    this.#secureContext = this.#tlsContext();
     this.#snapshot = { contract, schema: sharedMembershipSchema(contract) };
     this.federation = parts.federation
       ? this.#createFederation(parts.federation, parts.rootCaPem)
@@ -138,7 +141,28 @@ export class Membership {
       hopTimeoutMs: settings.hopTimeoutMs,
       deadlineMs: settings.deadlineMs,
       ...(settings.observer !== undefined ? { observer: settings.observer } : {}),
+      ...(settings.revocations
+        ? {
+            isRevokedMember: (memberId: string) =>
+              settings.revocations?.hasMember(memberId, this.serviceId) ?? false,
+          }
+        : {}),
     });
+  }
+
+  /** The member TLS cert as a TLS context, served on the member port to clients asking for `fqdn`. */
+  get secureContext(): SecureContext {
+    return this.#secureContext;
+  }
+
+  /** After a renewal of the member TLS cert (src/pki renewal.ts): the context of the new chain. */
+  reloadTls(): SecureContext {
+    this.#secureContext = this.#tlsContext();
+    return this.#secureContext;
+  }
+
+  #tlsContext(): SecureContext {
+    return createSecureContext({ ...credentialTlsOptions(this.tls), ca: this.#rootCaPem });
   }
 
   get snapshot(): MembershipSnapshot {

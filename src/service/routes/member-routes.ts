@@ -74,6 +74,10 @@ async function issueMembershipCert(
   if (kind === 'member' && body.port === undefined) {
     throw badField('port', 'is required with a member TLS CSR (the port the pod serves members on)');
   }
+  // A revoked membership gets no certificate again: renewing must not undo a revocation.
+  if (context.revocations.hasMember(memberId, context.pki.serviceId)) {
+    throw new ByodaError('BYODA_ERR_REVOKED', `the membership of ${memberId} is revoked`, { status: 403 });
+  }
   const quota = context.memberQuota;
   refuseClaim(context.members.check(memberId, accountId, quota), memberId, accountId, quota);
   const issued = await context.pki.signMemberCsr(body.csr, memberId);

@@ -1,0 +1,107 @@
+/**
+ * The renewal loop of a running server: the certificates it holds, looked at on start and then every
+ * `checkMs`; each one that is due (renewal.ts) is renewed through its own `renew` (a CSR to the
+ * directory or the service, or a local CA), adopted in place, then handed to `renewed` (write it to
+ * disk, reload TLS contexts). A renewal that fails is reported and tried again at the next check: the
+ * old certificate is still valid for the rest of the window.
+ */
+import { parseCertificatePem } from './pem.js';
+import { adoptRenewal, renewalDue } from './renewal.js';
+import type { RenewalSettings } from './renewal.js';
+import type { Credential } from './credential.js';
+
+export interface RenewableCertificate {
+  /** Unique within the renewer; named in its reports (e.g. `member-data-4294929430`). */
+  readonly name: string;
+  readonly credential: Credential;
+  /** A new certificate (and key, unless kept) for the credential's name. */
+  readonly renew: (current: Credential) => Promise<Credential>;
+  /**
+   * A CA's own leaves under a shortened leaf lifetime (tests, renewal.ts): a leaf with more than this
+   * left is renewed too, so that certificates made before the setting follow it.
+   */
+  readonly maxLifetimeMs?: number;
+  /** After the credential holds the new certificate: persist it, reload what parsed the old one. */
+  readonly renewed?: (credential: Credential) => Promise<void> | void;
+}
+
+export interface RenewalReport {
+  renewed(name: string, notAfter: string): void;
+  failed(name: string, error: unknown): void;
+}
+
+export class CertificateRenewer {
+  readonly #settings: RenewalSettings;
+  readonly #report: RenewalReport;
+  readonly #certificates = new Map<string, RenewableCertificate>();
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(settings: RenewalSettings, report: RenewalReport) {
+    this.#settings = settings;
+    this.#report = report;
+  }
+
+  add(certificate: RenewableCertificate): void {
+    this.#certificates.set(certificate.name, certificate);
+  }
+
+  remove(name: string): void {
+    this.#certificates.delete(name);
+  }
+
+  /** Renews every certificate that is due now; a check already running is joined, not doubled. */
+  checkNow(): Promise<void> {
+    this.#running ??= this.#check().finally(() => (this.#running = undefined));
+    return this.#running;
+  }
+
+  /**
+   * Checks at once, then every `checkMs`; the timer does not keep the process alive. Resolves when the
+   * first check is done (a failed renewal is reported, not thrown).
+   */
+  start(): Promise<void> {
+    if (this.#timer || this.#stopped) return Promise.resolve();
+    this.#timer = setInterval(() => void this.checkNow(), this.#settings.checkMs);
+    this.#timer.unref();
+    return this.checkNow();
+  }
+
+  /** No further checks; waits for one that is running. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+
+  async #check(): Promise<void> {
+    // One at a time: a pod's renewals go to the same directory and service, and none is urgent.
+    for (const certificate of [...this.#certificates.values()]) {
+      if (this.#stopped) return;
+      if (!isDue(certificate, this.#settings.fraction)) continue;
+      try {
+        const next = await certificate.renew(certificate.credential);
+        if (this.#stopped) return;
+        adoptRenewal(certificate.credential, next);
+        await certificate.renewed?.(certificate.credential);
+        this.#report.renewed(certificate.name, notAfterOf(next));
+      } catch (err) {
+        this.#report.failed(certificate.name, err);
+      }
+    }
+  }
+}
+
+function isDue(certificate: RenewableCertificate, fraction: number): boolean {
+  const { certPem } = certificate.credential;
+  if (renewalDue(certPem, fraction)) return true;
+  const max = certificate.maxLifetimeMs;
+  if (max === undefined) return false;
+  return parseCertificatePem(certPem, 'certificate to renew').notAfter.getTime() - Date.now() > max;
+}
+
+function notAfterOf(credential: Credential): string {
+  return parseCertificatePem(credential.certPem, 'renewed certificate').notAfter.toISOString();
+}
