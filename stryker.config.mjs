@@ -38,6 +38,16 @@ export default {
   tempDirName: `.stryker/${name}`,
   cleanTempDir: 'always',
   // What the tests never read stays out of the sandbox copy.
-  ignorePatterns: ['web', 'bench', 'tooling', 'reports', 'coverage', '.byoda', '.test-tmp', '.stryker-tmp', '.stryker'],
+  ignorePatterns: [
+    'web',
+    'bench',
+    'tooling',
+    'reports',
+    'coverage',
+    '.byoda',
+    '.test-tmp',
+    '.stryker-tmp',
+    '.stryker',
+  ],
   thresholds: { high: 95, low: 90, break: null },
 };
