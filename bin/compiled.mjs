@@ -8,7 +8,7 @@
 // temporary folder and renamed into place, so processes starting together never see half a build.
 // Each build folder links package.json, contracts/ and web/ so that paths the sources resolve from
 // their own location (`../../package.json`) land on the same files as from src/.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +42,8 @@ function fingerprint(src, files) {
 
 async function build(src, files, target) {
   const { build: esbuild } = await import('esbuild');
-  const temporary = `${target}.tmp-${process.pid}-${Date.now()}`;
+  // Unique per call: two builds in one process (or one millisecond) must not share a folder.
+  const temporary = `${target}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
     await esbuild({
       entryPoints: files,
