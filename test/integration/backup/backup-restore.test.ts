@@ -17,6 +17,7 @@ import S3rver from 's3rver';
 import { generateBackupKey } from '../../../src/backup/index.js';
 import { ByodaProcess, NetworkHarness, runByoda } from '../../fixtures/network-harness.js';
 import type { PodInfo } from '../../fixtures/network-harness.js';
+import { LOADED_MACHINE_ENV } from '../../fixtures/test-env.js';
 import {
   EXAMPLE_CONTRACT,
   OwnerSession,
@@ -40,7 +41,7 @@ describe('pod backup and restore onto a new address', () => {
   const extra: ByodaProcess[] = [];
 
   before(async () => {
-    net = await NetworkHarness.start({ pods: 2, contract: EXAMPLE_CONTRACT });
+    net = await NetworkHarness.start({ pods: 2, contract: EXAMPLE_CONTRACT, podEnv: LOADED_MACHINE_ENV });
     [a, b] = await joinEachPod(net, ['A', 'B'] as const);
     await a.link(b.memberId, 'family');
     await b.link(a.memberId, 'family');
@@ -120,16 +121,10 @@ describe('pod backup and restore onto a new address', () => {
     );
     assert.equal(result.code, 0, result.stderr);
     const { host: dnsHost, port } = net.directory.dns;
-    const { process: proc, ready } = await ByodaProcess.start([
-      'pod',
-      'start',
-      '--data',
-      dataDir,
-      '--host',
-      host,
-      '--dns',
-      `${dnsHost}:${port}`,
-    ]);
+    const { process: proc, ready } = await ByodaProcess.start(
+      ['pod', 'start', '--data', dataDir, '--host', host, '--dns', `${dnsHost}:${port}`],
+      LOADED_MACHINE_ENV,
+    );
     extra.push(proc);
     assert.ok(String(ready['web_url']).includes(host), `listens on ${host}`);
     return {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Agent } from 'undici';
 import { NetworkHarness, runByoda } from '../../fixtures/network-harness.js';
+import { LOADED_MACHINE_ENV } from '../../fixtures/test-env.js';
 import { EXAMPLE_CONTRACT, OwnerSession } from '../federation/owner-session.js';
 import { ownerToken, podCredential, postJson, send, tlsAgent } from '../pod/pod-clients.js';
 
@@ -24,7 +25,7 @@ describe('owner data export and import', () => {
   const agents: Agent[] = [];
 
   before(async () => {
-    net = await NetworkHarness.start({ pods: 2, contract: EXAMPLE_CONTRACT });
+    net = await NetworkHarness.start({ pods: 2, contract: EXAMPLE_CONTRACT, podEnv: LOADED_MACHINE_ENV });
     const podA = net.pods[0]!;
     a = await OwnerSession.join(podA, net.directory.rootCaPem, net.service.serviceId);
     await a.storePerson(MIKE);
