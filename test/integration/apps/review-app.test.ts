@@ -23,6 +23,7 @@ import { ByodaProcess, NetworkHarness, runByodaJson } from '../../fixtures/netwo
 import { joinEachPod, podOfSession } from '../federation/owner-session.js';
 import type { OwnerSession } from '../federation/owner-session.js';
 import { codes, graphql, podCredential, postJson, send, tlsAgent } from '../pod/pod-clients.js';
+import { countersSuite } from './counters-suite.js';
 import { datalogSuite } from './datalog-suite.js';
 import { scopedTokensSuite } from './scoped-tokens-suite.js';
 
@@ -251,6 +252,13 @@ describe('a review app and its claims (spec §12)', () => {
     pod: () => podOfSession(net, b),
     agent: () => agentFor(podOfSession(net, b).fqdn),
     ownerToken: () => b.token,
+    serviceId: () => net.service.serviceId,
+  });
+
+  countersSuite({
+    owner: () => b,
+    pod: () => podOfSession(net, b),
+    rootCaPem: () => net.directory.rootCaPem,
     serviceId: () => net.service.serviceId,
   });
 
