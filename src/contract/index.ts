@@ -15,7 +15,7 @@ export type { ClassCapabilities, FieldCapabilities, OwnerCapabilities } from './
 export type { AccessSummary, ClassSummary, ContractSummary, FieldSummary, TypeSummary } from './summary.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { typeShape } from './type-shape.js';
-export { RESERVED_TYPE_NAMES, generatedRootFields } from './names.js';
+export { DATALOG_CLASS, RESERVED_TYPE_NAMES, generatedRootFields } from './names.js';
 export {
   CONTRACT_HASH_ALGORITHM,
   CONTRACT_SIGNER_ROLES,

@@ -5,9 +5,10 @@
  *
  * A class is "managed by the pod" when the pod writes it itself rather than its owner: the `member`
  * class (the membership, written on joining) and the classes `listen_relations` fill from followed
- * pods. The app shows those as such instead of offering forms a person cannot sensibly fill in.
+ * pods, and the data log (`datalogs`, which the owner may only read). The app shows those as such instead of offering forms a person cannot sensibly fill in.
  */
 import type { Action, AccessRules, Contract, DataClass, Field } from './model.js';
+import { DATALOG_CLASS } from './names.js';
 
 export interface FieldCapabilities {
   /** Dotted path of a field whose own `#accesscontrol` differs from its class's (`email`). */
@@ -43,7 +44,7 @@ function ownerActions(rules: AccessRules): Action[] {
 }
 
 function podManagedClasses(contract: Contract): Set<string> {
-  const names = new Set([MEMBERSHIP_CLASS]);
+  const names = new Set([MEMBERSHIP_CLASS, DATALOG_CLASS]);
   for (const listen of contract.listenRelations) {
     names.add(listen.destinationClass);
     if (listen.feedClass !== undefined) names.add(listen.feedClass);
@@ -75,7 +76,11 @@ function classCapabilities(cls: DataClass, managed: ReadonlySet<string>): ClassC
     name: cls.name,
     kind: cls.kind,
     ...(cls.description !== undefined ? { description: cls.description } : {}),
-    actions: ownerActions(cls.rules),
+    // The pod's firewall leaves the owner only `read` of the data log, whatever the contract grants.
+    actions:
+      cls.name === DATALOG_CLASS
+        ? ownerActions(cls.rules).filter((action) => action === 'read')
+        : ownerActions(cls.rules),
     managedByPod: managed.has(cls.name),
     fields: fieldCapabilities(cls.fields),
     formats: fieldFormats(cls.fields),

@@ -278,8 +278,12 @@ const EMPTY_PAGE: Page = { records: [], totalCount: 0, endCursor: null, hasNextP
  * a replay hold nothing but forwarded connection fields, validated beforehand with the real requester.
  */
 export function replayContext(context: MembershipContext): MembershipContext {
+  // The replay runs as the owner over no data: its decisions are not the requester's, so the data
+  // log (which already has the first run's) is not told of them.
+  const { decisions, ...rest } = context;
+  void decisions;
   return {
-    ...context,
+    ...rest,
     requester: { kind: 'owner' },
     store: withoutData(context.store),
     proxy: async () => EMPTY_RESULT,
@@ -301,6 +305,7 @@ function withoutData(store: DataStore): DataStore {
     putObject: refuse,
     deleteObject: refuse,
     append: refuse,
+    appendBatch: refuse,
     update: refuse,
     delete: refuse,
     deleteExpired: async () => 0,

@@ -16,6 +16,7 @@ import type {
 import { ByodaError } from '../errors/index.js';
 import { unmetCondition } from './conditions.js';
 import { entitiesOf } from './entities.js';
+import { podKeptRefusal } from './pod-kept.js';
 import { describeRequester } from './requester.js';
 import type { Requester, TokenScope } from './requester.js';
 
@@ -55,6 +56,8 @@ export function decide(rules: AccessRules, action: Action, requester: Requester)
 /** A decision on a class, under its effective class rules. Obsolete classes are not served (spec §5). */
 export function classDecision(cls: DataClass, action: Action, requester: Requester): Decision {
   if (cls.obsolete) return denied(action, 'the class is obsolete and not served');
+  const kept = podKeptRefusal(cls.name, action, requester);
+  if (kept !== undefined) return denied(action, kept);
   if (requester.kind === 'delegate') {
     const outside = outsideScope(cls.name, action, requester.scope);
     if (outside !== undefined) return denied(action, outside);

@@ -6,6 +6,7 @@
 export type { MemberRequester, Requester, RequesterKind, TokenScope } from './requester.js';
 export { describeRequester } from './requester.js';
 export { entitiesOf } from './entities.js';
+export { DATALOG_CLASS, podKeptRefusal } from './pod-kept.js';
 export {
   assertAllowed,
   assertWriteAllowed,

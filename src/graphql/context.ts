@@ -3,7 +3,7 @@
  * server, instead of globals. The schema itself is built once per contract version and shared.
  */
 import type { ClaimVerifier } from './claims.js';
-import type { Contract } from '../contract/index.js';
+import type { Action, Contract } from '../contract/index.js';
 import type { Requester } from '../firewall/index.js';
 import type { RecordSignatures } from '../signing/index.js';
 import type { DataStore, FilterInput, JsonObject, RecordInput } from '../storage/index.js';
@@ -46,7 +46,20 @@ export interface MembershipContext {
    * for every operation it prepares. Absent (a context run without preparing): nothing is counted.
    */
   readonly answer?: AnswerMeter;
+  /**
+   * Told of every class decision the resolvers take, allowed or denied (the pod's data log,
+   * src/pod/datalog). It must return at once: it runs inside the resolver, before the store is asked.
+   */
+  readonly decisions?: DecisionObserver;
 }
+
+/** One firewall decision on a class, as the data log records it. */
+export type DecisionObserver = (
+  className: string,
+  action: Action,
+  requester: Requester,
+  allowed: boolean,
+) => void;
 
 /** An append the owner asks this pod to make in another member's pod (sent over mTLS, spec §8 peers). */
 export interface RemoteAppendRequest {

@@ -7,6 +7,7 @@
 export { buildMembershipSchema, schemaContractInfo } from './schema.js';
 export type { SchemaContractInfo } from './schema.js';
 export type {
+  DecisionObserver,
   ErrorLogger,
   MembershipContext,
   ProxyEdge,

@@ -1,12 +1,11 @@
 /**
  * Resolvers of the mutation root (spec §7) and the events they publish for `X_updates`.
  *
- * Each mutation asks the firewall first (`assertWriteAllowed`, which weighs the class and every field
- * the input sets) and touches storage only when that passes, so a denied write changes nothing
- * (spec §6). Events are collected only when someone subscribes to the class.
+ * Each mutation asks the firewall first (`assertWriteChecked`, which weighs the class and every field
+ * the input sets, and tells the data log) and touches storage only when that passes, so a denied
+ * write changes nothing (spec §6). Events are collected only when someone subscribes to the class.
  */
 import type { DataClass } from '../contract/index.js';
-import { assertWriteAllowed } from '../firewall/index.js';
 import {
   MAX_PAGE_SIZE,
   type DataStore,
@@ -17,7 +16,7 @@ import {
   type StoredRecord,
   type WriteMeta,
 } from '../storage/index.js';
-import { readableFilter } from './access.js';
+import { assertWriteChecked, readableFilter } from './access.js';
 import { appenderOf, assertSenderFields } from './appender.js';
 import type { MembershipContext } from './context.js';
 import { guarded, type Resolver } from './errors.js';
@@ -52,7 +51,7 @@ export interface DeleteArgs {
 export function mutateResolver(cls: DataClass): Resolver<unknown, MutateArgs, Promise<NodeSource>> {
   return guarded(async (_source, args, context) => {
     checkSigningArgs(args);
-    assertWriteAllowed(cls, 'update', args.input, context.requester);
+    assertWriteChecked(cls, 'update', args.input, context);
     assertSenderFields(cls, args.input, context.requester);
     const signature = await signatureFor(cls, args, context);
     const record = await context.store.putObject(cls.name, args.input, writeMeta(signature, context));
@@ -73,7 +72,7 @@ export function appendResolver(cls: DataClass): Resolver<unknown, AppendArgs, Pr
       const signature = await signatureFor(cls, args, context);
       return nodeSource(cls.fields, await forwardAppend(cls.name, args.input, signature, remote, context));
     }
-    assertWriteAllowed(cls, 'append', args.input, context.requester);
+    assertWriteChecked(cls, 'append', args.input, context);
     assertSenderFields(cls, args.input, context.requester);
     const signature = await signatureFor(cls, args, context);
     const record = await context.store.append(cls.name, args.input, writeMeta(signature, context));
@@ -99,7 +98,7 @@ function writeMeta(signature: string | undefined, context: MembershipContext): W
  */
 export function deleteObjectResolver(cls: DataClass): Resolver<unknown, unknown, Promise<boolean>> {
   return guarded(async (_source, _args, context) => {
-    assertWriteAllowed(cls, 'delete', undefined, context.requester);
+    assertWriteChecked(cls, 'delete', undefined, context);
     return context.store.deleteObject(cls.name);
   });
 }
@@ -107,7 +106,7 @@ export function deleteObjectResolver(cls: DataClass): Resolver<unknown, unknown,
 /** `update_X(filter, input)`: set the input's fields on every matching record; returns how many. */
 export function updateResolver(cls: DataClass): Resolver<unknown, FilterInputArgs, Promise<number>> {
   return guarded(async (_source, args, context) => {
-    assertWriteAllowed(cls, 'update', args.input, context.requester);
+    assertWriteChecked(cls, 'update', args.input, context);
     assertSenderFields(cls, args.input, context.requester);
     readableFilter(cls, args.filter, context.requester);
     const filter = args.filter ?? {};
@@ -124,7 +123,7 @@ export function updateResolver(cls: DataClass): Resolver<unknown, FilterInputArg
 /** `delete_from_X(filter)`: remove every matching record (`{}` matches all); returns how many. */
 export function deleteResolver(cls: DataClass): Resolver<unknown, DeleteArgs, Promise<number>> {
   return guarded(async (_source, args, context) => {
-    assertWriteAllowed(cls, 'delete', undefined, context.requester);
+    assertWriteChecked(cls, 'delete', undefined, context);
     readableFilter(cls, args.filter, context.requester);
     const filter = args.filter ?? {};
     const before = await collectForEvents(context.events, context.store, cls, filter);

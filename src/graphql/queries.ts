@@ -44,7 +44,7 @@ export interface FilterArgs {
 /** `X`: this pod's record of an object class, or null. */
 export function objectResolver(cls: DataClass): Resolver<unknown, unknown, Promise<NodeSource | null>> {
   return guarded(async (_source, _args, context) => {
-    assertClassAllowed(cls, 'read', context.requester);
+    assertClassAllowed(cls, 'read', context);
     const record = await meteredRead(
       context.answer,
       () => context.store.getObject(cls.name),
@@ -57,7 +57,7 @@ export function objectResolver(cls: DataClass): Resolver<unknown, unknown, Promi
 /** `X_counter(filter)`: how many records match. */
 export function counterResolver(cls: DataClass): Resolver<unknown, FilterArgs, Promise<number>> {
   return guarded(async (_source, args, context) => {
-    assertClassAllowed(cls, 'read', context.requester);
+    assertClassAllowed(cls, 'read', context);
     readableFilter(cls, args.filter, context.requester);
     context.answer?.check();
     return context.store.count(cls.name, args.filter);
@@ -99,7 +99,7 @@ async function connection(
       const filter = readableFilter(cls, args.filter, context.requester);
       return remoteConnection(cls, filter, await forwardMetered(route.request, context));
     }
-    const decision = assertClassAllowed(cls, 'read', context.requester);
+    const decision = assertClassAllowed(cls, 'read', context);
     const filter = readableFilter(cls, args.filter, context.requester);
     const page = await meteredRead(
       context.answer,

@@ -28,6 +28,7 @@ import {
   updateResolver,
 } from './mutations.js';
 import { rootFieldNames } from './names.js';
+import { counterEventResolver, counterSubscriber } from './counters.js';
 import { connectionResolver, counterResolver, objectResolver } from './queries.js';
 import { DateTimeScalar, UUIDScalar } from './scalars.js';
 import { SchemaTypes, servedFields, type ObjectTypeSet } from './schema-types.js';
@@ -185,11 +186,20 @@ function addArrayMutations(cls: DataClass, types: ObjectTypeSet, roots: Roots): 
 }
 
 function addSubscription(cls: DataClass, types: ObjectTypeSet, roots: Roots): void {
-  addRoot(roots.subscription, rootFieldNames(cls.name).updates, cls, {
+  const names = rootFieldNames(cls.name);
+  addRoot(roots.subscription, names.updates, cls, {
     type: types.updateEvent,
     args: filterArg(types.filter, false),
     subscribe: updatesSubscriber(cls),
     resolve: updateEventResolver(cls),
+  });
+  // The reference's `<class>_counter` subscription: the query's count, pushed when it changes.
+  addRoot(roots.subscription, names.counter, cls, {
+    type: new GraphQLNonNull(GraphQLInt),
+    description: `How many ${cls.name} records match (filter on counter fields only), sent at once and on every change.`,
+    args: filterArg(types.filter, false),
+    subscribe: counterSubscriber(cls),
+    resolve: counterEventResolver,
   });
 }
 

@@ -28,8 +28,8 @@ export function updatesSubscriber(
   cls: DataClass,
 ): Resolver<unknown, FilterArgs, Promise<AsyncIterable<DataEvent>>> {
   return guarded(async (_source, args, context: MembershipContext) => {
-    assertClassAllowed(cls, 'subscribe', context.requester);
-    assertClassAllowed(cls, 'read', context.requester);
+    assertClassAllowed(cls, 'subscribe', context);
+    assertClassAllowed(cls, 'read', context);
     const filter = readableFilter(cls, args.filter, context.requester);
     return context.events.subscribe(cls.name, {
       // A null node ("more changed than events carry") concerns every subscriber of the class.

@@ -7,6 +7,7 @@ export type {
   DataStore,
   JsonObject,
   JsonValue,
+  BatchItem,
   MigrationReport,
   OpenStore,
   Page,

@@ -84,6 +84,12 @@ export interface WriteMeta {
   readonly appender?: string;
 }
 
+/** One record of `DataStore.appendBatch`, with its bookkeeping. */
+export interface BatchItem {
+  readonly value: RecordInput;
+  readonly meta?: WriteMeta;
+}
+
 /** What a committed write changed, for `DataStore.onChange` listeners. */
 export interface StoreChange {
   readonly className: string;
@@ -159,6 +165,11 @@ export interface DataStore {
 
   /** Array class: add a record (spec §7 `append_X`). */
   append(className: string, value: RecordInput, meta?: WriteMeta): Promise<StoredRecord>;
+  /**
+   * Array class: add several records in one transaction, all or none (a writer that batches, e.g. the
+   * pod's data log, pays for one commit instead of one per record); returns them in order.
+   */
+  appendBatch(className: string, items: readonly BatchItem[]): Promise<readonly StoredRecord[]>;
   /** Array class: set the patch's fields on every matching record; returns how many matched. */
   update(className: string, filter: FilterInput, patch: RecordInput): Promise<number>;
   /** Array class: remove every matching record (`{}` matches all); returns how many. */

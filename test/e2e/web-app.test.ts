@@ -382,6 +382,35 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     await page.getByRole('status').filter({ hasText: 'Saved person.' }).waitFor();
   });
 
+  it('grants a scoped token for an app, lists it and revokes it', async (t) => {
+    await page.getByRole('link', { name: 'Security', exact: true }).click();
+    const panel = page.getByLabel('Tokens for apps', { exact: true });
+    await panel.getByLabel('Classes (comma-separated)').fill('public_assets');
+    await panel.getByLabel('Label').fill('photo frame');
+    await panel.getByRole('button', { name: 'Grant token' }).click();
+    const shown = await panel.locator('[data-token]').textContent();
+    assert.match(shown ?? '', /^st\./);
+    const row = panel.getByRole('row').filter({ hasText: 'photo frame' });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /public_assets.*read/);
+    await look(t, page, '18-scoped-token');
+    // The token works against the pod until it is revoked.
+    const request = {
+      url: `/api/v1/data/service-${pod1.memberships[0]?.service_id ?? 0}`,
+      token: shown ?? '',
+    };
+    const ask = () =>
+      page.evaluate(
+        `(({ url, token }) => fetch(url, { method: 'POST', headers: { authorization: 'Bearer ' + token,
+          'content-type': 'application/json' }, body: JSON.stringify({ query: '{ public_assets_connection { total_count } }' }) })
+          .then((r) => r.status))(${JSON.stringify(request)})`,
+      ) as Promise<number>;
+    assert.equal(await ask(), 200);
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal(await ask(), 401);
+  });
+
   it('fits every page into 390 px, with a plain query box instead of GraphiQL', async (t) => {
     await phone.goto(`${base}/`);
     await phone.getByLabel('Password').fill(password1);

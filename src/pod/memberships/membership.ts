@@ -9,6 +9,9 @@
  * the contract and the links per query, and because its query-id memory must outlive the upgrade: a
  * query id seen just before an upgrade is still a replay after it.
  *
+ * The data log (src/pod/datalog) batches the firewall's decisions into the contract's `datalogs`
+ * class; its last batch is written before the store closes.
+ *
  * Two more helpers live as long as the membership: the expiry sweeper (cached remote data leaves the
  * disk within a second of its expiry, spec §8) and, with federation, the feed listener that follows
  * the classes of linked pods the contract's `listen_relations` name (src/feeds). Both read the
@@ -36,6 +39,8 @@ import type { FederationTimings } from '../federation/federation-timings.js';
 import { CREDENTIALS, membershipDbPath } from '../lifecycle/layout.js';
 import { NETWORK_LINKS_CLASS, linkTargets } from '../federation/network-links.js';
 import type { PodPaths } from '../lifecycle/layout.js';
+import { DataLog, datalogSettings } from '../datalog/index.js';
+import type { DataLogSettings } from '../datalog/index.js';
 
 /** What one request works with: a contract version and the schema built for it. */
 export interface MembershipSnapshot {
@@ -56,6 +61,8 @@ export interface MembershipParts {
   readonly federation?: MembershipFederationSettings;
   /** Where the sweeper and the feed listener report (nothing is logged without one). */
   readonly logger?: Logger;
+  /** The data log's retention and caps; default: the environment's, else DEFAULT_DATALOG_SETTINGS. */
+  readonly datalog?: DataLogSettings;
 }
 
 export interface MembershipFederationSettings extends FederationTimings {
@@ -82,6 +89,8 @@ export class Membership {
   readonly federation: MembershipFederation | undefined;
   /** Follows linked pods' classes (`listen_relations`); absent without federation settings. */
   readonly feeds: FeedListener | undefined;
+  /** Who asked for what (src/pod/datalog): filled from the firewall's decisions, read by the owner. */
+  readonly datalog: DataLog;
   readonly #sweeper: ExpirySweeper;
   #snapshot: MembershipSnapshot;
 
@@ -101,6 +110,7 @@ export class Membership {
       : undefined;
     const logger = parts.logger?.child({ service_id: this.serviceId, member_id: this.memberId });
     this.feeds = parts.federation ? this.#createFeeds(parts.federation, parts.rootCaPem, logger) : undefined;
+    this.datalog = new DataLog(this.store, parts.datalog ?? datalogSettings(undefined, process.env), logger);
     this.#sweeper = startExpirySweeper(this.store, {
       onSwept: (count) => logger?.info({ count }, 'expired records swept'),
       onError: (err) => logger?.warn({ reason: String(err) }, 'expiry sweep failed'),
@@ -192,6 +202,7 @@ export class Membership {
     await this.feeds?.close();
     this.#sweeper.stop();
     await this.federation?.close();
+    await this.datalog.close();
     await this.store.close();
   }
 }

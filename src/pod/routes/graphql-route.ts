@@ -155,7 +155,12 @@ function signingPartsOf(membership: Membership): SigningParts {
  * the membership's proxy hook (spec §8: it originates the owner's queries and passes on members'
  * verified ones; it forwards nothing for anyone else) and its signed-data parts (spec §9).
  */
-function membershipContext(membership: Membership, requester: () => Requester, logger: Logger) {
+function membershipContext(
+  membership: Membership,
+  requester: () => Requester,
+  logger: Logger,
+  remoteAddr: string,
+) {
   const snapshot = membership.snapshot;
   const { signatures, claims, remoteAppend } = signingPartsOf(membership);
   const context: MembershipContext = {
@@ -169,6 +174,9 @@ function membershipContext(membership: Membership, requester: () => Requester, l
     logger,
     signatures,
     claims,
+    // Every class decision, allowed or denied, goes to the owner's data log (batched, never awaited).
+    decisions: (className, action, asking, allowed) =>
+      membership.datalog.note({ requester: asking, className, action, allowed, remoteAddr }),
     ...(membership.federation ? { proxy: membership.federation.proxy } : {}),
     ...(remoteAppend ? { remoteAppend } : {}),
   };
@@ -191,6 +199,7 @@ async function prepareFor(
     membership,
     liveRequester(options.pod, requester ?? settled),
     logger,
+    request.ip,
   );
   // Any operation type: graphql-http refuses subscriptions and mutations over GET (405) itself.
   const prepared = prepareMembershipOperation(snapshot.schema, context, params, {

@@ -18,6 +18,7 @@ import {
 } from '../filter.js';
 import { MAX_STATE_VALUE_LENGTH } from '../limits.js';
 import type {
+  BatchItem,
   DataStore,
   MigrationReport,
   Page,
@@ -45,7 +46,7 @@ import {
   putObjectSql,
   updateSql,
 } from './statements.js';
-import { checkPageSize, stateKey, writeChange, writeColumns } from './write-checks.js';
+import { batchChange, checkPageSize, stateKey, writeChange, writeColumns } from './write-checks.js';
 
 const STATEMENT_CACHE_SIZE = 256;
 
@@ -140,6 +141,20 @@ export class SqliteStore implements DataStore {
       const record = decodeRow(cls, this.#stmt(appendSql(cls)).get(...params) as Row);
       changes.push(writeChange(cls, 'append', record));
       return record;
+    });
+  }
+
+  async appendBatch(className: string, items: readonly BatchItem[]): Promise<readonly StoredRecord[]> {
+    const cls = this.#run(() => this.#class(className, 'array'));
+    const now = this.#now();
+    const rows = this.#run(() => items.map((item) => this.#writeParams(cls, item.value, item.meta, now)));
+    if (rows.length === 0) return [];
+    return this.#commit((changes) => {
+      this.#purgeExpired(cls, now, changes);
+      const statement = this.#stmt(appendSql(cls));
+      const records = rows.map((params) => decodeRow(cls, statement.get(...params) as Row));
+      changes.push(batchChange(cls, records));
+      return records;
     });
   }
 

@@ -65,6 +65,19 @@ export function writeChange(cls: DataClass, kind: 'put' | 'append', record: Stor
   };
 }
 
+/** One `append` change for the records of a batch, with the earliest expiry any of them set. */
+export function batchChange(cls: DataClass, records: readonly StoredRecord[]): StoreChange {
+  const expiries = records.flatMap((record) =>
+    record.meta.expiresAt === undefined ? [] : [Date.parse(record.meta.expiresAt)],
+  );
+  return {
+    className: cls.name,
+    kind: 'append',
+    count: records.length,
+    ...(expiries.length === 0 ? {} : { expiresAt: new Date(Math.min(...expiries)) }),
+  };
+}
+
 /** A member id of the bookkeeping (`origin`, `appender`), canonical; null when not given. */
 function checkMemberId(name: string, memberId: unknown): string | null {
   if (memberId === undefined) return null;

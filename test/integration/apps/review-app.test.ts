@@ -23,6 +23,8 @@ import { ByodaProcess, NetworkHarness, runByodaJson } from '../../fixtures/netwo
 import { joinEachPod, podOfSession } from '../federation/owner-session.js';
 import type { OwnerSession } from '../federation/owner-session.js';
 import { codes, graphql, podCredential, postJson, send, tlsAgent } from '../pod/pod-clients.js';
+import { countersSuite } from './counters-suite.js';
+import { datalogSuite } from './datalog-suite.js';
 import { scopedTokensSuite } from './scoped-tokens-suite.js';
 
 interface CheckView {
@@ -46,6 +48,7 @@ describe('a review app and its claims (spec §12)', () => {
   let appUrl: string;
   let appTls: Credential;
   let bMember: Credential;
+  let aMember: Credential;
   const agents: Agent[] = [];
   const approvedId = randomUUID();
   const rejectedId = randomUUID();
@@ -80,6 +83,7 @@ describe('a review app and its claims (spec §12)', () => {
     const passphrase = (await readFile(join(appDir, 'passphrase'), 'utf8')).trim();
     appTls = await readCredential(appDir, 'app', passphrase);
     bMember = await podCredential(podOfSession(net, b), CREDENTIALS.memberTls(net.service.serviceId));
+    aMember = await podCredential(podOfSession(net, a), CREDENTIALS.memberTls(net.service.serviceId));
   });
 
   after(async () => {
@@ -248,6 +252,21 @@ describe('a review app and its claims (spec §12)', () => {
     pod: () => podOfSession(net, b),
     agent: () => agentFor(podOfSession(net, b).fqdn),
     ownerToken: () => b.token,
+    serviceId: () => net.service.serviceId,
+  });
+
+  countersSuite({
+    owner: () => b,
+    pod: () => podOfSession(net, b),
+    rootCaPem: () => net.directory.rootCaPem,
+    serviceId: () => net.service.serviceId,
+  });
+
+  datalogSuite({
+    owner: () => b,
+    pod: () => podOfSession(net, b),
+    memberAgent: () => agentFor(memberFqdn('byoda.test', net.service.serviceId, b.memberId), aMember),
+    anonymousAgent: () => agentFor(podOfSession(net, b).fqdn),
     serviceId: () => net.service.serviceId,
   });
 });

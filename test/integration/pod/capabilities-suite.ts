@@ -35,6 +35,9 @@ export function capabilitiesSuite(world: PodWorld): void {
       // listen_relations fills incoming_assets and feed_assets: the pod's, not the owner's to fill.
       assert.equal(byName.get('incoming_assets')?.managed_by_pod, true);
       assert.equal(byName.get('feed_assets')?.managed_by_pod, true);
+      // The data log: the contract grants the owner read, delete, append; the pod leaves read only.
+      assert.deepEqual(byName.get('datalogs')?.actions, ['read']);
+      assert.equal(byName.get('datalogs')?.managed_by_pod, true);
       assert.ok(byName.get('network_links')?.actions.includes('append'));
       assert.deepEqual(
         byName.get('person')?.formats.find((f) => f.path === 'email'),

@@ -160,6 +160,7 @@ export function ownerSuite(world: PodWorld): void {
         const dataClass = findClass(world.contract, cls);
         assert.ok(dataClass, `the contract has ${cls}`);
         if (dataClass.kind === 'object') await exerciseObjectClass(dataClass);
+        else if (cls === 'datalogs') await exercisePodKeptClass(dataClass);
         else await exerciseArrayClass(dataClass);
       });
     }
@@ -212,6 +213,22 @@ export function ownerSuite(world: PodWorld): void {
                 : 1;
     }
     return input;
+  }
+
+  /** The data log: the pod writes it (docs/protocol.md, "The owner's data log"), the owner only reads. */
+  async function exercisePodKeptClass(cls: DataClass): Promise<void> {
+    const sample = sampleInput(cls, OWNER, 'append');
+    assert.ok(sample.ok, `an append input for ${cls.name}`);
+    const selection = readableSelection(cls.fields, OWNER);
+    const appended = await world.dataA(
+      `mutation($input: ${cls.typeName}_input!) { append_${cls.name}(input: $input) { ${selection} } }`,
+      { input: sample.input },
+    );
+    assert.deepEqual(codes(appended), ['BYODA_ERR_FORBIDDEN'], appended.text);
+    const read = await world.dataA(
+      `{ ${cls.name}_connection { total_count edges { node { ${selection} } } } }`,
+    );
+    assert.deepEqual(read.errors, [], JSON.stringify(read.errors));
   }
 
   async function exerciseArrayClass(cls: DataClass): Promise<void> {

@@ -159,12 +159,18 @@ describe('firewall access matrix of the addressbook contract', () => {
       const raw = rawClasses[cls.name] as Json;
       for (const action of ACTIONS) {
         for (const [label, requester] of ASKERS) {
-          const expected = referenceAllows(
+          const reference = referenceAllows(
             raw['#accesscontrol'],
             raw['#obsolete'] === true,
             action,
             requester,
           );
+          // The pod fills `datalogs` itself (docs/protocol.md, "The owner's data log"): of what the
+          // contract grants there, only the owner's read is left.
+          const expected =
+            cls.name === 'datalogs'
+              ? reference && action === 'read' && requester.kind === 'owner'
+              : reference;
           check(cls.name, classDecision(cls, action, requester).allowed, expected, label, action);
           cases += 1;
         }

@@ -70,3 +70,39 @@ export const beginTotp = (code?: string) =>
   call<Enrolment>('POST', '/api/v1/pod/totp', code ? { code } : undefined);
 export const confirmTotp = (code: string) => call<TotpStatus>('POST', '/api/v1/pod/totp/confirm', { code });
 export const disableTotp = (code: string) => call<TotpStatus>('POST', '/api/v1/pod/totp/disable', { code });
+
+/** A scoped token as the pod lists it (docs/protocol.md "Scoped tokens"); never the token itself. */
+export interface ScopedToken {
+  readonly token_id: string;
+  readonly service_id: number;
+  readonly classes: readonly string[];
+  readonly actions: readonly string[];
+  readonly label?: string | null;
+  readonly created_at: string;
+  readonly expires_at: string;
+}
+
+export interface ScopedTokenGrant {
+  readonly service_id: number;
+  readonly classes: readonly string[];
+  readonly actions: readonly string[];
+  readonly expires_in_s: number;
+  readonly label?: string;
+}
+
+export const listScopedTokens = async (): Promise<ScopedToken[]> =>
+  (await call<{ tokens: ScopedToken[] }>('GET', '/api/v1/pod/tokens')).tokens;
+/** The answer carries the token, shown to the owner this once. */
+export const grantScopedToken = (grant: ScopedTokenGrant) =>
+  call<ScopedToken & { token: string }>('POST', '/api/v1/pod/tokens', grant);
+export async function revokeScopedToken(tokenId: string): Promise<void> {
+  const response = await fetch(atBase(`/api/v1/pod/tokens/${encodeURIComponent(tokenId)}`), {
+    method: 'DELETE',
+    headers: authHeaders(),
+  });
+  // 204 has no body to read.
+  if (response.status === 204) return;
+  const json = await readJson(response);
+  checkAuth(response, json);
+  throw errorOf(response, json);
+}

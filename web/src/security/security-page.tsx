@@ -1,13 +1,14 @@
 /**
  * The owner's security page: the second factor (enrol with a QR code of the otpauth URI, confirmed by
  * a first code, the recovery codes shown once; turn it off with a code) and the active sessions (end
- * any; ending the current one logs out here).
+ * any; ending the current one logs out here), and the scoped tokens of front ends (scoped-tokens-panel).
  */
 import { useEffect, useState } from 'preact/hooks';
 import QRCode from 'qrcode';
 import { logout, messageOf } from '../api.js';
 import { beginTotp, confirmTotp, disableTotp, endSession, listSessions, totpStatus } from './security-api.js';
 import type { Enrolment, OwnerSession, TotpStatus } from './security-api.js';
+import { ScopedTokensPanel } from './scoped-tokens-panel.js';
 
 export function SecurityPage() {
   return (
@@ -15,6 +16,7 @@ export function SecurityPage() {
       <h1>Security</h1>
       <SecondFactorPanel />
       <SessionsPanel />
+      <ScopedTokensPanel />
     </section>
   );
 }
