@@ -24,6 +24,8 @@ import { resolveSecret, terminalPrompt } from '../secrets/index.js';
 import type { PodAddress, PodPaths, PodRunInfo, PodServer } from '../pod/index.js';
 import { addMetricsOptions } from './metrics-options.js';
 import { addBackupScheduleOptions, backupSchedule } from './pod-backup.js';
+import { addCustomDomainOptions, customDomainOf } from './pod-domain.js';
+import type { CustomDomainCommandOptions } from './pod-domain.js';
 import {
   commandPassphrase,
   LOCAL_SECRETS_HELP,
@@ -55,7 +57,7 @@ interface InitOptions extends PassphraseOption {
   readonly json?: boolean;
 }
 
-interface StartOptions extends ServerCommandOptions {
+interface StartOptions extends ServerCommandOptions, CustomDomainCommandOptions {
   readonly data: string;
   readonly host: string;
   readonly webPort: number;
@@ -135,6 +137,7 @@ export function registerPodCommands(program: Command): void {
     .option('--log-file <file>', logFileHelp('pod'))
     .option('--json', 'announce readiness as one JSON line on stdout');
   addBackupScheduleOptions(start);
+  addCustomDomainOptions(start);
   addMetricsOptions(start).action((options: StartOptions) => startCommand(options));
   pod
     .command('join')
@@ -245,6 +248,7 @@ async function startCommand(options: StartOptions): Promise<void> {
   const { passphrase } = await commandPassphrase(options, paths.passphrase, false);
   const directoryUrl = options.directory ?? config.directoryUrl;
   const backup = await backupSchedule(options, paths.dataDir);
+  const customDomain = customDomainOf(options);
   const server = new PodServer();
   await runServer(options, {
     name: 'pod',
@@ -265,6 +269,7 @@ async function startCommand(options: StartOptions): Promise<void> {
         ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
         ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
         ...(backup !== undefined ? { backup } : {}),
+        ...(customDomain !== undefined ? { customDomain } : {}),
       }),
     ready: (address) => ready(address, server),
   });
@@ -286,10 +291,20 @@ function ready(address: PodAddress, server: PodServer): ReadyAnnouncement {
       web_port: address.webPort,
       member_port: address.memberPort,
       memberships,
+      ...(address.customDomain
+        ? {
+            domain: address.customDomain.domain,
+            domain_url: address.customDomain.url,
+            acme_http_port: address.customDomain.challengePort,
+          }
+        : {}),
     },
     text: [
       `pod ${address.accountId} serving the owner at ${address.webUrl} and members at ${address.memberUrl}`,
       `  as ${address.fqdn}, ${memberships.length} membership(s); Ctrl-C stops it`,
+      ...(address.customDomain
+        ? [`  and at ${address.customDomain.url} (certificate from the ACME CA)`]
+        : []),
     ],
   };
 }
