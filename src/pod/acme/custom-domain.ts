@@ -60,6 +60,18 @@ export function isDomainName(name: string): boolean {
   return DOMAIN.test(name);
 }
 
+/**
+ * acme-client retries a request the CA did not answer five times, waiting 5 to 25 s in between (75 s
+ * in all), within one order. Our schedule retries whole orders with its own backoff, so the library's
+ * retries would only hold an order (and a pod's stop) for over a minute while the CA is down.
+ */
+(
+  acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number } }
+).acmeSettings.retryMaxAttempts = 0;
+
+/** How long stop() waits for an order in progress before it closes the challenge responder anyway. */
+const STOP_GRACE_MS = 2_000;
+
 export class CustomDomain {
   readonly #options: CustomDomainOptions;
   readonly #host: CustomDomainHost;
@@ -119,7 +131,13 @@ export class CustomDomain {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    await this.#ordering;
+    // The order's outcome is dropped once stopped (nothing is stored or installed after this).
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#ordering,
+      new Promise((resolve) => (grace = setTimeout(resolve, STOP_GRACE_MS))),
+    ]);
+    clearTimeout(grace);
     await this.#challenges.close();
   }
 
@@ -170,6 +188,7 @@ export class CustomDomain {
   /** One ACME order for the domain, validated by HTTP-01 on the responder. */
   async #obtain(): Promise<DomainCertificate> {
     const { domain, directoryUrl, email } = this.#options;
+    await reachable(directoryUrl);
     const accountKey = await loadOrCreateAccountKey(this.#files, this.#host.passphrase);
     // Polling of order and challenge status: quick first, as a CA validates in seconds.
     const client = new acme.Client({
@@ -179,11 +198,11 @@ export class CustomDomain {
       backoffMin: 500,
       backoffMax: 10_000,
     });
+    await ensureAccount(client, email);
     const key = newPrivateKeyPem();
     const [, csr] = await acme.crypto.createCsr({ commonName: domain, altNames: [domain] }, key);
     const chain = await client.auto({
       csr,
-      ...(email !== undefined ? { email } : {}),
       termsOfServiceAgreed: true,
       challengePriority: ['http-01'],
       // The CA validates the challenge itself; the pod's own pre-check would need the pod to resolve
@@ -217,6 +236,55 @@ export class CustomDomain {
       how === 'stored' ? 'custom domain certificate loaded' : 'custom domain certificate issued',
     );
   }
+}
+
+/**
+ * One look at the CA's directory before an order, for a clear error while the CA is down: with its
+ * retries off (above) acme-client reports an unanswered request as a TypeError of its own.
+ */
+async function reachable(directoryUrl: string): Promise<void> {
+  let status: number;
+  try {
+    const response = await fetch(directoryUrl, { signal: AbortSignal.timeout(10_000) });
+    await response.arrayBuffer();
+    status = response.status;
+  } catch (err) {
+    const reason = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    throw new ByodaError('BYODA_ERR_ACME', `the ACME CA at ${directoryUrl} did not answer (${reason})`, {
+      cause: err,
+    });
+  }
+  if (status !== 200) {
+    throw new ByodaError('BYODA_ERR_ACME', `the ACME CA at ${directoryUrl} answered ${status}`);
+  }
+}
+
+/**
+ * The CA's account for our key, found or made. acme-client's own registration sends an account that
+ * exists an update with nothing in it, which CAs refuse (RFC 8555 §7.3.2 wants POST-as-GET), so the
+ * account is looked up first (`onlyReturnExisting`) and registered only when the CA does not know it:
+ * a CA that lost its state (pebble restarted) gets the same key registered again.
+ */
+async function ensureAccount(client: acme.Client, email: string | undefined): Promise<void> {
+  const contact = email !== undefined ? { contact: [`mailto:${email}`] } : {};
+  try {
+    await client.createAccount({ onlyReturnExisting: true });
+  } catch (err) {
+    if (!isAccountDoesNotExist(err)) throw err;
+    await client.createAccount({ termsOfServiceAgreed: true, ...contact });
+    return;
+  }
+  if (email !== undefined) await client.updateAccount(contact);
+}
+
+/**
+ * Whether the CA answered the lookup with a refusal (RFC 8555 §7.3.1 `accountDoesNotExist`; CAs word
+ * it differently and acme-client keeps only the words) rather than not answering at all: transport
+ * failures carry a code (ECONNREFUSED, ETIMEDOUT) or come from axios.
+ */
+function isAccountDoesNotExist(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return !('isAxiosError' in err) && typeof (err as { code?: unknown }).code !== 'string';
 }
 
 /** The CA's answer, refused unless it names the domain and belongs to the key we made. */
