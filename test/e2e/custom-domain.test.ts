@@ -11,7 +11,7 @@
  * renews and swaps the certificate while a request loop runs, without a failed request.
  */
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { DnsServer, Zone } from '../../src/dns/index.js';
@@ -71,7 +72,7 @@ function statusOverNewConnection(port: number, ca: string[]): Promise<string> {
         timeout: 10_000,
       },
       (response) => {
-        const serial = (response.socket as import('node:tls').TLSSocket).getPeerCertificate().serialNumber;
+        const serial = (response.socket as TLSSocket).getPeerCertificate().serialNumber;
         response.resume();
         response.once('end', () =>
           response.statusCode === 200 ? resolve(serial) : reject(new Error(`status ${response.statusCode}`)),
@@ -259,7 +260,7 @@ describe(
     it('opens the web app at the domain in Chromium, logs in and queries another pod', async () => {
       const served = await servedCertificate(webPort(), NAME, firstRoot);
       const spki = served.leaf.publicKey.export({ type: 'spki', format: 'der' });
-      const hash = (await import('node:crypto')).createHash('sha256').update(spki).digest('base64');
+      const hash = createHash('sha256').update(spki).digest('base64');
       let browser: Browser | undefined;
       try {
         browser = await chromium.launch({
