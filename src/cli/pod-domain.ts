@@ -32,8 +32,14 @@ export function addCustomDomainOptions(command: Command): Command {
     );
 }
 
-/** The pod's custom domain from the options, or undefined; both halves or neither. */
-export function customDomainOf(options: CustomDomainCommandOptions): PodCustomDomain | undefined {
+/**
+ * The pod's custom domain from the options, or undefined; both halves or neither. `isDomainName` is
+ * the pod module's (loaded with the command, as every pod command loads it).
+ */
+export function customDomainOf(
+  options: CustomDomainCommandOptions,
+  isDomainName: (name: string) => boolean,
+): PodCustomDomain | undefined {
   const { domain, acmeDirectory } = options;
   if (domain === undefined && acmeDirectory === undefined) {
     if (options.acmeEmail !== undefined || options.acmeHttpPort !== undefined) {
@@ -44,6 +50,9 @@ export function customDomainOf(options: CustomDomainCommandOptions): PodCustomDo
   if (domain === undefined) throw new ByodaError('BYODA_ERR_CONFIG', '--acme-directory needs --domain');
   if (acmeDirectory === undefined)
     throw new ByodaError('BYODA_ERR_CONFIG', '--domain needs --acme-directory');
+  if (!isDomainName(domain.toLowerCase())) {
+    throw new ByodaError('BYODA_ERR_CONFIG', `--domain: '${domain}' is not a DNS name`);
+  }
   return {
     domain: domain.toLowerCase(),
     directoryUrl: acmeDirectory,

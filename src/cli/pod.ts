@@ -242,13 +242,13 @@ async function rootCaFor(options: InitOptions): Promise<string> {
 // ---- start -------------------------------------------------------------------------------------------
 
 async function startCommand(options: StartOptions): Promise<void> {
-  const { PodServer, podPaths, readPodConfig } = await loadPod();
+  const { PodServer, isDomainName, podPaths, readPodConfig } = await loadPod();
+  const customDomain = customDomainOf(options, isDomainName); // flags that do not go together, before any file
   const paths = podPaths(options.data);
   const config = await readPodConfig(paths); // a clear error for an uninitialised folder first
   const { passphrase } = await commandPassphrase(options, paths.passphrase, false);
   const directoryUrl = options.directory ?? config.directoryUrl;
   const backup = await backupSchedule(options, paths.dataDir);
-  const customDomain = customDomainOf(options);
   const server = new PodServer();
   await runServer(options, {
     name: 'pod',

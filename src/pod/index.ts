@@ -22,3 +22,4 @@ export type { LoginLimiterOptions, LoginPolicy } from './auth/login-limiter.js';
 export { OwnerTokens, bearerToken, MAX_TOKEN_LIFETIME_SECONDS } from './auth/owner-token.js';
 export { generatePassword, hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './auth/password.js';
 export { checkPodArchive, podBackupIdentity } from './lifecycle/backup-identity.js';
+export { isDomainName } from './acme/domain-name.js';

@@ -28,6 +28,7 @@ import {
   storeCertificate,
 } from './acme-files.js';
 import type { AcmeFiles, DomainCertificate } from './acme-files.js';
+import { isDomainName } from './domain-name.js';
 import { HttpChallengeResponder } from './http-challenge.js';
 import { DEFAULT_ACME_TIMINGS, renewalDue, renewalTime, retryDelayMs } from './renewal.js';
 import type { AcmeTimings } from './renewal.js';
@@ -51,13 +52,6 @@ export interface CustomDomainHost {
   readonly logger: Logger;
   /** Serve this certificate for the domain from now on (called at start and after each renewal). */
   readonly install: (certificate: DomainCertificate) => void;
-}
-
-/** A plausible DNS name: letters, digits, hyphens, dots; no trailing dot; at most 253 characters. */
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
-
-export function isDomainName(name: string): boolean {
-  return DOMAIN.test(name);
 }
 
 /**

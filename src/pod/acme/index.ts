@@ -1,5 +1,6 @@
 /** A pod's custom domain with a certificate from an ACME CA (custom-domain.ts). */
-export { CustomDomain, isDomainName } from './custom-domain.js';
+export { CustomDomain } from './custom-domain.js';
+export { isDomainName } from './domain-name.js';
 export type { CustomDomainHost, CustomDomainOptions } from './custom-domain.js';
 export type { DomainCertificate } from './acme-files.js';
 export {
