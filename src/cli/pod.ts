@@ -24,6 +24,8 @@ import { resolveSecret, terminalPrompt } from '../secrets/index.js';
 import type { PodAddress, PodPaths, PodRunInfo, PodServer } from '../pod/index.js';
 import { addMetricsOptions } from './metrics-options.js';
 import { addBackupScheduleOptions, backupSchedule } from './pod-backup.js';
+import { addCustomDomainOptions, customDomainOf } from './pod-domain.js';
+import type { CustomDomainCommandOptions } from './pod-domain.js';
 import {
   commandPassphrase,
   LOCAL_SECRETS_HELP,
@@ -56,7 +58,7 @@ interface InitOptions extends PassphraseOption {
   readonly json?: boolean;
 }
 
-interface StartOptions extends ServerCommandOptions {
+interface StartOptions extends ServerCommandOptions, CustomDomainCommandOptions {
   readonly data: string;
   readonly host: string;
   readonly webPort: number;
@@ -136,6 +138,7 @@ export function registerPodCommands(program: Command): void {
     .option('--log-file <file>', logFileHelp('pod'))
     .option('--json', 'announce readiness as one JSON line on stdout');
   addBackupScheduleOptions(start);
+  addCustomDomainOptions(start);
   addMetricsOptions(start).action((options: StartOptions) => startCommand(options));
   pod
     .command('join')
@@ -241,7 +244,8 @@ async function rootCaFor(options: InitOptions): Promise<string> {
 // ---- start -------------------------------------------------------------------------------------------
 
 async function startCommand(options: StartOptions): Promise<void> {
-  const { PodServer, podPaths, readPodConfig } = await loadPod();
+  const { PodServer, isDomainName, podPaths, readPodConfig } = await loadPod();
+  const customDomain = customDomainOf(options, isDomainName); // flags that do not go together, before any file
   const paths = podPaths(options.data);
   const config = await readPodConfig(paths); // a clear error for an uninitialised folder first
   const { passphrase } = await commandPassphrase(options, paths.passphrase, false);
@@ -267,6 +271,7 @@ async function startCommand(options: StartOptions): Promise<void> {
         ...(options.directory !== undefined ? { directoryUrl: options.directory } : {}),
         ...(options.publicAddress !== undefined ? { publicAddress: options.publicAddress } : {}),
         ...(backup !== undefined ? { backup } : {}),
+        ...(customDomain !== undefined ? { customDomain } : {}),
       }),
     ready: (address) => ready(address, server),
   });
@@ -288,10 +293,20 @@ function ready(address: PodAddress, server: PodServer): ReadyAnnouncement {
       web_port: address.webPort,
       member_port: address.memberPort,
       memberships,
+      ...(address.customDomain
+        ? {
+            domain: address.customDomain.domain,
+            domain_url: address.customDomain.url,
+            acme_http_port: address.customDomain.challengePort,
+          }
+        : {}),
     },
     text: [
       `pod ${address.accountId} serving the owner at ${address.webUrl} and members at ${address.memberUrl}`,
       `  as ${address.fqdn}, ${memberships.length} membership(s); Ctrl-C stops it`,
+      ...(address.customDomain
+        ? [`  and at ${address.customDomain.url} (certificate from the ACME CA)`]
+        : []),
     ],
   };
 }

@@ -39,6 +39,7 @@ export type ErrorCode =
   | 'BYODA_ERR_BACKUP_KEY'
   | 'BYODA_ERR_BACKUP_ARCHIVE'
   | 'BYODA_ERR_BACKUP_TARGET'
+  | 'BYODA_ERR_ACME'
   | 'BYODA_ERR_INTERNAL';
 
 /** Default HTTP status per code; a thrower may override it. */
@@ -73,6 +74,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   BYODA_ERR_NOT_IMPLEMENTED: 501,
   /** A backup target (folder or S3) that could not be read or written. */
   BYODA_ERR_BACKUP_TARGET: 502,
+  /** The ACME CA (custom domain, docs/protocol.md) refused an order or could not be reached. */
+  BYODA_ERR_ACME: 502,
   BYODA_ERR_INTERNAL: 500,
 };
 

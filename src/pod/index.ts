@@ -7,7 +7,7 @@ export type { InitPodOptions, PodSummary } from './lifecycle/init.js';
 export { PodServer } from './server.js';
 export { DEADLINE_ENV, HOP_TIMEOUT_ENV, federationTimingsFromEnv } from './federation/federation-timings.js';
 export type { FederationTimings } from './federation/federation-timings.js';
-export type { PodAddress, PodBackupSchedule, PodStartOptions } from './server.js';
+export type { PodAddress, PodBackupSchedule, PodCustomDomain, PodStartOptions } from './server.js';
 export { podPaths, readPodConfig, readRunInfo, CREDENTIALS } from './lifecycle/layout.js';
 export type { PodConfig, PodPaths, PodRunInfo } from './lifecycle/layout.js';
 export { AccountStore } from './lifecycle/account-store.js';
@@ -24,3 +24,4 @@ export { generatePassword, hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } f
 export { checkPodArchive, podBackupIdentity } from './lifecycle/backup-identity.js';
 export { revokeOwn } from './lifecycle/revoke.js';
 export type { OwnRevocation } from './lifecycle/revoke.js';
+export { isDomainName } from './acme/domain-name.js';

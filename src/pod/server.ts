@@ -33,6 +33,7 @@ import type { CertificateRenewer, RenewalSettings } from '../pki/index.js';
 import { buildMemberApp, buildWebApp } from './apps.js';
 import { closePodContext, openPodContext } from './context.js';
 import type { PodContext } from './context.js';
+import type { AcmeTimings, CustomDomain } from './acme/index.js';
 import { federationTimingsFromEnv } from './federation/federation-timings.js';
 import type { FederationTimings } from './federation/federation-timings.js';
 import { podBackupIdentity } from './lifecycle/backup-identity.js';
@@ -100,6 +101,22 @@ export interface PodStartOptions {
    * `BYODA_RENEW_FRACTION` / `BYODA_RENEW_CHECK_MS`, else a check an hour, renewing in the last third.
    */
   readonly renewal?: RenewalSettings;
+  /**
+   * The owner's own DNS name, served on the web port with a certificate from an ACME CA (src/pod/acme,
+   * docs/protocol.md "Custom domain"); none without.
+   */
+  readonly customDomain?: PodCustomDomain;
+}
+
+export interface PodCustomDomain {
+  readonly domain: string;
+  /** The CA's ACME directory URL. */
+  readonly directoryUrl: string;
+  readonly email?: string | undefined;
+  /** Port of the HTTP-01 responder on the pod's host (default 80, where CAs connect). */
+  readonly challengePort?: number;
+  /** Renewal checks and retry backoff (default: the environment's BYODA_ACME_*, else an hour). */
+  readonly timings?: AcmeTimings;
 }
 
 export interface PodBackupSchedule {
@@ -120,6 +137,8 @@ export interface PodAddress {
   readonly memberPort: number;
   readonly webUrl: string;
   readonly memberUrl: string;
+  /** With a custom domain: the name, its web URL and the HTTP-01 responder's port. */
+  readonly customDomain?: { readonly domain: string; readonly url: string; readonly challengePort: number };
 }
 
 export class PodServer {
@@ -130,6 +149,7 @@ export class PodServer {
   #unmeasure: (() => void) | undefined;
   #backups: BackupSchedule | undefined;
   #renewer: CertificateRenewer | undefined;
+  #customDomain: CustomDomain | undefined;
 
   get address(): PodAddress | undefined {
     return this.#address;
@@ -150,7 +170,8 @@ export class PodServer {
     try {
       // Before the first request: a revoked member must never get through (docs/operations.md).
       await context.revocations.start();
-      const address = await this.#listen(context, options);
+      const listening = await this.#listen(context, options);
+      const address = await this.#startCustomDomain(context, options, listening);
       const publicAddress = options.publicAddress ?? publishableAddress(address.host);
       context.memberEndpoint = { address: publicAddress, port: address.memberPort };
       const [web, member] = this.#apps;
@@ -173,7 +194,9 @@ export class PodServer {
         memberUrl: address.memberUrl,
       });
       this.#address = address;
-      this.#unmeasure = options.metrics?.addSource(metricsSource(context));
+      this.#unmeasure = options.metrics?.addSource(
+        metricsSource(context, () => this.#customDomain?.certificate?.cert),
+      );
       logger.info(
         { account_id: address.accountId, web_url: address.webUrl, member_url: address.memberUrl },
         'pod ready',
@@ -197,6 +220,9 @@ export class PodServer {
     this.#renewer = undefined;
     await renewer?.stop();
     await backups?.stop(); // a backup in progress ends before the databases close
+    const customDomain = this.#customDomain;
+    this.#customDomain = undefined;
+    await customDomain?.stop(); // an order in progress ends before the web port closes
     this.#context = undefined;
     this.#apps = [];
     this.#address = undefined;
@@ -208,6 +234,48 @@ export class PodServer {
       if (running) await rm(context.paths.runFile, { force: true });
       await closePodContext(context);
     }
+  }
+
+  /** The custom domain's certificate, when one is served: for `byoda up` and tests. */
+  get customDomain(): CustomDomain | undefined {
+    return this.#customDomain;
+  }
+
+  /**
+   * Loads the ACME client only for a pod with a custom domain, and serves its certificate on the web
+   * port by SNI: a later `addContext` for the same name wins, which is the hot swap at renewal.
+   */
+  async #startCustomDomain(
+    context: PodContext,
+    options: PodStartOptions,
+    address: PodAddress,
+  ): Promise<PodAddress> {
+    const custom = options.customDomain;
+    const web = this.#apps[0];
+    if (!custom || !web) return address;
+    const { CustomDomain, acmeTimingsFromEnv } = await import('./acme/index.js');
+    const server = web.server as unknown as TlsServer;
+    const domain = new CustomDomain(
+      {
+        domain: custom.domain,
+        directoryUrl: custom.directoryUrl,
+        email: custom.email,
+        challengeHost: address.host,
+        challengePort: custom.challengePort ?? 80,
+        timings: custom.timings ?? acmeTimingsFromEnv(process.env),
+      },
+      {
+        dataDir: context.paths.dataDir,
+        passphrase: options.passphrase,
+        logger: context.logger.child({ component: 'acme' }),
+        install: (certificate) =>
+          server.addContext(custom.domain, { cert: certificate.cert, key: certificate.key }),
+      },
+    );
+    this.#customDomain = domain;
+    await domain.start();
+    const url = httpsUrl(custom.domain, address.webPort);
+    return { ...address, customDomain: { domain: custom.domain, url, challengePort: domain.challengePort } };
   }
 
   async #listen(context: PodContext, options: PodStartOptions): Promise<PodAddress> {
@@ -233,8 +301,11 @@ export class PodServer {
   }
 }
 
-/** What the metrics show of a pod: account.db, each membership's database and certificates. */
-function metricsSource(context: PodContext): MetricsSource {
+/**
+ * What the metrics show of a pod: account.db, each membership's database and certificates, and the
+ * custom domain's certificate when there is one (its expiry is the one an ACME outage endangers).
+ */
+function metricsSource(context: PodContext, customDomainCert: () => string | undefined): MetricsSource {
   return {
     server: 'pod',
     fqdn: context.fqdn,
@@ -248,6 +319,7 @@ function metricsSource(context: PodContext): MetricsSource {
         { name: `member-${m.serviceId}`, pem: m.tls.certPem },
         { name: `member-data-${m.serviceId}`, pem: m.data.certPem },
       ]),
+      ...[customDomainCert()].flatMap((pem) => (pem !== undefined ? [{ name: 'custom-domain', pem }] : [])),
     ],
   };
 }
