@@ -8,12 +8,13 @@ import { invalidAt } from './contract-error.js';
 
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
-/** Type names the GraphQL schema defines itself: built-in scalars, our scalars, the root types. */
 /**
  * The class the pod fills with its data log (the name the real contracts use): the owner reads it,
  * nobody writes it through the API (src/firewall/pod-kept.ts, src/pod/datalog).
  */
 export const DATALOG_CLASS = 'datalogs';
+
+/** Type names the GraphQL schema defines itself: built-in scalars, our scalars, the root types. */
 
 export const RESERVED_TYPE_NAMES = [
   'Query',

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rootFieldNames, typeNames } from '../../../src/graphql/index.js';
 import { MAX_PAGE_SIZE, type JsonObject } from '../../../src/storage/index.js';
+import { DATALOG_CLASS } from '../../../src/contract/index.js';
 import {
   OWNER,
   POD_MEMBER_ID,
@@ -54,6 +55,17 @@ for (const name of ['addressbook', 'byotube'] as const) {
       for (const cls of pod.contract.classes) {
         if (cls.obsolete) continue;
         const names = rootFieldNames(cls.name);
+        if (cls.name === DATALOG_CLASS) {
+          // The pod keeps its data log itself: the owner may read it but not write it (pod-kept.ts).
+          const refused = await pod.run(
+            OWNER,
+            `mutation ($input: ${typeNames(cls.typeName).input}!) { ${names.append}(input: $input) { __typename } }`,
+            { input: sampleInput(cls, 1) },
+          );
+          assert.deepEqual(codes(refused), ['BYODA_ERR_FORBIDDEN'], cls.name);
+          dataOf(await pod.run(OWNER, `{ ${names.connection} { total_count } }`));
+          continue;
+        }
         const types = typeNames(cls.typeName);
         const selection = selectionOf(cls.fields);
         if (cls.kind === 'object') {
