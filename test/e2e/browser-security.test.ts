@@ -4,15 +4,16 @@
  * at `https://proxy.byoda.test:<port>/<account_id>/` (host rules map the name to 127.0.0.1; Chromium
  * trusts exactly the proxy's key, after Node's TLS checked that its certificate chains to the network
  * root and names proxy.byoda.test). The owner logs in, enrols a one-time code from the QR page's
- * otpauth URI, logs out (the token is refused at once), logs in again with a recovery code, sees and
- * ends another session, and runs a depth-1 query that reaches pod2's record.
+ * otpauth URI, logs out (the token is refused at once), logs in again with the authenticator's next
+ * code, sees and ends another session (opened from Node with a recovery code), and runs a depth-1 query
+ * that reaches pod2's record.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { totpCode } from '../../src/pod/auth/totp.js';
+import { totpCode, totpStep } from '../../src/pod/auth/totp.js';
 import { after, before, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -48,6 +49,8 @@ describe(
     let rootCaPem: string;
     let proxyAgent: Agent;
     let recoveryCodes: string[] = [];
+    let secret = '';
+    let spentStep = 0;
     const problems: string[] = [];
     const member = (pod: PodInfo) => pod.memberships[0]?.member_id ?? '';
 
@@ -152,12 +155,14 @@ describe(
       await page.getByRole('button', { name: 'Set up a one-time code' }).click();
       await page.getByRole('img', { name: /QR code/ }).waitFor();
       const uri = (await page.locator('code.otpauth').textContent()) ?? '';
-      const secret = new URL(uri).searchParams.get('secret') ?? '';
+      secret = new URL(uri).searchParams.get('secret') ?? '';
       assert.ok(secret.length >= 16, `a secret in ${uri}`);
       recoveryCodes = await page.locator('.recovery-codes code').allTextContents();
       assert.ok(recoveryCodes.length >= 5);
       await screenshot(t, '1-enrol');
-      await page.getByLabel('First code from the app').fill(await totpCode(secret, Date.now()));
+      const confirmedAt = Date.now();
+      spentStep = totpStep(confirmedAt);
+      await page.getByLabel('First code from the app').fill(await totpCode(secret, confirmedAt));
       await page.getByRole('button', { name: 'Turn on' }).click();
       await page.getByRole('status').filter({ hasText: 'The second factor is on' }).waitFor();
     });
@@ -178,7 +183,9 @@ describe(
       await page.getByRole('button', { name: 'Log in' }).click();
       await page.getByLabel('One-time code').waitFor();
       await screenshot(t, '2-code-asked');
-      await page.getByLabel('One-time code').fill(recoveryCodes[0] ?? '');
+      // A code is accepted once: the one of the confirmation's time step is spent, so wait for the next.
+      while (totpStep(Date.now()) <= spentStep) await new Promise((resolve) => setTimeout(resolve, 250));
+      await page.getByLabel('One-time code').fill(await totpCode(secret, Date.now()));
       await page.getByRole('button', { name: 'Log in' }).click();
       // Logged in again, back on the page the owner logged out from.
       await page.getByRole('button', { name: 'Log out' }).first().waitFor();
@@ -193,7 +200,7 @@ describe(
         method: 'POST',
         dispatcher: new Agent({ connect: { ca: rootCaPem, servername: pod1.fqdn } }),
         headers: { 'content-type': 'application/json', 'user-agent': 'second device' },
-        body: JSON.stringify({ username: pod1.username, password, totp: recoveryCodes[1] }),
+        body: JSON.stringify({ username: pod1.username, password, totp: recoveryCodes[0] }),
       });
       const { auth_token: otherToken } = (await answer.body.json()) as { auth_token: string };
       assert.equal(answer.statusCode, 200);

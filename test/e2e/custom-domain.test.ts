@@ -5,8 +5,8 @@
  * (directory, service, two pods); pod1 is restarted with `--domain`. Node checks that the chain served
  * for the name validates against pebble's root (and that the pod's FQDN still gets the network
  * certificate); headless Chromium then opens the web app at `https://pod.example.com:<port>/` (host
- * rules map the name to 127.0.0.1; it trusts exactly the verified leaf's key), logs in and runs a
- * depth-1 query that reaches pod2. A restart serves the stored certificate; with pebble stopped past
+ * rules map the name to 127.0.0.1; it trusts exactly the verified leaf's key), logs in with the owner's
+ * one-time code (enrolled beforehand through the API) and runs a depth-1 query that reaches pod2. A restart serves the stored certificate; with pebble stopped past
  * the renewal time the pod keeps serving its certificate and retries, and once pebble is back it
  * renews and swaps the certificate while a request loop runs, without a failed request.
  */
@@ -35,6 +35,7 @@ import { closedPort } from '../fixtures/closed-port.js';
 import { NetworkHarness, runByodaJson } from '../fixtures/network-harness.js';
 import type { PodInfo } from '../fixtures/network-harness.js';
 import { Pebble, PEBBLE_SKIP } from '../fixtures/pebble.js';
+import { totpCode, totpStep } from '../../src/pod/auth/totp.js';
 import { LOADED_MACHINE_ENV } from '../fixtures/test-env.js';
 
 const NAME = 'pod.example.com';
@@ -126,6 +127,7 @@ describe(
     let firstSerial: string;
     let member1 = '';
     let member2 = '';
+    let totp = { secret: '', spentStep: 0 };
     const domainArgs = () => [
       '--domain',
       NAME,
@@ -198,6 +200,8 @@ describe(
           await owner1.graphql(link, {
             i: { member_id: member2, relation: 'family', created_timestamp: now },
           });
+          // The owner of pod1 has a one-time code: the browser login at the domain needs it.
+          totp = await owner1.enrolTotp();
         } finally {
           await owner2.close();
           await owner1.close();
@@ -257,7 +261,7 @@ describe(
       assert.match(await podLog(), /custom domain certificate loaded/);
     });
 
-    it('opens the web app at the domain in Chromium, logs in and queries another pod', async () => {
+    it('opens the web app at the domain in Chromium, logs in with a one-time code and queries another pod', async () => {
       const served = await servedCertificate(webPort(), NAME, firstRoot);
       const spki = served.leaf.publicKey.export({ type: 'spki', format: 'der' });
       const hash = createHash('sha256').update(spki).digest('base64');
@@ -280,6 +284,12 @@ describe(
         const password = (await readFile(join(pod1.dataDir, 'password'), 'utf8')).trim();
         await page.getByLabel('Username').fill(pod1.username);
         await page.getByLabel('Password').fill(password);
+        await page.getByRole('button', { name: 'Log in' }).click();
+        await page.getByLabel('One-time code').waitFor();
+        // The code of the enrolment's time step was spent on its confirmation: a later one is needed.
+        while (totpStep(Date.now()) <= totp.spentStep)
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        await page.getByLabel('One-time code').fill(await totpCode(totp.secret, Date.now()));
         await page.getByRole('button', { name: 'Log in' }).click();
         await page.getByRole('heading', { name: 'Your services' }).waitFor();
         await page.getByRole('link', { name: 'addressbook', exact: true }).click();
