@@ -7,7 +7,8 @@
  *
  * What a person meets (issue 15): services by name, forms that follow the contract's permissions,
  * inputs by field type with errors at the field in plain words, links checked when added, names of
- * linked members, an empty network explained, and at 390 px no page wider than the screen. Every page
+ * linked members and the owner's own labels for them, an empty network explained, and at 390 px no
+ * page wider than the screen. Every page
  * is audited with axe-core: no serious or critical violation. Signed data (spec §9) as before.
  *
  * Screenshots of every page go to test-results/web-app/ (gitignored); their paths are printed.
@@ -83,13 +84,15 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     async () => {
       await mkdir(SCREENSHOTS, { recursive: true });
       dataDir = await mkdtemp(join(tmpdir(), 'byoda-web-app-'));
-      up = new UpProcess(dataDir);
+      up = new UpProcess(['--data', dataDir, '--pods', '2']);
       const [network] = await Promise.all([
-        up.waitForNetwork(join(dataDir, 'network.json')),
+        up.waitForNetworkFile(join(dataDir, 'network.json')),
         ensureWebBuild(),
       ]);
       rootCaPem = await readFile(network.root_ca, 'utf8');
-      [pod1, pod2] = network.pods as [PodInfo, PodInfo];
+      const [first, second] = network.pods;
+      assert.ok(first && second, 'byoda up --pods 2 lists two pods');
+      [pod1, pod2] = [first, second];
       password1 = (await readFile(pod1.password_file, 'utf8')).split('\n')[0] ?? '';
 
       // pod2 has a card, signed by its pod (spec §9), and links pod1 as family, so pod1's network
@@ -263,11 +266,31 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     await look(t, page, '09-links');
   });
 
+  it('gives the linked member a label of the owner’s own, which wins over the name their pod shares', async (t) => {
+    const card = page.getByRole('listitem').filter({ hasText: 'Bea Two' });
+    await card.getByRole('button', { name: 'Label Bea Two' }).click();
+    const input = card.getByLabel(`Your label for ${shortMember(pod2)}`);
+    assert.equal(await input.inputValue(), 'Bea Two', 'the form starts from the shared name');
+    await input.fill('  Auntie Bea ');
+    await look(t, page, '09b-label-form');
+    await card.getByRole('button', { name: 'Save label' }).click();
+    await page.getByRole('status').filter({ hasText: 'is labelled Auntie Bea' }).waitFor();
+    const labelled = page.getByRole('listitem').filter({ hasText: 'Auntie Bea' });
+    await labelled.filter({ hasText: 'shares the name Bea Two' }).waitFor();
+    assert.equal(await labelled.locator('code').getAttribute('title'), member(pod2));
+    await look(t, page, '09c-labelled');
+  });
+
   it('draws the network with names and relations', async (t) => {
     await tab('Network picture').click();
     await page.getByRole('img', { name: /You and 1 member/ }).waitFor();
     await page.locator('.network-graph canvas').first().waitFor();
-    await page.getByRole('listitem').filter({ hasText: 'Bea Two' }).filter({ hasText: 'family' }).waitFor();
+    // The owner's label names the member in the picture too.
+    await page
+      .getByRole('listitem')
+      .filter({ hasText: 'Auntie Bea' })
+      .filter({ hasText: 'family' })
+      .waitFor();
     await look(t, page, '10-network');
   });
 
@@ -280,7 +303,7 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     const remote = page.getByRole('row').filter({ hasText: 'Bea' });
     await remote.waitFor();
     const origin = remote.getByRole('cell').first();
-    assert.equal(await origin.textContent(), `Bea Two ${shortMember(pod2)}…`);
+    assert.equal(await origin.textContent(), `Auntie Bea ${shortMember(pod2)}…`);
     assert.equal(await origin.locator('code').getAttribute('title'), member(pod2));
     const cells = await remote.getByRole('cell').allTextContents();
     assert.equal(cells[1], `✓ signed by ${shortMember(pod2)}`, "pod1 verified pod2's signature");
@@ -421,7 +444,7 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
       ['person', `/service/4294929430/data/person`, () => phone.getByLabel(/^given name/).waitFor()],
       ['member', `/service/4294929430/data/member`, () => phone.getByText('Your pod fills this').waitFor()],
       ['assets', `/service/4294929430/data/public_assets`, () => phone.getByText('Changed note').waitFor()],
-      ['links', `/service/4294929430/links`, () => phone.getByText('Bea Two').first().waitFor()],
+      ['links', `/service/4294929430/links`, () => phone.getByText('Auntie Bea').first().waitFor()],
       [
         'network',
         `/service/4294929430/network`,
@@ -447,6 +470,11 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
         await phone.getByLabel('Depth').fill('1');
         await phone.getByRole('button', { name: 'Run query' }).click();
         await phone.getByRole('row').filter({ hasText: 'Bea' }).waitFor();
+      }
+      if (name === 'links') {
+        // With the label form open: its field and buttons fit too.
+        await phone.getByRole('button', { name: 'Label Auntie Bea' }).click();
+        await phone.getByRole('button', { name: 'Save label' }).waitFor();
       }
       if (name === 'explorer') {
         assert.equal(await phone.locator('.graphiql-container').count(), 0, 'no GraphiQL on a phone');

@@ -3,9 +3,11 @@
  * read (spec §6: the addressbook grants `read` on `person` to linked family and friends), fetched
  * with one recursive query (spec §8) and keyed by each record's `origin`. What a pod does not let us
  * read stays unknown and is shown by a short id. The answer is kept for a minute per service, so that
- * moving between pages does not ask every pod again; a new login or a reload asks afresh.
+ * moving between pages does not ask every pod again; a new login or a reload asks afresh. The owner's
+ * own labels for members (link-labels.ts) win over the names pods share.
  */
 import { graphqlRaw } from './api.js';
+import { fetchLinkLabels } from './link-labels.js';
 
 /** The class and fields that name a person in the addressbook contract. */
 const PERSON_CLASS = 'person';
@@ -13,8 +15,10 @@ const NAME_FIELDS = ['given_name', 'family_name'] as const;
 const KEEP_MS = 60_000;
 
 export interface NetworkMembers {
-  /** Member id -> display name, for every member whose pod answered with a name. */
+  /** Member id -> display name: the owner's label, else the name the member's pod answered with. */
   readonly names: ReadonlyMap<string, string>;
+  /** Member id -> the name the member's pod shares, labels aside. */
+  readonly sharedNames: ReadonlyMap<string, string>;
   /** Every member whose pod answered the query at this depth (the owner's own pod included). */
   readonly answered: ReadonlySet<string>;
   /** Pods that did not answer, with why. */
@@ -54,6 +58,8 @@ export function forgetNetworkMembers(): void {
 }
 
 async function askNetwork(serviceId: number, depth: number): Promise<NetworkMembers> {
+  // Labels are a help: without them the names the pods share are still shown.
+  const labels = fetchLinkLabels(serviceId).catch(() => new Map<string, string>());
   const answer = await graphqlRaw<PersonAnswer>(
     serviceId,
     `query ($depth: Int) {
@@ -75,11 +81,18 @@ async function askNetwork(serviceId: number, depth: number): Promise<NetworkMemb
       .join(' ');
     if (name) names.set(edge.origin, name);
   }
+  const sharedNames = new Map(names);
+  for (const [memberId, label] of await labels) names.set(memberId, label);
   const failed = connection?.remote_errors ?? [];
   if (!connection && answer.errors?.length) {
-    return { names, answered, failed: answer.errors.map((e) => ({ origin: null, message: e.message })) };
+    return {
+      names,
+      sharedNames,
+      answered,
+      failed: answer.errors.map((e) => ({ origin: null, message: e.message })),
+    };
   }
-  return { names, answered, failed };
+  return { names, sharedNames, answered, failed };
 }
 
 /**
