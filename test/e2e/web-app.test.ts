@@ -164,6 +164,38 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     await look(t, page, '01-login-error');
   });
 
+  it('counts the wait down after more wrong passwords, then lets the owner try again', async (t) => {
+    const button = page.getByRole('button', { name: 'Log in' });
+    const wait = page.getByRole('alert').filter({ hasText: 'Too many wrong passwords in a row' });
+    const secondsLeft = async () => Number(await wait.locator('span').textContent());
+    // The pod's backoff doubles from 1 s after the third failure (DEFAULT_LOGIN_POLICY): keep trying
+    // the wrong password (a click waits for the button to be enabled again) until a wait of 3 s or more.
+    let seconds = 0;
+    for (let attempt = 0; attempt < 10 && seconds < 3; attempt++) {
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/pod/authtoken')),
+        button.click(),
+      ]);
+      if (answer.status() === 429) {
+        await wait.waitFor();
+        seconds = await secondsLeft();
+        assert.equal(await button.isDisabled(), true, 'no login while the pod says to wait');
+      } else {
+        assert.equal(answer.status(), 401);
+      }
+    }
+    assert.ok(seconds >= 3, `a wait of ${seconds} s`);
+    await look(t, page, '01b-login-wait');
+    // It counts down in place, and the button comes back when it is over.
+    await page.waitForFunction(
+      (start) => Number(document.querySelector('.login .warning span')?.textContent) < start,
+      seconds,
+      { timeout: 10_000 },
+    );
+    await wait.waitFor({ state: 'detached', timeout: 30_000 });
+    assert.equal(await button.isEnabled(), true);
+  });
+
   it('logs in and lists the services by name', async (t) => {
     await page.getByLabel('Password').fill(password1);
     await page.getByRole('button', { name: 'Log in' }).click();
