@@ -1,6 +1,6 @@
 /**
  * The owner's web app in a real browser: headless Debian Chromium driven by playwright-core, against a
- * network started as a user starts it (`byoda up --pods 2` as a child process), at 1280 px and at
+ * network started as a user starts it (`byoda up --pods 3` as a child process), at 1280 px and at
  * 390 px (a phone). The page is loaded at the pod's own name (`https://<account fqdn>:<port>/`),
  * resolved to 127.0.0.1 by Chromium's host rules; Chromium trusts exactly the pod's TLS key, and only
  * after this test has checked with Node's TLS that it chains to the network's root and names the FQDN.
@@ -50,6 +50,7 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
   let phone: Page;
   let pod1: PodInfo;
   let pod2: PodInfo;
+  let pod3: PodInfo;
   let base: string;
   let password1: string;
   let rootCaPem: string;
@@ -84,34 +85,40 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     async () => {
       await mkdir(SCREENSHOTS, { recursive: true });
       dataDir = await mkdtemp(join(tmpdir(), 'byoda-web-app-'));
-      up = new UpProcess(['--data', dataDir, '--pods', '2']);
+      up = new UpProcess(['--data', dataDir, '--pods', '3']);
       const [network] = await Promise.all([
         up.waitForNetworkFile(join(dataDir, 'network.json')),
         ensureWebBuild(),
       ]);
       rootCaPem = await readFile(network.root_ca, 'utf8');
-      const [first, second] = network.pods;
-      assert.ok(first && second, 'byoda up --pods 2 lists two pods');
-      [pod1, pod2] = [first, second];
+      const [first, second, third] = network.pods;
+      assert.ok(first && second && third, 'byoda up --pods 3 lists three pods');
+      [pod1, pod2, pod3] = [first, second, third];
       password1 = (await readFile(pod1.password_file, 'utf8')).split('\n')[0] ?? '';
 
       // pod2 has a card, signed by its pod (spec §9), and links pod1 as family, so pod1's network
-      // query may read it (spec §6).
+      // query may read it (spec §6). pod3 (Cas) and pod2 link each other as family: two steps from
+      // pod1, which has no link to pod3, for the picture's outer ring.
+      const link = 'mutation ($i: network_link_input!) { append_network_links(input: $i) { member_id } }';
+      const linkTo = (to: PodInfo) => ({
+        i: { member_id: member(to), relation: 'family', created_timestamp: new Date().toISOString() },
+      });
+      const person = 'mutation ($i: person_input!) { mutate_person(input: $i, sign: true) { given_name } }';
       const owner2 = new OwnerApi(pod2, rootCaPem);
+      const owner3 = new OwnerApi(pod3, rootCaPem);
       try {
-        await owner2.login();
-        await owner2.graphql(
-          'mutation ($i: person_input!) { mutate_person(input: $i, sign: true) { given_name } }',
-          { i: { given_name: 'Bea', family_name: 'Two', email: 'bea@pod2.example' } },
-        );
-        await owner2.graphql(
-          'mutation ($i: network_link_input!) { append_network_links(input: $i) { member_id } }',
-          {
-            i: { member_id: member(pod1), relation: 'family', created_timestamp: new Date().toISOString() },
-          },
-        );
+        await Promise.all([owner2.login(), owner3.login()]);
+        await owner2.graphql(person, {
+          i: { given_name: 'Bea', family_name: 'Two', email: 'bea@pod2.example' },
+        });
+        await owner2.graphql(link, linkTo(pod1));
+        await owner2.graphql(link, linkTo(pod3));
+        await owner3.graphql(person, {
+          i: { given_name: 'Cas', family_name: 'Three', email: 'cas@pod3.example' },
+        });
+        await owner3.graphql(link, linkTo(pod2));
       } finally {
-        await owner2.close();
+        await Promise.all([owner2.close(), owner3.close()]);
       }
 
       const spki = await verifiedSpkiHash(pod1, rootCaPem);
@@ -315,7 +322,7 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
 
   it('draws the network with names and relations', async (t) => {
     await tab('Network picture').click();
-    await page.getByRole('img', { name: /You and 1 member/ }).waitFor();
+    await page.getByRole('img', { name: /You and 2 member/ }).waitFor();
     await page.locator('.network-graph canvas').first().waitFor();
     // The owner's label names the member in the picture too.
     await page
@@ -323,6 +330,12 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
       .filter({ hasText: 'Auntie Bea' })
       .filter({ hasText: 'family' })
       .waitFor();
+    // Two steps away, through pod2's link: pod3 answered the recursive query.
+    await page.getByRole('heading', { name: 'Further away (through your links)' }).waitFor();
+    const further = page.locator('ul.people').last().getByRole('listitem');
+    assert.equal(await further.count(), 1);
+    assert.equal(await further.locator('code').getAttribute('title'), member(pod3));
+    t.diagnostic(`pod3 in the picture: ${await further.textContent()}`);
     await look(t, page, '10-network');
   });
 

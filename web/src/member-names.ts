@@ -13,13 +13,18 @@ import { fetchLinkLabels } from './link-labels.js';
 const PERSON_CLASS = 'person';
 const NAME_FIELDS = ['given_name', 'family_name'] as const;
 const KEEP_MS = 60_000;
+/** How a pod's firewall words a refused read (src/firewall/decide.ts). */
+const REFUSAL = /^not allowed to read /;
 
 export interface NetworkMembers {
   /** Member id -> display name: the owner's label, else the name the member's pod answered with. */
   readonly names: ReadonlyMap<string, string>;
   /** Member id -> the name the member's pod shares, labels aside. */
   readonly sharedNames: ReadonlyMap<string, string>;
-  /** Every member whose pod answered the query at this depth (the owner's own pod included). */
+  /**
+   * Every member whose pod answered the query at this depth (the owner's own pod included), also
+   * those that answered with a refusal: they are in the network, they only share no name with us.
+   */
   readonly answered: ReadonlySet<string>;
   /** Pods that did not answer, with why. */
   readonly failed: readonly { readonly origin: string | null; readonly message: string }[];
@@ -83,7 +88,13 @@ async function askNetwork(serviceId: number, depth: number): Promise<NetworkMemb
   }
   const sharedNames = new Map(names);
   for (const [memberId, label] of await labels) names.set(memberId, label);
-  const failed = connection?.remote_errors ?? [];
+  // A pod whose firewall refused the read (our pods say "not allowed to read person: ...") was reached:
+  // it belongs in the picture, without a name; other errors are pods that did not answer.
+  const failed: { origin: string | null; message: string }[] = [];
+  for (const error of connection?.remote_errors ?? []) {
+    if (error.origin && REFUSAL.test(error.message)) answered.add(error.origin);
+    else failed.push(error);
+  }
   if (!connection && answer.errors?.length) {
     return {
       names,
