@@ -146,8 +146,9 @@ export class PostgresSearchIndex implements SearchIndex {
     let condition: string;
     if (query.match === 'exact') condition = `${key} = left($4, ${KEY_LENGTH}) AND ${column} = $4`;
     else if (query.match === 'prefix') {
-      // A value that starts with $4 has a key at or after $4's: the index finds where to start.
-      condition = `${key} >= left($4, ${KEY_LENGTH}) AND left(${column}, length($4)) = $4`;
+      // A value that starts with $4 has a key that starts with $4's key; `^@` on a "C" column is a range
+      // of the index (PostgreSQL 15+: from the prefix to the next one), not a scan of all after it.
+      condition = `${key} ^@ left($4, ${KEY_LENGTH}) AND left(${column}, length($4)) = $4`;
     } else throw new ByodaError('BYODA_ERR_INTERNAL', `no search for match '${String(query.match)}'`);
     const { rows } = await this.pool.query<{ member_id: string }>(
       `SELECT DISTINCT member_id FROM byoda_search_values
