@@ -14,7 +14,7 @@
  */
 import { ByodaError } from '../../errors/index.js';
 import { migrate, openPool, withTransaction } from '../../storage/index.js';
-import type { Migration, Pool, PoolClient } from '../../storage/index.js';
+import type { Migration, Pool, PoolClient, QueryResult, QueryResultRow } from '../../storage/index.js';
 import { MAX_QUERY_VALUE_LENGTH, foldText } from '../search-values.js';
 import type { SearchIndex, SearchQuery, SearchRow } from './search-index.js';
 
@@ -81,6 +81,14 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   async replaceMember(memberId: string, contractVersion: number, rows: readonly SearchRow[]): Promise<void> {
+    await this.guard(() => this.replace(memberId, contractVersion, rows));
+  }
+
+  private async replace(
+    memberId: string,
+    contractVersion: number,
+    rows: readonly SearchRow[],
+  ): Promise<void> {
     await withTransaction(this.pool, async (client) => {
       // The member's row first: its lock makes two replacements of one member take turns, so their
       // deletes and inserts cannot interleave into a mix of both.
@@ -121,7 +129,7 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   async collectedAt(memberId: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ collected_at: Date }>(
+    const { rows } = await this.query<{ collected_at: Date }>(
       'SELECT collected_at FROM byoda_search_members WHERE service_id = $1 AND member_id = $2',
       [this.serviceId, memberId],
     );
@@ -130,7 +138,7 @@ export class PostgresSearchIndex implements SearchIndex {
 
   async removeMember(memberId: string): Promise<boolean> {
     // The values go with the member's row (ON DELETE CASCADE), in the statement's transaction.
-    const result = await this.pool.query(
+    const result = await this.query(
       'DELETE FROM byoda_search_members WHERE service_id = $1 AND member_id = $2',
       [this.serviceId, memberId],
     );
@@ -150,7 +158,7 @@ export class PostgresSearchIndex implements SearchIndex {
       // of the index (PostgreSQL 15+: from the prefix to the next one), not a scan of all after it.
       condition = `${key} ^@ left($4, ${KEY_LENGTH}) AND left(${column}, length($4)) = $4`;
     } else throw new ByodaError('BYODA_ERR_INTERNAL', `no search for match '${String(query.match)}'`);
-    const { rows } = await this.pool.query<{ member_id: string }>(
+    const { rows } = await this.query<{ member_id: string }>(
       `SELECT DISTINCT member_id FROM byoda_search_values
        WHERE service_id = $1 AND class_name = $2 AND field = $3 AND ${condition}
        ORDER BY member_id LIMIT $5`,
@@ -160,7 +168,7 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   async valueCount(memberId: string): Promise<number> {
-    const { rows } = await this.pool.query<{ count: number }>(
+    const { rows } = await this.query<{ count: number }>(
       'SELECT count(*) AS count FROM byoda_search_values WHERE service_id = $1 AND member_id = $2',
       [this.serviceId, memberId],
     );
@@ -169,5 +177,25 @@ export class PostgresSearchIndex implements SearchIndex {
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+
+  private query<R extends QueryResultRow>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.guard(() => this.pool.query<R>(sql, [...params]));
+  }
+
+  /**
+   * A failure of the database (down, restarting, a table dropped by hand) as 503 BYODA_ERR_STORAGE:
+   * the search is unavailable for now, and its SQL and PostgreSQL's words stay in the log (`cause`).
+   */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (cause) {
+      if (cause instanceof ByodaError) throw cause;
+      throw new ByodaError('BYODA_ERR_STORAGE', 'the search index database is unavailable', {
+        status: 503,
+        cause,
+      });
+    }
   }
 }

@@ -224,6 +224,32 @@ describe('the search index on postgres: shared databases and refusals', { skip: 
     }
   });
 
+  it('answers 503 BYODA_ERR_STORAGE when the database fails, without PostgreSQL’s words', async () => {
+    if (typeof postgres === 'string') return;
+    const own = await postgres.createDatabase();
+    const index = await openSearchIndex(searchStoreLocation(own, 'unused'), 1001);
+    try {
+      await index.replaceMember(m1, 1, [email('there@example.org')]);
+      assert.deepEqual(await index.find(q('there@example.org', 'exact', false)), [m1]);
+      const admin = new pg.Client({ connectionString: own });
+      await admin.connect();
+      await admin.query('DROP TABLE byoda_search_values');
+      await admin.end();
+      const unavailable = (err: unknown): boolean => {
+        assert.ok(isByodaError(err));
+        assert.equal(err.code, 'BYODA_ERR_STORAGE');
+        assert.equal(err.status, 503);
+        assert.equal(err.message, 'the search index database is unavailable');
+        return true;
+      };
+      await assert.rejects(index.find(q('there@example.org', 'exact', false)), unavailable);
+      await assert.rejects(index.replaceMember(m1, 2, [email('x@example.org')]), unavailable);
+      await assert.rejects(index.valueCount(m1), unavailable);
+    } finally {
+      await index.close();
+    }
+  });
+
   it('refuses a server that does not answer, naming it without the password', async () => {
     const location = searchStoreLocation('postgres://byoda:secret@127.0.0.1:1/byoda', 'unused');
     await assert.rejects(openSearchIndex(location, 1001), (err: unknown) => {

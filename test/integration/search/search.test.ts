@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import type { Agent } from 'undici';
 import { memberFqdn, openServicePki } from '../../../src/pki/index.js';
 import type { Credential } from '../../../src/pki/index.js';
@@ -46,6 +47,7 @@ after(async () => {
 
 function searchSuite(backend: 'sqlite' | 'postgres'): void {
   let net: NetworkHarness;
+  let serviceStore: string | undefined;
   let pod1: PodInfo;
   let pod2: PodInfo;
   let suzie: OwnerSession;
@@ -89,7 +91,7 @@ function searchSuite(backend: 'sqlite' | 'postgres'): void {
   };
 
   before(async () => {
-    const serviceStore =
+    serviceStore =
       backend === 'postgres' && typeof postgres !== 'string' ? await postgres.createDatabase() : undefined;
     net = await NetworkHarness.start({
       pods: 2,
@@ -225,4 +227,24 @@ function searchSuite(backend: 'sqlite' | 'postgres'): void {
     assert.deepEqual(await suzie.data('mutation { delete_person }'), { delete_person: true });
     await waitUntilFound(query, []);
   });
+
+  // Last: the index is broken afterwards.
+  it(
+    'answers a search 503 when its PostgreSQL fails, and keeps serving',
+    { skip: backend !== 'postgres' },
+    async () => {
+      const query = 'person?email=suzie.jones%40example.org';
+      assert.deepEqual(await found(query), []);
+      const admin = new pg.Client({ connectionString: serviceStore });
+      await admin.connect();
+      await admin.query('DROP TABLE byoda_search_values');
+      await admin.end();
+      const failed = await search(query, credentials['mikeMember']);
+      assertJsonError(failed, 503, 'BYODA_ERR_STORAGE');
+      assert.doesNotMatch(failed.text, /byoda_search_values|relation/, 'no SQL in the answer');
+      // Still refused first for a stranger, and the service still answers what needs no index.
+      assertJsonError(await search(query), 401, 'BYODA_ERR_UNAUTHORIZED');
+      assertJsonError(await search('nothing?email=x', credentials['mikeMember']), 404, 'BYODA_ERR_NOT_FOUND');
+    },
+  );
 }
