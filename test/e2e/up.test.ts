@@ -21,6 +21,12 @@ import { LOADED_MACHINE_ENV } from '../fixtures/test-env.js';
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 20_000;
 const SERVICE_ID = 4294929430;
+/** The version of the example contract `byoda up` publishes by default. */
+const EXAMPLE_VERSION = (
+  JSON.parse(await readFile(new URL('../../contracts/addressbook.json', import.meta.url), 'utf8')) as {
+    version: number;
+  }
+).version;
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
 const LOCAL_URL = /^https:\/\/127\.0\.0\.1:\d{1,5}$/;
 
@@ -141,7 +147,7 @@ async function checkNetworkJson(net: NetworkJson): Promise<void> {
     assertKeys(service, ['service_id', 'name', 'version', 'url', 'fqdn'], 'services[]');
     assert.equal(service.service_id, SERVICE_ID);
     assert.equal(service.name, 'addressbook');
-    assert.equal(service.version, 1);
+    assert.equal(service.version, EXAMPLE_VERSION);
     assert.match(service.url, LOCAL_URL);
     assert.equal(service.fqdn, `service.service-${SERVICE_ID}.${net.network}`);
   }
