@@ -51,6 +51,7 @@ export function identitySuite(world: IdentityWorld): void {
   describe('identity confirmation claims', () => {
     const confirmedText = 'B here: an invite whose sender an identity app confirmed';
     const plainText = 'B here: an invite without a confirmation';
+    let confirmation: Record<string, unknown> | undefined;
     const invite = (memberId: string, text: string): Record<string, unknown> => ({
       created_timestamp: new Date().toISOString(),
       member_id: memberId,
@@ -80,6 +81,7 @@ export function identitySuite(world: IdentityWorld): void {
       assert.equal(claim['keyfield_id'], b.memberId);
       assert.equal(claim['requester_id'], b.memberId);
       assert.deepEqual(claim['object_fields'], ['created_timestamp', 'member_id', 'relation', 'text']);
+      confirmation = claim;
       // B keeps the claim in its own pod, then sends the invite carrying it to A's pod.
       await b.data('mutation($input: claim_input!) { append_verified_claims(input: $input) { claim_id } }', {
         input: claim,
@@ -128,6 +130,23 @@ export function identitySuite(world: IdentityWorld): void {
         [confirmedText],
       );
       assert.equal(kept[0]?.claims[0]?.trusted, true);
+    });
+
+    it('does not verify on another member’s invite it was copied onto', async () => {
+      assert.ok(confirmation, 'the first test got a claim');
+      const a = world.reader();
+      const b = world.member();
+      const copied = { ...invite(a.memberId, confirmedText), claims: [confirmation] };
+      await a.data(SEND_INVITE, { input: copied, to: b.memberId });
+      const data = await b.data(INVITES, {});
+      const edge = (data['network_invites_connection'] as { edges: InviteEdge[] }).edges.find(
+        (e) => e.node.member_id === a.memberId,
+      );
+      assert.equal(edge?.claims[0]?.verified, false);
+      assert.match(
+        edge?.claims[0]?.reason ?? '',
+        new RegExp(`about member_id ${b.memberId}, not this record`),
+      );
     });
 
     it('no longer verifies once the confirmed record changed', async () => {
