@@ -28,6 +28,7 @@ interface InitOptions extends PassphraseOption {
   readonly serviceData: string;
   readonly servicePassphraseFile?: string;
   readonly kind: string;
+  readonly appId?: string;
   readonly directory: string;
   readonly json?: boolean;
 }
@@ -58,6 +59,17 @@ async function checkKind(text: string): Promise<AppKind> {
   return text as AppKind;
 }
 
+/** App ids are UUID v4s, lower case: a contract's `app_ids` compares them byte for byte. */
+const APP_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** `--app-id`: lets a contract's `app_ids` name the app before it exists. */
+function checkAppId(text: string | undefined): string | undefined {
+  if (text === undefined || APP_ID.test(text)) return text;
+  throw new ByodaError('BYODA_ERR_CONFIG', `--app-id must be a lower-case UUID v4, not '${text}'`, {
+    path: '--app-id',
+  });
+}
+
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value.toLowerCase()];
 
 export function registerAppCommands(program: Command): void {
@@ -69,6 +81,7 @@ export function registerAppCommands(program: Command): void {
     .requiredOption('--service-data <dir>', 'data folder of the service (its PKI signs the app)')
     .requiredOption('--directory <url>', 'directory URL, where the app registers its name')
     .option('--kind <kind>', 'what the app does: review or identity', 'review')
+    .option('--app-id <uuid>', "the app's id, e.g. one a contract's app_ids names (default: a new one)")
     .option(
       '--service-passphrase-file <file>',
       "file holding the service's key passphrase (else <service data>/passphrase)",
@@ -98,6 +111,7 @@ export function registerAppCommands(program: Command): void {
 
 async function initCommand(options: InitOptions): Promise<void> {
   const kind = await checkKind(options.kind);
+  const appId = checkAppId(options.appId);
   const dataDir = resolve(options.data);
   const serviceData = resolve(options.serviceData);
   const servicePassphrase = (
@@ -119,6 +133,7 @@ async function initCommand(options: InitOptions): Promise<void> {
     servicePassphrase,
     kind,
     directoryUrl: options.directory,
+    ...(appId !== undefined ? { appId } : {}),
   });
   const summary = {
     app_id: config.appId,

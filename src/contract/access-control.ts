@@ -147,7 +147,7 @@ function readAppIds(value: unknown, path: string): readonly string[] {
     if (!APP_ID.test(id))
       throw invalidAt(pointer(path, i), `${JSON.stringify(id)} is not a lower-case UUID v4`);
   });
-  return [...new Set(list)];
+  return list;
 }
 
 /**

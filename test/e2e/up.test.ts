@@ -2,11 +2,12 @@
  * `byoda up` as a user runs it (spec §11): a real child process over a temporary data folder. The
  * first run is followed through network.json, TLS, DNS and the owner API; SIGINT must stop it with
  * exit code 0 and remove network.json; the second run must bring back the same accounts, members and
- * data.
+ * data. The first run publishes the example contract's previous version, the second its current one,
+ * to which the pods move (the migration path of a data folder made by an older checkout).
  */
 import assert from 'node:assert/strict';
 import { Resolver } from 'node:dns/promises';
-import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +18,24 @@ import type { NetworkJson } from '../fixtures/up-process.js';
 import { promtoolCheck, samplesOf } from '../fixtures/prometheus-text.js';
 
 const SERVICE_ID = 4294929430;
+/** The example contract `byoda up` publishes by default, and its version. */
+const EXAMPLE_URL = new URL('../../contracts/addressbook.json', import.meta.url);
+const EXAMPLE = JSON.parse(await readFile(EXAMPLE_URL, 'utf8')) as Record<string, unknown>;
+const EXAMPLE_VERSION = EXAMPLE['version'] as number;
+
+/**
+ * The example contract as its previous version was (version 2 added the `app` rule of
+ * `incoming_assets`): the first run publishes it, the second the current one, which is how a data
+ * folder made by an older checkout meets a newer contract. Rebuild this when the next version comes.
+ */
+function previousExample(): Record<string, unknown> {
+  const doc = structuredClone(EXAMPLE);
+  const classes = (doc['jsonschema'] as { properties: Record<string, Record<string, unknown>> }).properties;
+  const incoming = classes['incoming_assets']?.['#accesscontrol'] as Record<string, unknown> | undefined;
+  assert.ok(incoming && 'app' in incoming, 'the example grants app on incoming_assets');
+  delete incoming['app'];
+  return { ...doc, version: EXAMPLE_VERSION - 1 };
+}
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
 const LOCAL_URL = /^https:\/\/127\.0\.0\.1:\d{1,5}$/;
 
@@ -38,7 +57,7 @@ async function assertAbsoluteFile(path: unknown, where: string): Promise<void> {
 }
 
 /** Every field of spec §11, with its type and form. */
-async function checkNetworkJson(net: NetworkJson): Promise<void> {
+async function checkNetworkJson(net: NetworkJson, version = EXAMPLE_VERSION): Promise<void> {
   assertKeys(net, ['network', 'dns', 'root_ca', 'directory', 'services', 'pods', 'proxy'], 'network.json');
   assert.equal(net.network, 'byoda.test');
   const n = net.network.replace(/\./g, '\\.');
@@ -57,7 +76,7 @@ async function checkNetworkJson(net: NetworkJson): Promise<void> {
     assertKeys(service, ['service_id', 'name', 'version', 'url', 'fqdn'], 'services[]');
     assert.equal(service.service_id, SERVICE_ID);
     assert.equal(service.name, 'addressbook');
-    assert.equal(service.version, 1);
+    assert.equal(service.version, version);
     assert.match(service.url, LOCAL_URL);
     assert.equal(service.fqdn, `service.service-${SERVICE_ID}.${net.network}`);
   }
@@ -166,7 +185,12 @@ describe('byoda up', () => {
     root = await mkdtemp(join(tmpdir(), 'byoda-up-'));
     dataDir = join(root, 'data');
     networkFile = join(dataDir, 'network.json');
-    up = new UpProcess(['--data', dataDir, '--pods', '2', '--json', '--metrics-listen', '127.0.0.1:0']);
+    const previous = join(root, 'addressbook-previous.json');
+    await writeFile(previous, JSON.stringify(previousExample()));
+    up = new UpProcess([
+      ...['--data', dataDir, '--pods', '2', '--json', '--metrics-listen', '127.0.0.1:0'],
+      ...['--contract', previous],
+    ]);
     first = await up.waitForNetworkFile(networkFile);
   });
 
@@ -176,7 +200,7 @@ describe('byoda up', () => {
   });
 
   it('writes network.json with every field of spec §11 once everything answers', async () => {
-    await checkNetworkJson(first!);
+    await checkNetworkJson(first!, EXAMPLE_VERSION - 1);
     const output = await up!.waitForOutput(/"event":"ready"/);
     const ready = output
       .split('\n')
@@ -289,10 +313,13 @@ describe('byoda up', () => {
     assert.match(up!.stdout, /"event":"stopped","signal":"SIGINT"/);
   });
 
-  it('reuses the accounts, memberships and data when started again with the same folder', async () => {
+  it('reuses the accounts, memberships and data when started again with the same folder, moving them to the newer example contract', async () => {
     up = new UpProcess(['--data', dataDir, '--pods', '2']);
     const second = await up.waitForNetworkFile(networkFile);
     await checkNetworkJson(second);
+    await up.waitForOutput(new RegExp(`contract version ${EXAMPLE_VERSION} of addressbook published`));
+    await up.waitForOutput(new RegExp(`pod1 moved to contract version ${EXAMPLE_VERSION} of addressbook`));
+    await up.waitForOutput(new RegExp(`pod2 moved to contract version ${EXAMPLE_VERSION} of addressbook`));
     const ids = (net: NetworkJson) =>
       net.pods.map((pod) => ({ account: pod.account_id, members: pod.memberships.map((m) => m.member_id) }));
     assert.deepEqual(ids(second), ids(first!));

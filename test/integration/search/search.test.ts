@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import type { Agent } from 'undici';
+import { loadContractFile } from '../../../src/contract/index.js';
 import { memberFqdn, openServicePki } from '../../../src/pki/index.js';
 import type { Credential } from '../../../src/pki/index.js';
 import { CREDENTIALS } from '../../../src/pod/index.js';
@@ -176,7 +177,7 @@ function searchSuite(backend: 'sqlite' | 'postgres'): void {
     assert.equal(answer.status, 200, answer.text);
     assert.deepEqual(answer.json, {
       member_id: suzie.memberId,
-      contract_version: 1,
+      contract_version: (await loadContractFile(EXAMPLE_CONTRACT)).version,
       classes: { person: [{ email: 'suzie.jones@example.org' }] },
     });
     assertJsonError(await searchData(credentials['mikeMember']), 403, 'BYODA_ERR_FORBIDDEN');

@@ -57,6 +57,13 @@ describe('the access table of docs/protocol.md', () => {
       'read',
       'subscribe',
     ]);
+    // Apps (a moderation app) read incoming_assets, which no other member nor anonymous client may.
+    const incoming = findClass(contract, 'incoming_assets')!;
+    assert.deepEqual(actionsOf(incoming.rules, 'app'), ['read']);
+    assert.ok((incoming.rules.app ?? []).every((permission) => permission.appIds === undefined));
+    for (const entity of ['network', 'any_member', 'anonymous'] as const) {
+      assert.deepEqual(actionsOf(incoming.rules, entity), [], entity);
+    }
   });
 
   it('changes when the contract changes, so the check can fail', () => {

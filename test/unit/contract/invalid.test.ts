@@ -534,6 +534,68 @@ const BAD_CONTRACTS: readonly BadCase[] = [
     says: /only to the "network" entity/,
   },
   {
+    name: 'app_ids on the network entity',
+    change: (d) =>
+      onePermission(d, 'network', { permission: 'read', app_ids: ['3f6c2a1e-8b4d-4c7a-9e21-5d0b7f3a9c14'] }),
+    path: `${ACCESS}/network/permissions/0/app_ids`,
+    says: /"app_ids" applies only to the "app" entity, not "network"/,
+  },
+  {
+    name: 'app_ids on the any_member entity',
+    change: (d) =>
+      onePermission(d, 'any_member', {
+        permission: 'read',
+        app_ids: ['3f6c2a1e-8b4d-4c7a-9e21-5d0b7f3a9c14'],
+      }),
+    path: `${ACCESS}/any_member/permissions/0/app_ids`,
+    says: /only to the "app" entity, not "any_member"/,
+  },
+  {
+    name: 'an empty app_ids list',
+    change: (d) => onePermission(d, 'app', { permission: 'read', app_ids: [] }),
+    path: `${ACCESS}/app/permissions/0/app_ids`,
+    says: /must name at least one app id \(leave it out to allow any app\)/,
+  },
+  {
+    name: 'app_ids given as one string',
+    change: (d) =>
+      onePermission(d, 'app', { permission: 'read', app_ids: '3f6c2a1e-8b4d-4c7a-9e21-5d0b7f3a9c14' }),
+    path: `${ACCESS}/app/permissions/0/app_ids`,
+    says: /must be an array of strings/,
+  },
+  {
+    name: 'an app id that is not a UUID',
+    change: (d) => onePermission(d, 'app', { permission: 'read', app_ids: ['review-app'] }),
+    path: `${ACCESS}/app/permissions/0/app_ids/0`,
+    says: /"review-app" is not a lower-case UUID v4/,
+  },
+  {
+    name: 'an app id in upper case',
+    change: (d) =>
+      onePermission(d, 'app', {
+        permission: 'read',
+        app_ids: ['3f6c2a1e-8b4d-4c7a-9e21-5d0b7f3a9c14', '3F6C2A1E-8B4D-4C7A-9E21-5D0B7F3A9C14'],
+      }),
+    path: `${ACCESS}/app/permissions/0/app_ids/1`,
+    says: /is not a lower-case UUID v4/,
+  },
+  {
+    name: 'an app id listed twice',
+    change: (d) =>
+      onePermission(d, 'app', {
+        permission: 'read',
+        app_ids: ['3f6c2a1e-8b4d-4c7a-9e21-5d0b7f3a9c14', '3f6c2a1e-8b4d-4c7a-9e21-5d0b7f3a9c14'],
+      }),
+    path: `${ACCESS}/app/permissions/0/app_ids/1`,
+    says: /is listed twice/,
+  },
+  {
+    name: 'an app id that is a number',
+    change: (d) => onePermission(d, 'app', { permission: 'read', app_ids: [7] }),
+    path: `${ACCESS}/app/permissions/0/app_ids/0`,
+    says: /string/,
+  },
+  {
     name: 'a search permission with distance',
     change: (d) => onePermission(d, 'network', { permission: 'search', distance: 1 }),
     path: `${ACCESS}/network/permissions/0/distance`,

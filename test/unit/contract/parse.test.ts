@@ -370,6 +370,35 @@ describe('parseContract', () => {
       assert.deepEqual(rules.anonymous, []);
     });
 
+    it('reads app rules with and without app_ids', () => {
+      const reviewer = '3f6c2a1e-8b4d-4c7a-9e21-5d0b7f3a9c14';
+      const other = 'b1e7d9c3-2a5f-4e68-8c0d-7f4a1b2e6d35';
+      const c = parseWith((_doc, classes) => {
+        (classes.posts as Json)['#accesscontrol'] = {
+          app: {
+            permissions: [
+              'read',
+              { permission: 'subscribe', app_ids: [reviewer, other] },
+              { permission: 'search', app_ids: [reviewer] },
+            ],
+          },
+        };
+      });
+      assert.deepEqual(classOf(c, 'posts').rules, {
+        app: [
+          { action: 'read', sourceSignatureRequired: false },
+          { action: 'subscribe', sourceSignatureRequired: false, appIds: [reviewer, other] },
+          {
+            action: 'search',
+            sourceSignatureRequired: false,
+            match: 'exact',
+            caseSensitive: false,
+            appIds: [reviewer],
+          },
+        ],
+      });
+    });
+
     it('reads the legacy list of actions as rules of the owner entity "member"', () => {
       const c = parseWith((_doc, classes) => {
         (classes.posts as Json)['#accesscontrol'] = ['read', 'append'];

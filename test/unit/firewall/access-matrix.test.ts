@@ -19,7 +19,7 @@ import {
 } from '../../../src/firewall/index.js';
 import type { Requester } from '../../../src/firewall/index.js';
 import { loadSharedContract, sharedContractPath } from '../../fixtures/contracts.js';
-import { ANONYMOUS, OWNER, SERVICE, member } from './factories.js';
+import { ANONYMOUS, OWNER, REVIEW_APP, SERVICE, member } from './factories.js';
 
 type Json = Record<string, unknown>;
 
@@ -31,6 +31,7 @@ const ASKERS: ReadonlyArray<readonly [label: string, requester: Requester]> = [
   ['family at distance 2, signed', member({ relations: ['family'], distance: 2, signed: true })],
   ['colleague at distance 1, signed', member({ relations: ['colleague'], distance: 1, signed: true })],
   ['service', SERVICE],
+  ['an app of the service', REVIEW_APP],
   ['anonymous', ANONYMOUS],
 ];
 
@@ -77,6 +78,10 @@ function referencePermissionHolds(
   const signed =
     requester.kind === 'owner' || (requester.kind === 'member' && requester.originSignatureVerified);
   if (raw.source_signature_required === true && !signed) return false;
+  if (entity === 'app') {
+    const named = raw.app_ids as string[] | undefined;
+    return named === undefined || (requester.kind === 'app' && named.includes(requester.appId));
+  }
   if (entity !== 'network') return true;
   if (requester.kind !== 'member') return false;
   const relations =

@@ -2,7 +2,20 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decide, entitiesOf } from '../../../src/firewall/index.js';
 import type { Requester } from '../../../src/firewall/index.js';
-import { ANONYMOUS, FRIEND, OWNER, SERVICE, SIGNED_FRIEND, UNLINKED, member, rulesOf } from './factories.js';
+import {
+  ANONYMOUS,
+  FRIEND,
+  OTHER_APP,
+  OTHER_APP_ID,
+  OWNER,
+  REVIEW_APP,
+  REVIEW_APP_ID,
+  SERVICE,
+  SIGNED_FRIEND,
+  UNLINKED,
+  member,
+  rulesOf,
+} from './factories.js';
 
 const allows = (
   accessControl: unknown,
@@ -32,6 +45,10 @@ describe('firewall', () => {
 
     it('makes an anonymous client anonymous only', () => {
       assert.deepEqual(entitiesOf(ANONYMOUS), ['anonymous']);
+    });
+
+    it('makes an app of the service the app entity and anonymous', () => {
+      assert.deepEqual(entitiesOf(REVIEW_APP), ['app', 'anonymous']);
     });
   });
 
@@ -168,6 +185,61 @@ describe('firewall', () => {
         };
         assert.equal(allows(rules, 'read', FRIEND), false);
         assert.equal(allows(rules, 'read', SIGNED_FRIEND), true);
+      });
+    });
+
+    describe('app', () => {
+      const anyApp = { app: { permissions: ['read'] } };
+      const reviewOnly = { app: { permissions: [{ permission: 'read', app_ids: [REVIEW_APP_ID] }] } };
+
+      it('allows every app what an app rule without app_ids grants', () => {
+        for (const requester of [REVIEW_APP, OTHER_APP])
+          assert.equal(allows(anyApp, 'read', requester), true);
+        assert.equal(allows(anyApp, 'update', REVIEW_APP), false);
+      });
+
+      it('allows only the named apps what an app rule with app_ids grants, and says why another is refused', () => {
+        assert.equal(allows(reviewOnly, 'read', REVIEW_APP), true);
+        const other = decide(rulesOf(reviewOnly), 'read', OTHER_APP);
+        assert.equal(other.allowed, false);
+        assert.equal(
+          other.reason,
+          `the app rule "read (apps ${REVIEW_APP_ID})" is given only to the apps ${REVIEW_APP_ID}`,
+        );
+        // The reason names the rule's apps, never the asking app's id.
+        assert.doesNotMatch(other.reason, new RegExp(OTHER_APP_ID));
+      });
+
+      it('allows an app listed among several named apps', () => {
+        const both = {
+          app: { permissions: [{ permission: 'read', app_ids: [OTHER_APP_ID, REVIEW_APP_ID] }] },
+        };
+        assert.equal(allows(both, 'read', REVIEW_APP), true);
+        assert.equal(allows(both, 'read', OTHER_APP), true);
+      });
+
+      it('denies the owner, members, the service and anonymous clients what only app rules grant', () => {
+        for (const rules of [anyApp, reviewOnly]) {
+          for (const requester of [OWNER, ...NON_OWNERS]) {
+            const decision = decide(rulesOf(rules), 'read', requester);
+            assert.equal(decision.allowed, false, JSON.stringify(requester));
+            assert.match(decision.reason, /"read" is granted only to app, and .* is none of them/);
+          }
+        }
+      });
+
+      it('gives apps what anonymous rules grant, and no member rights', () => {
+        assert.equal(allows({ anonymous: { permissions: ['read'] } }, 'read', OTHER_APP), true);
+        const members = { member: { permissions: ['read'] }, any_member: { permissions: ['read'] } };
+        assert.equal(allows(members, 'read', REVIEW_APP), false);
+        assert.equal(allows({ service: { permissions: ['read'] } }, 'read', REVIEW_APP), false);
+      });
+
+      it('holds source_signature_required against apps, which cannot sign an origin', () => {
+        const signed = { app: { permissions: [{ permission: 'read', source_signature_required: true }] } };
+        const decision = decide(rulesOf(signed), 'read', REVIEW_APP);
+        assert.equal(decision.allowed, false);
+        assert.match(decision.reason, /needs a verified origin signature, which only a member can give/);
       });
     });
 

@@ -11,6 +11,17 @@ export const OWNER: Requester = { kind: 'owner' };
 export const SERVICE: Requester = { kind: 'service', serviceId: 4242 };
 export const ANONYMOUS: Requester = { kind: 'anonymous' };
 
+/** Two apps of the service, to tell a rule's named apps (`app_ids`) from the others. */
+export const REVIEW_APP_ID = '3f6c2a1e-8b4d-4c7a-9e21-5d0b7f3a9c14';
+export const OTHER_APP_ID = 'b1e7d9c3-2a5f-4e68-8c0d-7f4a1b2e6d35';
+
+export function app(appId: string = REVIEW_APP_ID): Requester {
+  return { kind: 'app', appId, serviceId: 4242 };
+}
+
+export const REVIEW_APP = app(REVIEW_APP_ID);
+export const OTHER_APP = app(OTHER_APP_ID);
+
 export interface MemberOptions {
   readonly relations?: readonly string[];
   readonly distance?: number;
