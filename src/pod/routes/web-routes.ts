@@ -1,7 +1,8 @@
 /**
  * The owner's API on the web port (spec §4, §10): log in for a JWT (login-route.ts), read the account,
  * join a service, upgrade a membership, search the service through the pod (owner-search-route.ts) and
- * manage the owner's second factor (totp-routes.ts) and sessions (session-routes.ts).
+ * manage the owner's second factor (totp-routes.ts) and sessions (session-routes.ts), and rotate the
+ * pod's keys (rotate-keys-route.ts).
  * Everything but the login needs the owner's token; none of it exists on the member port, so other
  * pods and the service cannot even reach it.
  */
@@ -21,6 +22,7 @@ import { SCOPED_TOKEN_PATHS, scopedTokenRoutes } from './scoped-token-routes.js'
 import { parseServiceIdParam } from './route-params.js';
 import type { ServiceParams } from './route-params.js';
 import { upgradeMembership } from '../memberships/upgrade.js';
+import { ROTATE_KEYS_PATH, rotateKeysRoute } from './rotate-keys-route.js';
 
 export const POD_PATHS = {
   authToken: AUTH_TOKEN_PATH,
@@ -29,6 +31,7 @@ export const POD_PATHS = {
   upgrade: '/api/v1/pod/member/service-:serviceId/upgrade',
   search: OWNER_SEARCH_PATH,
   capabilities: CAPABILITIES_PATH,
+  rotateKeys: ROTATE_KEYS_PATH,
   ...TOTP_PATHS,
   ...EXPORT_PATHS,
   ...SESSION_PATHS,
@@ -66,6 +69,7 @@ export function webRoutes(app: FastifyInstance, pod: PodContext): void {
   exportRoutes(app, pod, ownerOnly);
   sessionRoutes(app, pod, ownerOnly);
   scopedTokenRoutes(app, pod, ownerOnly);
+  rotateKeysRoute(app, pod, ownerOnly);
 }
 
 /** `onRequest`: only a valid owner token passes (401 otherwise, also without a token). */
