@@ -13,6 +13,7 @@ Type check, lint and format check, then every test file under test/SCOPE (defaul
   npm test                 everything
   npm test -- unit         only test/unit
   npm test -- e2e          only test/e2e (needs /usr/bin/chromium)
+  npm test -- scale        only test/scale (long runs: not in `npm test`, run by `npm run test:soak`)
   npm test -- --help       this text
 
 One file: node --import tsx --test --test-reporter=spec test/path/file.test.ts
@@ -37,8 +38,9 @@ echo "== tests"
 node -e "import('./bin/compiled.mjs').then((m) => m.compiledSources())"
 # Slowest kinds first (end-to-end, standing, fuzz, integration, then unit), so that the short unit files
 # fill the gaps at the end instead of a long file starting last and running alone.
+# test/scale holds runs too long for every change (e.g. 51 pods): `npm run test:soak` runs them.
 mapfile -t files < <(
-  find "test/${scope}" -name '*.test.ts' |
+  find "test/${scope}" -name '*.test.ts' | { if [ -z "$scope" ]; then grep -v '^test//\?scale/'; else cat; fi; } |
     awk '{ k = 5; if ($0 ~ /^test\/e2e\//) k = 1; else if ($0 ~ /^test\/standing\//) k = 2;
            else if ($0 ~ /^test\/fuzz\//) k = 3; else if ($0 ~ /^test\/integration\//) k = 4; print k "\t" $0 }' |
     sort -k1,1n -k2,2 | cut -f2

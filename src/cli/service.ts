@@ -10,9 +10,10 @@
  *
  * `start --json` prints one line once serving, for the programs (tests, `byoda up`) that start it:
  * `{"event":"ready","url":...,"port":...,"service_id":...,"fqdn":...,"version":...,"name":...,
- * "network":...}`, and `{"event":"stopped","signal":...}` at the end. Logs go to
+ * "network":...,"store":"sqlite"|"postgres"}`, and `{"event":"stopped","signal":...}` at the end. Logs go to
  * `<data>/logs/service.log` (or `--log-file`), never to stdout. `--dns host:port` names the directory's
- * DNS server, through which the service finds its members' pods to collect their search data.
+ * DNS server, through which the service finds its members' pods to collect their search data;
+ * `--store sqlite:PATH|postgres://...` where it keeps them (the search index; default `<data>/search.db`).
  */
 import { join, resolve } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -52,6 +53,7 @@ interface StartOptions extends ServerCommandOptions {
   readonly publicAddress?: string;
   readonly dns?: HostPort;
   readonly maxMembersPerAccount?: number;
+  readonly store?: string;
 }
 
 /** DNS port when `--dns` is not given: the standard one, on the directory's host (as `byoda pod start`). */
@@ -96,6 +98,10 @@ export function registerServiceCommands(program: Command): void {
       parseHostPort,
     )
     .option('--max-members-per-account <n>', 'member ids one account may hold (default 3)', parseMemberQuota)
+    .option(
+      '--store <url>',
+      'where the search index lives: sqlite:PATH (default: <data>/search.db) or postgres://user:pw@host/db',
+    )
     .option('--passphrase-file <file>', passphraseFileHelp())
     .option('--log-file <file>', logFileHelp('service'))
     .option('--json', 'print a JSON "ready" event on stdout once serving');
@@ -162,8 +168,9 @@ function passphraseForInit(dataDir: string, options: PassphraseOption): Promise<
 
 async function startCommand(options: StartOptions): Promise<void> {
   const dataDir = resolve(options.data);
-  const { readServiceConfig, ServiceServer } = await loadService();
-  // A clear error for an uninitialised folder, before anything else.
+  const { readServiceConfig, searchStoreLocation, ServiceServer, SERVICE_FILES } = await loadService();
+  // A bad --store, then an uninitialised folder: each one clear line, before the passphrase is asked.
+  searchStoreLocation(options.store, join(dataDir, SERVICE_FILES.searchIndex));
   const config = await readServiceConfig(dataDir);
   const passphrase = await passphraseForRun(dataDir, options);
   const directoryUrl = options.directory ?? config.directoryUrl;
@@ -188,6 +195,7 @@ async function startCommand(options: StartOptions): Promise<void> {
         ...(options.maxMembersPerAccount !== undefined
           ? { maxMembersPerAccount: options.maxMembersPerAccount }
           : {}),
+        ...(options.store !== undefined ? { store: options.store } : {}),
       }),
     ready,
   });
@@ -202,10 +210,10 @@ function parseMemberQuota(text: string): number {
 
 function ready(address: ServiceAddress): ReadyAnnouncement {
   return {
-    json: { url: address.url, port: address.port, ...summaryJson(address) },
+    json: { url: address.url, port: address.port, ...summaryJson(address), store: address.store },
     text: [
       `service ${address.serviceId} (${address.name}) version ${address.version} serving at ${address.url}`,
-      `  as ${address.fqdn}; stop with Ctrl-C`,
+      `  as ${address.fqdn}, search index on ${address.store}; stop with Ctrl-C`,
     ],
   };
 }

@@ -63,7 +63,8 @@ export function registerUpCommand(program: Command): void {
     )
     .option(
       '--store <url>',
-      "the directory's store: sqlite:PATH (default: files in <data>/directory) or postgres://...",
+      "the directory's store: sqlite:PATH (default: files in <data>/directory) or postgres://..., " +
+        "which holds the service's search index too",
     )
     .option('--json', 'print progress as one JSON object per line, for programs')
     .addHelpText('after', HELP);

@@ -20,6 +20,7 @@ import { loadContractFile } from '../contract/index.js';
 import { ByodaError } from '../errors/index.js';
 import type { MetricsRegistry } from '../metrics/index.js';
 import { directoryFqdn } from '../pki/index.js';
+import { parseStoreUrl } from '../storage/index.js';
 import type { ServiceAddress } from '../service/index.js';
 import { acquireFolderLock, dataFolderLockPath } from '../lock/index.js';
 import type { FolderLock } from '../lock/index.js';
@@ -58,13 +59,22 @@ export interface LocalNetworkOptions {
   readonly pods?: number;
   /** The service's contract file (default: the example addressbook contract); unsigned is fine. */
   readonly contractPath?: string;
-  /** The directory's store (`--store`): `sqlite:PATH` or `postgres://...`; default its SQLite files. */
+  /**
+   * The directory's store (`--store`): `sqlite:PATH` or `postgres://...`; default its SQLite files. A
+   * PostgreSQL database holds the service's search index too (tables of its own); with `sqlite:PATH`
+   * the service keeps its own `search.db`, since one SQLite file is one server's.
+   */
   readonly store?: string;
   readonly progress?: ProgressListener;
   /** Aborting it stops the start between two steps; what started is then stopped by `stop()`. */
   readonly signal?: AbortSignal;
   /** One registry every server records into (src/metrics), labelled by server kind and FQDN. */
   readonly metrics?: MetricsRegistry;
+}
+
+/** The search index's store for a `--store` value: the same PostgreSQL database, or the default file. */
+function serviceStore(store: string | undefined): string | undefined {
+  return store !== undefined && parseStoreUrl(store).kind === 'postgres' ? store : undefined;
 }
 
 interface StopStep {
@@ -136,6 +146,8 @@ export class LocalNetwork {
     this.#progress = options.progress ?? SILENT;
     // The contract is read before anything is made, so that a wrong --contract leaves no trace.
     const contract = await readContract(options.contractPath ?? DEFAULT_CONTRACT_PATH);
+    // So is --store: a bad URL is refused before any folder is made.
+    const searchStore = serviceStore(options.store);
     const paths = localPaths(options.dataDir ?? DEFAULT_DATA_DIR);
     await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
     this.#lock = await acquireFolderLock(paths.lockFile, { holder: 'byoda up', folder: paths.dataDir });
@@ -149,7 +161,7 @@ export class LocalNetwork {
     await this.#reportUnstartedPods(paths, podCount);
     // Pods need only the directory until they join, so they start beside the service.
     const [service, pods] = await settleAll([
-      startLocalService(ctx, directory, contract),
+      startLocalService(ctx, directory, contract, searchStore),
       mapBounded(names, START_CONCURRENCY, (name) => startLocalPod(ctx, directory, name)),
     ] as const);
     ctx.checkpoint();

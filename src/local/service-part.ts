@@ -28,10 +28,15 @@ export interface LocalContract {
   readonly contract: Contract;
 }
 
+/**
+ * `store`: the service's search index store (`byoda up --store postgres://...` gives the directory's
+ * database, where the index has tables of its own); default `search.db` in the service's folder.
+ */
 export async function startLocalService(
   ctx: StartContext,
   directory: StartedDirectory,
   contract: LocalContract,
+  store?: string,
 ): Promise<ServiceAddress> {
   const dataDir = serviceDir(ctx.paths, contract.contract.name, contract.contract.serviceId);
   const passphrase = (await exists(join(dataDir, SERVICE_FILES.config)))
@@ -52,11 +57,12 @@ export async function startLocalService(
     dnsServer: { host: directory.address.dnsHost, port: directory.address.dnsPort },
     logger,
     ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
+    ...(store !== undefined ? { store } : {}),
   });
   ctx.progress.step({
     part: 'service',
     action: 'started',
-    message: `service ${address.name} (${address.serviceId}) version ${address.version} at ${address.url}`,
+    message: `service ${address.name} (${address.serviceId}) version ${address.version} at ${address.url} (search index: ${address.store})`,
   });
   return address;
 }

@@ -13,12 +13,14 @@ import type { ClientIdentityVerifier } from '../http/index.js';
 import { DirectoryClient, RevocationWatcher, revocationRefreshFromEnv } from '../network/index.js';
 import { leafLifetimeFromEnv, openServicePki, serviceFqdn } from '../pki/index.js';
 import type { ServicePki } from '../pki/index.js';
+import type { StoreLocation } from '../storage/index.js';
 import { ContractStore } from './contract-store.js';
 import { readServiceConfig, dataPath } from './layout.js';
 import type { ServiceConfig } from './layout.js';
 import { MemberStore } from './member-store.js';
 import { SearchCollector } from './search-collector.js';
-import { SearchIndex } from './search-index.js';
+import { openSearchIndex, searchStoreLocation } from './search-store/open-search-index.js';
+import type { SearchIndex } from './search-store/search-index.js';
 
 export interface ServiceContext {
   readonly config: ServiceConfig;
@@ -27,8 +29,10 @@ export interface ServiceContext {
   readonly fqdn: string;
   readonly contracts: ContractStore;
   readonly members: MemberStore;
-  /** The search index (`search.db`), a copy of what members' pods expose with `search`. */
+  /** The search index (`search.db` or PostgreSQL), a copy of what members' pods expose with `search`. */
   readonly search: SearchIndex;
+  /** Where `search` lives (`--store`), for the metrics of its file. */
+  readonly searchLocation: StoreLocation;
   /** Fills `search` from the pods; absent when the service was started without the directory's DNS. */
   readonly searchCollector: SearchCollector | undefined;
   /** The collector's connections to pods (service TLS cert as client certificate). */
@@ -55,6 +59,8 @@ export interface OpenContextOptions {
   readonly dnsServer?: { readonly host: string; readonly port: number } | undefined;
   /** The most member ids one account may hold (default DEFAULT_MEMBER_QUOTA). */
   readonly maxMembersPerAccount?: number | undefined;
+  /** Where the search index lives (`--store`): `sqlite:PATH` or `postgres://...`; default `search.db`. */
+  readonly store?: string | undefined;
   readonly logger: Logger;
 }
 
@@ -71,6 +77,8 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
   if (!Number.isInteger(memberQuota) || memberQuota < 1) {
     throw new ByodaError('BYODA_ERR_CONFIG', 'maxMembersPerAccount must be a whole number from 1');
   }
+  // First: a bad --store is refused before the keys are decrypted.
+  const location = searchStoreLocation(options.store, dataPath(dataDir, 'searchIndex'));
   const config = await readServiceConfig(dataDir);
   // Leaves signed here live a year, or as long as a test harness asks (docs/operations.md).
   const leafLifetimeMs = leafLifetimeFromEnv(process.env);
@@ -96,7 +104,13 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
     logger: options.logger,
   });
   const contracts = new ContractStore(dataPath(dataDir, 'contracts'));
-  const search = new SearchIndex(dataPath(dataDir, 'searchIndex'));
+  const networkDataChainPem = await readFile(dataPath(dataDir, 'networkData'), 'utf8');
+  const members = new MemberStore(dataPath(dataDir, 'database'));
+  // Last of what can fail, so that nothing before it leaves a pool open.
+  const search = await openSearchIndex(location, config.serviceId).catch((err: unknown) => {
+    members.close();
+    throw err;
+  });
   const pods = options.dnsServer
     ? createPeerPool({
         credential: pki.tls,
@@ -120,8 +134,9 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
     pki,
     fqdn: serviceFqdn(config.network, config.serviceId),
     contracts,
-    members: new MemberStore(dataPath(dataDir, 'database')),
+    members,
     search,
+    searchLocation: location,
     searchCollector,
     pods,
     // Revoked accounts and members are refused per request, also on resumed TLS sessions.
@@ -130,7 +145,7 @@ export async function openServiceContext(options: OpenContextOptions): Promise<S
     }),
     directory,
     revocations,
-    networkDataChainPem: await readFile(dataPath(dataDir, 'networkData'), 'utf8'),
+    networkDataChainPem,
     memberQuota,
     logger: options.logger,
   };
@@ -140,7 +155,7 @@ export async function closeServiceContext(context: ServiceContext): Promise<void
   // The collector first: nothing may write to the index once it is closed.
   await context.searchCollector?.stop();
   await context.pods?.close();
-  context.search.close();
+  await context.search.close();
   context.members.close();
   await context.revocations.stop();
   await context.directory.close();

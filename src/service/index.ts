@@ -17,3 +17,4 @@ export { DATA_CERT_PATH, NETWORK_DATA_CERT_PATH } from './routes/cert-routes.js'
 export { MEMBER_PATH } from './routes/member-routes.js';
 export { MAX_SEARCH_RESULTS, SEARCH_PATH, SEARCH_REFRESH_PATH } from './routes/search-routes.js';
 export { DEFAULT_SEARCH_REFRESH_MS, SEARCH_REFRESH_ENV } from './search-collector.js';
+export { searchStoreLocation } from './search-store/open-search-index.js';

@@ -9,7 +9,7 @@
  * | `network-data.pem`          | the network data cert chain from the directory (verifies contracts) |
  * | `contracts/<version>.json`  | each published contract version, signed by service and network      |
  * | `service.db`                | SQLite: which account holds which member id                         |
- * | `search.db`                 | SQLite: the search index, a copy collected from the pods            |
+ * | `search.db`                 | SQLite: the search index, collected from the pods (unless --store)  |
  * | `passphrase`                | only when the CLI generated one (local networks; mode 0600)          |
  */
 import { access, readFile, rename, writeFile } from 'node:fs/promises';

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { Contract } from '../contract/index.js';
 import { ByodaError, isByodaError } from '../errors/index.js';
 import type { PeerClient } from '../federation/index.js';
-import type { SearchIndex, SearchRow } from './search-index.js';
+import type { SearchIndex, SearchRow } from './search-store/search-index.js';
 import { MAX_INDEXED_VALUE_LENGTH, searchableClasses, searchDataPath, searchText } from './search-values.js';
 
 /** Pods collected at the same time. */
@@ -172,8 +172,8 @@ export class SearchCollector {
   }
 
   /** Whether `memberId`'s indexed values are older than the options allow keeping without a refresh. */
-  #stale(memberId: string): boolean {
-    const collectedAt = this.#options.index.collectedAt(memberId);
+  async #stale(memberId: string): Promise<boolean> {
+    const collectedAt = await this.#options.index.collectedAt(memberId);
     if (collectedAt === undefined) return false;
     return (
       this.#now() - Date.parse(collectedAt) > (this.#options.staleAfterMs ?? DEFAULT_SEARCH_STALE_AFTER_MS)
@@ -193,12 +193,12 @@ export class SearchCollector {
       } catch (err) {
         if (this.#stopped) return;
         if (isMembershipGone(err)) {
-          const removed = index.removeMember(memberId);
+          const removed = await index.removeMember(memberId);
           log.info({ removed }, 'search data: the pod has no such membership; member removed from the index');
           return;
         }
-        if (this.#stale(memberId)) {
-          index.removeMember(memberId);
+        if (await this.#stale(memberId)) {
+          await index.removeMember(memberId);
           log.warn(
             { reason: reasonOf(err) },
             'search data: pod not reached, and its values are too old to keep; member removed from the index',
@@ -210,7 +210,7 @@ export class SearchCollector {
       }
       const data = readSearchData(text, memberId, contract);
       if (this.#stopped) return;
-      index.replaceMember(memberId, data.contractVersion, data.rows);
+      await index.replaceMember(memberId, data.contractVersion, data.rows);
       log.info({ contract_version: data.contractVersion, values: data.rows.length }, 'search data collected');
     } catch (err) {
       if (!this.#stopped) log.warn({ reason: reasonOf(err) }, 'search data: refused; indexed values kept');
@@ -235,7 +235,7 @@ export interface CollectedSearchData {
 /**
  * A pod's answer, `{member_id, contract_version, classes: {<class>: [{<field>: <scalar>}]}}`, as index
  * rows: only classes and fields that `contract` makes searchable by the service, only scalar values
- * with text (search-values.ts), each at most MAX_INDEXED_VALUE_LENGTH long, at most
+ * with text (search-values.ts), each at most MAX_INDEXED_VALUE_LENGTH long and without NUL, at most
  * MAX_VALUES_PER_MEMBER in all. An answer of another member, or of the wrong shape, is refused.
  */
 export function readSearchData(text: string, memberId: string, contract: Contract): CollectedSearchData {
@@ -258,13 +258,26 @@ export function readSearchData(text: string, memberId: string, contract: Contrac
       if (!isObject(record)) throw refused(`a record of classes.${className} is not an object`);
       for (const { field } of fields) {
         const value = searchText(record[field.name]);
-        if (value === undefined || value === '' || value.length > MAX_INDEXED_VALUE_LENGTH) continue;
+        if (!indexable(value)) continue;
         if (rows.length >= MAX_VALUES_PER_MEMBER) return { contractVersion: version, rows };
         rows.push({ className, field: field.name, value });
       }
     }
   }
   return { contractVersion: version, rows };
+}
+
+/**
+ * Whether a value is kept: not empty, not longer than MAX_INDEXED_VALUE_LENGTH, and without a NUL
+ * character, which PostgreSQL's text cannot hold (skipped on SQLite too, so both indexes hold the same).
+ */
+function indexable(value: string | undefined): value is string {
+  return (
+    value !== undefined &&
+    value !== '' &&
+    value.length <= MAX_INDEXED_VALUE_LENGTH &&
+    !value.includes('\u0000')
+  );
 }
 
 function parseObject(text: string): Record<string, unknown> {

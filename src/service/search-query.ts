@@ -1,7 +1,7 @@
 /**
  * The query of `GET /api/v1/service/search/<class>?<field>=<value>` (spec §4), checked against the
  * contract: exactly one parameter, naming a top-level field of the class that grants the service
- * `search`, with a value of 1 to MAX_QUERY_VALUE_LENGTH characters. Every refusal is 400
+ * `search`, with a value of 1 to MAX_QUERY_VALUE_LENGTH characters and no NUL. Every refusal is 400
  * BYODA_ERR_BAD_REQUEST naming the parameter (`querystring/<field>`), like the service's other routes.
  */
 import type { DataClass } from '../contract/index.js';
@@ -46,6 +46,8 @@ export function readSearchQuery(cls: DataClass, query: unknown, serviceId: numbe
   if (Array.isArray(raw)) throw badQuery(path, 'is given more than once');
   if (typeof raw !== 'string') throw badQuery(path, 'must be a text value');
   if (raw === '') throw badQuery(path, 'must not be empty');
+  // Nothing indexed holds one (search-collector.ts), and PostgreSQL's text cannot.
+  if (raw.includes('\u0000')) throw badQuery(path, 'must not contain a NUL character');
   if ([...raw].length > MAX_QUERY_VALUE_LENGTH) {
     throw badQuery(path, `must be at most ${MAX_QUERY_VALUE_LENGTH} characters long`);
   }

@@ -29,6 +29,8 @@ import type { HttpsApp, RateLimitSetting } from '../http/index.js';
 import type { MetricsRegistry, MetricsSource } from '../metrics/index.js';
 import { renewalSettingsFromEnv } from '../pki/index.js';
 import type { RenewalSettings } from '../pki/index.js';
+import { redactUrl } from '../storage/index.js';
+import type { StoreLocation } from '../storage/index.js';
 import { buildServiceApp } from './app.js';
 import { closeServiceContext, openServiceContext } from './context.js';
 import type { ServiceContext } from './context.js';
@@ -74,6 +76,12 @@ export interface ServiceStartOptions {
    */
   readonly maxMembersPerAccount?: number;
   /**
+   * Where the search index lives (`byoda service start --store`): `sqlite:PATH` or
+   * `postgres://user:password@host/db` (src/storage store-url.ts). Default: `sqlite:<dataDir>/search.db`.
+   * The other files of the service (`service.db`, contracts, keys) stay in `dataDir` either way.
+   */
+  readonly store?: string;
+  /**
    * When the service's own certificates are renewed (docs/operations.md). Default: the environment's
    * `BYODA_RENEW_FRACTION` / `BYODA_RENEW_CHECK_MS`, else a check an hour, renewing in the last third.
    */
@@ -89,6 +97,8 @@ export interface ServiceAddress extends ServiceSummary {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** Which backend holds the search index. */
+  readonly store: 'sqlite' | 'postgres';
 }
 
 export class ServiceServer {
@@ -128,7 +138,12 @@ export class ServiceServer {
         );
       }
       logger.info(
-        { url: this.#address.url, fqdn: context.fqdn, version: this.#address.version },
+        {
+          url: this.#address.url,
+          fqdn: context.fqdn,
+          version: this.#address.version,
+          search_store: storeWhere(context.searchLocation),
+        },
         'service ready',
       );
       return this.#address;
@@ -173,6 +188,7 @@ export class ServiceServer {
       host,
       port,
       url: httpsUrl(host, port),
+      store: context.search.kind,
     };
   }
 
@@ -192,13 +208,20 @@ export class ServiceServer {
   }
 }
 
-/** What the metrics show of a service: its two databases and its certificates. */
+/** What the metrics show of a service: its SQLite databases and its certificates. */
 function metricsSource(context: ServiceContext, dataDir: string): MetricsSource {
   const { pki } = context;
   return {
     server: 'service',
     fqdn: context.fqdn,
-    databases: () => [{ path: dataPath(dataDir, 'database') }, { path: dataPath(dataDir, 'searchIndex') }],
+    databases: () => {
+      const search = context.searchLocation;
+      const files = [{ path: dataPath(dataDir, 'database') }];
+      // A PostgreSQL index is measured by PostgreSQL's own tools, not here.
+      return search.kind === 'sqlite' && search.path !== ':memory:'
+        ? [...files, { path: search.path }]
+        : files;
+    },
     certificates: () => [
       { name: 'service-ca', pem: pki.serviceCa.credential.certPem },
       { name: 'members-ca', pem: pki.membersCa.credential.certPem },
@@ -207,6 +230,11 @@ function metricsSource(context: ServiceContext, dataDir: string): MetricsSource 
       { name: 'service-data', pem: pki.data.certPem },
     ],
   };
+}
+
+/** Where the search index is, for the log: the file, or the URL without its password. */
+function storeWhere(location: StoreLocation): string {
+  return location.kind === 'sqlite' ? location.path : redactUrl(location.url);
 }
 
 /** `searchRefreshMs`, else the environment's, else the default; a bad value stops the start. */

@@ -52,5 +52,5 @@ export { openSqliteStore, readSqliteStoreInfo } from './sqlite/open.js';
 export { openMigratedDatabase, type MigratedDatabaseOptions } from './sqlite/database.js';
 export { parseStoreUrl, type StoreLocation } from './store-url.js';
 export { DEFAULT_POOL_SIZE, openPool, redactUrl, withTransaction } from './postgres/pool.js';
-export type { Pool, PoolClient } from './postgres/pool.js';
+export type { Pool, PoolClient, QueryResult, QueryResultRow } from './postgres/pool.js';
 export { migrate, type Migration } from './postgres/migrations.js';

@@ -82,13 +82,15 @@ describe(
       async () => {
         await mkdir(SCREENSHOTS, { recursive: true });
         dataDir = await mkdtemp(join(tmpdir(), 'byoda-browser-security-'));
-        up = new UpProcess(dataDir);
+        up = new UpProcess(['--data', dataDir, '--pods', '2']);
         const [network] = await Promise.all([
-          up.waitForNetwork(join(dataDir, 'network.json')),
+          up.waitForNetworkFile(join(dataDir, 'network.json')),
           ensureWebBuild(),
         ]);
         rootCaPem = await readFile(network.root_ca, 'utf8');
-        [pod1, pod2] = network.pods as [PodInfo, PodInfo];
+        const [first, second] = network.pods;
+        assert.ok(first && second, 'byoda up --pods 2 lists two pods');
+        [pod1, pod2] = [first, second];
         password1 = (await readFile(pod1.password_file, 'utf8')).split('\n')[0] ?? '';
         // pod2 holds a person and links pod1 as family; pod1 links pod2, so its depth-1 query asks pod2.
         const owner2 = new OwnerApi(pod2, rootCaPem);

@@ -1,7 +1,8 @@
 /**
  * `byoda up --store postgres://...` (issue 16): a whole network whose directory keeps its rows and zone
  * in a real PostgreSQL database. A real PowerDNS on that database answers every pod, member and service
- * name (dig), and a federated query from pod1 reaches pod2 by those names.
+ * name (dig), and a federated query from pod1 reaches pod2 by those names. The service keeps its search
+ * index in the same database: one search finds pod2's member by the email its card holds.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,6 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { digShort } from '../fixtures/dig.js';
 import { BYODA, runByoda } from '../fixtures/network-harness.js';
 import { pdnsMissing, startPdns } from '../fixtures/pdns.js';
@@ -35,12 +37,13 @@ describe('byoda up --store postgres://', { skip: missing ?? false }, () => {
   let output = '';
   let pdns: TestPdns | undefined;
   let network: NetworkJson;
+  let store = '';
   const byoda = (...args: string[]) => runByoda([...args, '--network', join(dir, 'network.json')]);
 
   before(async () => {
     if (typeof postgres === 'string') return;
     dir = await mkdtemp(join(tmpdir(), 'byoda-up-pg-'));
-    const store = await postgres.createDatabase();
+    store = await postgres.createDatabase();
     child = spawn(process.execPath, [BYODA, 'up', '--data', dir, '--store', store, '--json'], {
       env: LOADED_MACHINE_ENV,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,8 +74,9 @@ describe('byoda up --store postgres://', { skip: missing ?? false }, () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('says the directory runs on postgres', () => {
+  it('says the directory and the service’s search index run on postgres', () => {
     assert.match(output, /\(postgres\)/);
+    assert.match(output, /search index: postgres/);
   });
 
   it("answers every pod's, member's and service's name from PowerDNS as the built-in server does", async () => {
@@ -117,5 +121,35 @@ describe('byoda up --store postgres://', { skip: missing ?? false }, () => {
       connection?.edges.some((edge) => edge.origin === member2),
       `an edge from pod2: ${read.stdout}`,
     );
+  });
+
+  // After the card above: pod2's nudge makes the service collect it into PostgreSQL.
+  it('finds pod2’s member by its email through the search index in PostgreSQL', async () => {
+    const member2 = network.pods[1]?.memberships[0]?.member_id ?? '';
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    let last = '';
+    for (;;) {
+      const found = await byoda('search', 'person', 'email', 'ADA@example.com', '--pod', 'pod1', '--json');
+      assert.equal(found.code, 0, found.stderr);
+      last = found.stdout;
+      const { results } = JSON.parse(found.stdout) as { results: { member_id: string }[] };
+      if (results.some((result) => result.member_id === member2)) break;
+      if (Date.now() > deadline) assert.fail(`pod2's member not found: ${last}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    // Found in the directory's database, not in a search.db of the service.
+    const client = new pg.Client({ connectionString: store });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ member_id: string }>(
+        "SELECT member_id FROM byoda_search_values WHERE folded = 'ada@example.com'",
+      );
+      assert.deepEqual(
+        rows.map((row) => row.member_id),
+        [member2],
+      );
+    } finally {
+      await client.end();
+    }
   });
 });

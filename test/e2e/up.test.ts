@@ -5,104 +5,20 @@
  * data.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
-import { BYODA, runByoda } from '../fixtures/network-harness.js';
+import { runByoda } from '../fixtures/network-harness.js';
+import { UpProcess, verifiedCommonName } from '../fixtures/up-process.js';
+import type { NetworkJson } from '../fixtures/up-process.js';
 import { promtoolCheck, samplesOf } from '../fixtures/prometheus-text.js';
-import { LOADED_MACHINE_ENV } from '../fixtures/test-env.js';
 
-const READY_TIMEOUT_MS = 90_000;
-const STOP_TIMEOUT_MS = 20_000;
 const SERVICE_ID = 4294929430;
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
 const LOCAL_URL = /^https:\/\/127\.0\.0\.1:\d{1,5}$/;
-
-/** network.json as spec §11 writes it; `checkNetworkJson` proves a parsed file has this shape. */
-interface NetworkJson {
-  network: string;
-  dns: { host: string; port: number };
-  root_ca: string;
-  directory: { url: string; fqdn: string };
-  proxy: { url: string; fqdn: string };
-  services: { service_id: number; name: string; version: number; url: string; fqdn: string }[];
-  pods: {
-    name: string;
-    account_id: string;
-    fqdn: string;
-    web_url: string;
-    member_url: string;
-    username: string;
-    password_file: string;
-    memberships: { service_id: number; member_id: string; fqdn: string }[];
-  }[];
-}
-
-/** A running `byoda up`, its output collected. */
-class UpProcess {
-  readonly child: ChildProcess;
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, [BYODA, 'up', ...args], {
-      env: LOADED_MACHINE_ENV,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
-    this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Polls for network.json (its presence means ready); fails when the process ends first. */
-  async waitForNetworkFile(path: string, timeoutMs = READY_TIMEOUT_MS): Promise<NetworkJson> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const text = await readFile(path, 'utf8').catch(() => undefined);
-      if (text !== undefined) return JSON.parse(text) as NetworkJson;
-      if (!this.running)
-        throw new Error(`byoda up ended before it was ready:\n${this.stdout}\n${this.stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`no network.json within ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`);
-  }
-
-  /**
-   * Waits until stdout matches `pattern`: network.json is written before the summary is printed, and
-   * the pipe may deliver it later still.
-   */
-  async waitForOutput(pattern: RegExp): Promise<string> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (!pattern.test(this.stdout) && this.running && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    assert.match(this.stdout, pattern);
-    return this.stdout;
-  }
-
-  /** Sends `signal` and waits for the exit code (SIGKILL if it does not end in time). */
-  async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
-    if (!this.running) return this.child.exitCode;
-    this.child.kill(signal);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -183,21 +99,6 @@ function namedUrls(net: NetworkJson): { url: string; fqdn: string }[] {
       ...pod.memberships.map((m) => ({ url: pod.member_url, fqdn: m.fqdn })),
     ]),
   ];
-}
-
-/** A TLS handshake with only the root CA trusted and the FQDN as servername; resolves with the CN. */
-function verifiedCommonName(url: string, fqdn: string, ca: string): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port), ca, servername: fqdn }, () => {
-      const cn = socket.getPeerCertificate().subject?.CN;
-      const authorized = socket.authorized;
-      socket.end();
-      if (!authorized) reject(new Error(`${url} as ${fqdn}: not authorized`));
-      else resolve(String(cn));
-    });
-    socket.once('error', reject);
-  });
 }
 
 function agentFor(ca: string, servername: string): Agent {
@@ -411,43 +312,6 @@ describe('byoda up', () => {
     }
     assert.equal(await up.stop('SIGTERM'), 0, up.stderr);
     assert.equal(await exists(networkFile), false);
-  });
-});
-
-describe('byoda up with more pods than the old limit of 50', () => {
-  // One more than the old limit is the point; every pod more costs CI time (pods start 16 at a time).
-  const PODS = 51;
-  let root = '';
-  let up: UpProcess | undefined;
-
-  before(async () => (root = await mkdtemp(join(tmpdir(), 'byoda-up-many-'))));
-  after(async () => {
-    await up?.stop('SIGKILL');
-    await rm(root, { recursive: true, force: true });
-  });
-
-  it(`starts ${PODS} pods, each joined, and lists them all in network.json`, async () => {
-    const dataDir = join(root, 'data');
-    up = new UpProcess(['--data', dataDir, '--pods', String(PODS), '--json']);
-    // Pods start 16 at a time on a loaded 2-core machine: allow for it (this is not a speed check).
-    const net = await up.waitForNetworkFile(join(dataDir, 'network.json'), 4 * READY_TIMEOUT_MS);
-    assert.deepEqual(
-      net.pods.map((pod) => pod.name),
-      Array.from({ length: PODS }, (_, i) => `pod${i + 1}`),
-    );
-    const accounts = new Set(net.pods.map((pod) => pod.account_id));
-    const members = new Set(net.pods.flatMap((pod) => pod.memberships.map((m) => m.member_id)));
-    const ports = new Set(net.pods.flatMap((pod) => [pod.web_url, pod.member_url]));
-    assert.equal(accounts.size, PODS, 'every pod has its own account');
-    assert.equal(members.size, PODS, 'every pod joined the service once');
-    assert.equal(ports.size, 2 * PODS, 'every pod listens on two ports of its own');
-    const ca = await readFile(net.root_ca, 'utf8');
-    const last = net.pods.at(-1)!;
-    assert.equal(
-      await verifiedCommonName(last.member_url, last.memberships[0]!.fqdn, ca),
-      last.memberships[0]!.fqdn,
-    );
-    assert.equal(await up.stop('SIGINT'), 0, up.stderr);
   });
 });
 

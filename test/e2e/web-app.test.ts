@@ -1,13 +1,14 @@
 /**
  * The owner's web app in a real browser: headless Debian Chromium driven by playwright-core, against a
- * network started as a user starts it (`byoda up --pods 2` as a child process), at 1280 px and at
+ * network started as a user starts it (`byoda up --pods 3` as a child process), at 1280 px and at
  * 390 px (a phone). The page is loaded at the pod's own name (`https://<account fqdn>:<port>/`),
  * resolved to 127.0.0.1 by Chromium's host rules; Chromium trusts exactly the pod's TLS key, and only
  * after this test has checked with Node's TLS that it chains to the network's root and names the FQDN.
  *
  * What a person meets (issue 15): services by name, forms that follow the contract's permissions,
  * inputs by field type with errors at the field in plain words, links checked when added, names of
- * linked members, an empty network explained, and at 390 px no page wider than the screen. Every page
+ * linked members and the owner's own labels for them, an empty network explained, and at 390 px no
+ * page wider than the screen. Every page
  * is audited with axe-core: no serious or critical violation. Signed data (spec §9) as before.
  *
  * Screenshots of every page go to test-results/web-app/ (gitignored); their paths are printed.
@@ -49,6 +50,7 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
   let phone: Page;
   let pod1: PodInfo;
   let pod2: PodInfo;
+  let pod3: PodInfo;
   let base: string;
   let password1: string;
   let rootCaPem: string;
@@ -83,32 +85,40 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     async () => {
       await mkdir(SCREENSHOTS, { recursive: true });
       dataDir = await mkdtemp(join(tmpdir(), 'byoda-web-app-'));
-      up = new UpProcess(dataDir);
+      up = new UpProcess(['--data', dataDir, '--pods', '3']);
       const [network] = await Promise.all([
-        up.waitForNetwork(join(dataDir, 'network.json')),
+        up.waitForNetworkFile(join(dataDir, 'network.json')),
         ensureWebBuild(),
       ]);
       rootCaPem = await readFile(network.root_ca, 'utf8');
-      [pod1, pod2] = network.pods as [PodInfo, PodInfo];
+      const [first, second, third] = network.pods;
+      assert.ok(first && second && third, 'byoda up --pods 3 lists three pods');
+      [pod1, pod2, pod3] = [first, second, third];
       password1 = (await readFile(pod1.password_file, 'utf8')).split('\n')[0] ?? '';
 
       // pod2 has a card, signed by its pod (spec §9), and links pod1 as family, so pod1's network
-      // query may read it (spec §6).
+      // query may read it (spec §6). pod3 (Cas) and pod2 link each other as family: two steps from
+      // pod1, which has no link to pod3, for the picture's outer ring.
+      const link = 'mutation ($i: network_link_input!) { append_network_links(input: $i) { member_id } }';
+      const linkTo = (to: PodInfo) => ({
+        i: { member_id: member(to), relation: 'family', created_timestamp: new Date().toISOString() },
+      });
+      const person = 'mutation ($i: person_input!) { mutate_person(input: $i, sign: true) { given_name } }';
       const owner2 = new OwnerApi(pod2, rootCaPem);
+      const owner3 = new OwnerApi(pod3, rootCaPem);
       try {
-        await owner2.login();
-        await owner2.graphql(
-          'mutation ($i: person_input!) { mutate_person(input: $i, sign: true) { given_name } }',
-          { i: { given_name: 'Bea', family_name: 'Two', email: 'bea@pod2.example' } },
-        );
-        await owner2.graphql(
-          'mutation ($i: network_link_input!) { append_network_links(input: $i) { member_id } }',
-          {
-            i: { member_id: member(pod1), relation: 'family', created_timestamp: new Date().toISOString() },
-          },
-        );
+        await Promise.all([owner2.login(), owner3.login()]);
+        await owner2.graphql(person, {
+          i: { given_name: 'Bea', family_name: 'Two', email: 'bea@pod2.example' },
+        });
+        await owner2.graphql(link, linkTo(pod1));
+        await owner2.graphql(link, linkTo(pod3));
+        await owner3.graphql(person, {
+          i: { given_name: 'Cas', family_name: 'Three', email: 'cas@pod3.example' },
+        });
+        await owner3.graphql(link, linkTo(pod2));
       } finally {
-        await owner2.close();
+        await Promise.all([owner2.close(), owner3.close()]);
       }
 
       const spki = await verifiedSpkiHash(pod1, rootCaPem);
@@ -159,6 +169,38 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
     await page.getByText('your pod makes you wait before the next try').waitFor();
     await look(t, page, '01-login-error');
+  });
+
+  it('counts the wait down after more wrong passwords, then lets the owner try again', async (t) => {
+    const button = page.getByRole('button', { name: 'Log in' });
+    const wait = page.getByRole('alert').filter({ hasText: 'Too many wrong passwords in a row' });
+    const secondsLeft = async () => Number(await wait.locator('span').textContent());
+    // The pod's backoff doubles from 1 s after the third failure (DEFAULT_LOGIN_POLICY): keep trying
+    // the wrong password (a click waits for the button to be enabled again) until a wait of 3 s or more.
+    let seconds = 0;
+    for (let attempt = 0; attempt < 10 && seconds < 3; attempt++) {
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/pod/authtoken')),
+        button.click(),
+      ]);
+      if (answer.status() === 429) {
+        await wait.waitFor();
+        seconds = await secondsLeft();
+        assert.equal(await button.isDisabled(), true, 'no login while the pod says to wait');
+      } else {
+        assert.equal(answer.status(), 401);
+      }
+    }
+    assert.ok(seconds >= 3, `a wait of ${seconds} s`);
+    await look(t, page, '01b-login-wait');
+    // It counts down in place, and the button comes back when it is over.
+    const countdownFrom = Date.now() + 10_000;
+    while ((await secondsLeft()) >= seconds) {
+      assert.ok(Date.now() < countdownFrom, 'the number of seconds goes down within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await wait.waitFor({ state: 'detached', timeout: 30_000 });
+    assert.equal(await button.isEnabled(), true);
   });
 
   it('logs in and lists the services by name', async (t) => {
@@ -263,11 +305,37 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     await look(t, page, '09-links');
   });
 
+  it('gives the linked member a label of the owner’s own, which wins over the name their pod shares', async (t) => {
+    const card = page.getByRole('listitem').filter({ hasText: 'Bea Two' });
+    await card.getByRole('button', { name: 'Label Bea Two' }).click();
+    const input = card.getByLabel(`Your label for ${shortMember(pod2)}`);
+    assert.equal(await input.inputValue(), 'Bea Two', 'the form starts from the shared name');
+    await input.fill('  Auntie Bea ');
+    await look(t, page, '09b-label-form');
+    await card.getByRole('button', { name: 'Save label' }).click();
+    await page.getByRole('status').filter({ hasText: 'is labelled Auntie Bea' }).waitFor();
+    const labelled = page.getByRole('listitem').filter({ hasText: 'Auntie Bea' });
+    await labelled.filter({ hasText: 'shares the name Bea Two' }).waitFor();
+    assert.equal(await labelled.locator('code').getAttribute('title'), member(pod2));
+    await look(t, page, '09c-labelled');
+  });
+
   it('draws the network with names and relations', async (t) => {
     await tab('Network picture').click();
-    await page.getByRole('img', { name: /You and 1 member/ }).waitFor();
+    await page.getByRole('img', { name: /You and 2 member/ }).waitFor();
     await page.locator('.network-graph canvas').first().waitFor();
-    await page.getByRole('listitem').filter({ hasText: 'Bea Two' }).filter({ hasText: 'family' }).waitFor();
+    // The owner's label names the member in the picture too.
+    await page
+      .getByRole('listitem')
+      .filter({ hasText: 'Auntie Bea' })
+      .filter({ hasText: 'family' })
+      .waitFor();
+    // Two steps away, through pod2's link: pod3 answered the recursive query.
+    await page.getByRole('heading', { name: 'Further away (through your links)' }).waitFor();
+    const further = page.locator('ul.people').last().getByRole('listitem');
+    assert.equal(await further.count(), 1);
+    assert.equal(await further.locator('code').getAttribute('title'), member(pod3));
+    t.diagnostic(`pod3 in the picture: ${await further.textContent()}`);
     await look(t, page, '10-network');
   });
 
@@ -280,7 +348,7 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     const remote = page.getByRole('row').filter({ hasText: 'Bea' });
     await remote.waitFor();
     const origin = remote.getByRole('cell').first();
-    assert.equal(await origin.textContent(), `Bea Two ${shortMember(pod2)}…`);
+    assert.equal(await origin.textContent(), `Auntie Bea ${shortMember(pod2)}…`);
     assert.equal(await origin.locator('code').getAttribute('title'), member(pod2));
     const cells = await remote.getByRole('cell').allTextContents();
     assert.equal(cells[1], `✓ signed by ${shortMember(pod2)}`, "pod1 verified pod2's signature");
@@ -421,7 +489,7 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
       ['person', `/service/4294929430/data/person`, () => phone.getByLabel(/^given name/).waitFor()],
       ['member', `/service/4294929430/data/member`, () => phone.getByText('Your pod fills this').waitFor()],
       ['assets', `/service/4294929430/data/public_assets`, () => phone.getByText('Changed note').waitFor()],
-      ['links', `/service/4294929430/links`, () => phone.getByText('Bea Two').first().waitFor()],
+      ['links', `/service/4294929430/links`, () => phone.getByText('Auntie Bea').first().waitFor()],
       [
         'network',
         `/service/4294929430/network`,
@@ -447,6 +515,11 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
         await phone.getByLabel('Depth').fill('1');
         await phone.getByRole('button', { name: 'Run query' }).click();
         await phone.getByRole('row').filter({ hasText: 'Bea' }).waitFor();
+      }
+      if (name === 'links') {
+        // With the label form open: its field and buttons fit too.
+        await phone.getByRole('button', { name: 'Label Auntie Bea' }).click();
+        await phone.getByRole('button', { name: 'Save label' }).waitFor();
       }
       if (name === 'explorer') {
         assert.equal(await phone.locator('.graphiql-container').count(), 0, 'no GraphiQL on a phone');

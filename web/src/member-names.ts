@@ -3,19 +3,28 @@
  * read (spec §6: the addressbook grants `read` on `person` to linked family and friends), fetched
  * with one recursive query (spec §8) and keyed by each record's `origin`. What a pod does not let us
  * read stays unknown and is shown by a short id. The answer is kept for a minute per service, so that
- * moving between pages does not ask every pod again; a new login or a reload asks afresh.
+ * moving between pages does not ask every pod again; a new login or a reload asks afresh. The owner's
+ * own labels for members (link-labels.ts) win over the names pods share.
  */
 import { graphqlRaw } from './api.js';
+import { fetchLinkLabels } from './link-labels.js';
 
 /** The class and fields that name a person in the addressbook contract. */
 const PERSON_CLASS = 'person';
 const NAME_FIELDS = ['given_name', 'family_name'] as const;
 const KEEP_MS = 60_000;
+/** How a pod's firewall words a refused read (src/firewall/decide.ts). */
+const REFUSAL = /^not allowed to read /;
 
 export interface NetworkMembers {
-  /** Member id -> display name, for every member whose pod answered with a name. */
+  /** Member id -> display name: the owner's label, else the name the member's pod answered with. */
   readonly names: ReadonlyMap<string, string>;
-  /** Every member whose pod answered the query at this depth (the owner's own pod included). */
+  /** Member id -> the name the member's pod shares, labels aside. */
+  readonly sharedNames: ReadonlyMap<string, string>;
+  /**
+   * Every member whose pod answered the query at this depth (the owner's own pod included), also
+   * those that answered with a refusal: they are in the network, they only share no name with us.
+   */
   readonly answered: ReadonlySet<string>;
   /** Pods that did not answer, with why. */
   readonly failed: readonly { readonly origin: string | null; readonly message: string }[];
@@ -54,6 +63,8 @@ export function forgetNetworkMembers(): void {
 }
 
 async function askNetwork(serviceId: number, depth: number): Promise<NetworkMembers> {
+  // Labels are a help: without them the names the pods share are still shown.
+  const labels = fetchLinkLabels(serviceId).catch(() => new Map<string, string>());
   const answer = await graphqlRaw<PersonAnswer>(
     serviceId,
     `query ($depth: Int) {
@@ -75,11 +86,24 @@ async function askNetwork(serviceId: number, depth: number): Promise<NetworkMemb
       .join(' ');
     if (name) names.set(edge.origin, name);
   }
-  const failed = connection?.remote_errors ?? [];
-  if (!connection && answer.errors?.length) {
-    return { names, answered, failed: answer.errors.map((e) => ({ origin: null, message: e.message })) };
+  const sharedNames = new Map(names);
+  for (const [memberId, label] of await labels) names.set(memberId, label);
+  // A pod whose firewall refused the read (our pods say "not allowed to read person: ...") was reached:
+  // it belongs in the picture, without a name; other errors are pods that did not answer.
+  const failed: { origin: string | null; message: string }[] = [];
+  for (const error of connection?.remote_errors ?? []) {
+    if (error.origin && REFUSAL.test(error.message)) answered.add(error.origin);
+    else failed.push(error);
   }
-  return { names, answered, failed };
+  if (!connection && answer.errors?.length) {
+    return {
+      names,
+      sharedNames,
+      answered,
+      failed: answer.errors.map((e) => ({ origin: null, message: e.message })),
+    };
+  }
+  return { names, sharedNames, answered, failed };
 }
 
 /**

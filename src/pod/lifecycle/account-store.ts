@@ -14,6 +14,7 @@ import type { TotpLedger, TotpRecord, TotpSlot } from '../auth/second-factor.js'
 import type { SessionLedger, SessionRecord } from '../auth/owner-sessions.js';
 import type { ScopedTokenLedger } from '../auth/scoped-tokens.js';
 import { SCOPED_TOKENS_MIGRATION, SqliteScopedTokenLedger } from './scoped-token-ledger.js';
+import { LINK_LABELS_MIGRATION, LinkLabels } from './link-label-ledger.js';
 
 export interface AccountRecord {
   readonly accountId: string;
@@ -105,6 +106,8 @@ const MIGRATIONS: readonly Migration[] = [
   },
   // The owner's scoped tokens for third-party front ends (src/pod/auth/scoped-tokens.ts).
   SCOPED_TOKENS_MIGRATION,
+  // The owner's own labels for members (link-label-ledger.ts).
+  LINK_LABELS_MIGRATION,
 ];
 
 interface AccountRow {
@@ -380,6 +383,11 @@ export class AccountStore implements LoginLedger, TotpLedger, SessionLedger {
   }
 
   /** The scoped tokens' table, in this same file (scoped-token-ledger.ts). */
+  /** The owner's labels for members, on the same database. */
+  linkLabels(): LinkLabels {
+    return new LinkLabels(this.#db);
+  }
+
   scopedTokenLedger(): ScopedTokenLedger {
     return new SqliteScopedTokenLedger(this.#db);
   }

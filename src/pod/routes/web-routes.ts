@@ -1,8 +1,8 @@
 /**
  * The owner's API on the web port (spec §4, §10): log in for a JWT (login-route.ts), read the account,
  * join a service, upgrade a membership, search the service through the pod (owner-search-route.ts) and
- * manage the owner's second factor (totp-routes.ts) and sessions (session-routes.ts), and rotate the
- * pod's keys (rotate-keys-route.ts).
+ * manage the owner's second factor (totp-routes.ts), sessions (session-routes.ts), scoped tokens and
+ * labels for members (link-label-routes.ts), and rotate the pod's keys (rotate-keys-route.ts).
  * Everything but the login needs the owner's token; none of it exists on the member port, so other
  * pods and the service cannot even reach it.
  */
@@ -19,6 +19,7 @@ import { TOTP_PATHS, totpRoutes } from './totp-routes.js';
 import { EXPORT_PATHS, exportRoutes } from './export-routes.js';
 import { SESSION_PATHS, sessionRoutes } from './session-routes.js';
 import { SCOPED_TOKEN_PATHS, scopedTokenRoutes } from './scoped-token-routes.js';
+import { LINK_LABEL_PATHS, linkLabelRoutes } from './link-label-routes.js';
 import { parseServiceIdParam } from './route-params.js';
 import type { ServiceParams } from './route-params.js';
 import { upgradeMembership } from '../memberships/upgrade.js';
@@ -36,6 +37,7 @@ export const POD_PATHS = {
   ...EXPORT_PATHS,
   ...SESSION_PATHS,
   ...SCOPED_TOKEN_PATHS,
+  ...LINK_LABEL_PATHS,
 } as const;
 
 export function webRoutes(app: FastifyInstance, pod: PodContext): void {
@@ -69,6 +71,7 @@ export function webRoutes(app: FastifyInstance, pod: PodContext): void {
   exportRoutes(app, pod, ownerOnly);
   sessionRoutes(app, pod, ownerOnly);
   scopedTokenRoutes(app, pod, ownerOnly);
+  linkLabelRoutes(app, pod, ownerOnly);
   rotateKeysRoute(app, pod, ownerOnly);
 }
 

@@ -60,7 +60,7 @@ export function searchRoutes(app: FastifyInstance, context: ServiceContext): voi
       const cls = latest ? findClass(latest.contract, name) : undefined;
       if (!cls) throw new ByodaError('BYODA_ERR_NOT_FOUND', `the contract has no data class '${name}'`);
       const query = readSearchQuery(cls, request.query, serviceId);
-      const found = context.search.find({
+      const found = await context.search.find({
         className: cls.name,
         field: query.field.name,
         value: query.value,

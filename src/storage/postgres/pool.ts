@@ -7,7 +7,7 @@ import type PgDriver from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import { ByodaError } from '../../errors/index.js';
 
-export type { Pool, PoolClient } from 'pg';
+export type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 
 /** Connections per store: a directory is I/O-bound on small transactions, so a few are enough. */
 export const DEFAULT_POOL_SIZE = 10;

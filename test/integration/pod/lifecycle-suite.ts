@@ -11,7 +11,7 @@ import { byodaSrvName, createResolver } from '../../../src/dns/index.js';
 import { sharedContractPath } from '../../fixtures/contracts.js';
 import { runByodaJson } from '../../fixtures/network-harness.js';
 import { Agent } from 'undici';
-import { login, postJson } from './pod-clients.js';
+import { login, postJson, send } from './pod-clients.js';
 import type { PodWorld } from './world.js';
 
 export function lifecycleSuite(world: PodWorld): void {
@@ -68,6 +68,14 @@ export function lifecycleSuite(world: PodWorld): void {
       );
       assert.deepEqual(read.errors, [], 'the token survives a restart: the signing key is the same');
       assert.deepEqual(read.data?.['network_links_connection'], { total_count: 1 });
+      // The owner's labels for members (link-labels-suite.ts) are in account.db: they outlive it too.
+      const labels = await send(
+        world.webA,
+        `${world.podA.webUrl}/api/v1/pod/link-labels/service-${world.serviceId}`,
+        { headers: { authorization: `Bearer ${world.tokenA}` } },
+      );
+      assert.equal(labels.status, 200, labels.text);
+      assert.ok((labels.json as { labels: unknown[] }).labels.length > 0, labels.text);
       const resolver = createResolver(world.net.directory.dns);
       const [member] = await resolver.resolveSrv(byodaSrvName(world.memberFqdnA));
       assert.equal(member?.port, Number(new URL(world.podA.memberUrl).port));

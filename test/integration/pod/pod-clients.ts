@@ -30,7 +30,11 @@ export function tlsAgent(rootCaPem: string, servername: string, credential?: Cre
 export async function send(
   agent: Agent,
   url: string,
-  options: { method?: 'GET' | 'POST' | 'DELETE'; headers?: Record<string, string>; body?: string } = {},
+  options: {
+    method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+    headers?: Record<string, string>;
+    body?: string;
+  } = {},
 ): Promise<HttpAnswer> {
   const response = await request(url, {
     dispatcher: agent,

@@ -9,6 +9,7 @@ import { after, before } from 'node:test';
 import { budgetsSuite } from './budgets-suite.js';
 import { capabilitiesSuite } from './capabilities-suite.js';
 import { lifecycleSuite } from './lifecycle-suite.js';
+import { linkLabelsSuite } from './link-labels-suite.js';
 import { memberSuite } from './member-suite.js';
 import { ownerSuite } from './owner-suite.js';
 import { PodWorld } from './world.js';
@@ -20,6 +21,7 @@ after(() => world.stop());
 
 ownerSuite(world);
 capabilitiesSuite(world);
+linkLabelsSuite(world);
 memberSuite(world);
 budgetsSuite(world);
 lifecycleSuite(world);

@@ -6,17 +6,22 @@
  * Pod 1's owner writes an address card; the pod nudges the service, which collects the searchable
  * values from the pod over mutual TLS and answers searches with member ids only. The test waits for
  * conditions (the collection is asynchronous), never for a fixed time.
+ *
+ * The whole suite runs twice (issue 16): with the service's index in its `search.db`, and in a real
+ * PostgreSQL database (`byoda service start --store postgres://...`).
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import type { Agent } from 'undici';
 import { memberFqdn, openServicePki } from '../../../src/pki/index.js';
 import type { Credential } from '../../../src/pki/index.js';
 import { CREDENTIALS } from '../../../src/pod/index.js';
 import { assertJsonError, pollUntilEqual } from '../../fixtures/assertions.js';
 import { NETWORK, NetworkHarness } from '../../fixtures/network-harness.js';
+import { findPostgres } from '../../fixtures/postgres.js';
 import type { PodInfo } from '../../fixtures/network-harness.js';
 import { EXAMPLE_CONTRACT, OwnerSession } from '../federation/owner-session.js';
 import { podCredential, send, tlsAgent } from '../pod/pod-clients.js';
@@ -30,8 +35,19 @@ const WAIT_MS = 60_000;
 
 const SUZIE = { given_name: 'Suzie', family_name: 'Jones', email: 'Suzie@Example.org' };
 
-describe('the service search (spec §4)', () => {
+const postgres = await findPostgres();
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  const skip = backend === 'postgres' && typeof postgres === 'string' ? postgres : false;
+  describe(`the service search (spec §4) on ${backend}`, { skip }, () => searchSuite(backend));
+}
+after(async () => {
+  if (typeof postgres !== 'string') await postgres.stop();
+});
+
+function searchSuite(backend: 'sqlite' | 'postgres'): void {
   let net: NetworkHarness;
+  let serviceStore: string | undefined;
   let pod1: PodInfo;
   let pod2: PodInfo;
   let suzie: OwnerSession;
@@ -75,7 +91,14 @@ describe('the service search (spec §4)', () => {
   };
 
   before(async () => {
-    net = await NetworkHarness.start({ pods: 2, contract: EXAMPLE_CONTRACT });
+    serviceStore =
+      backend === 'postgres' && typeof postgres !== 'string' ? await postgres.createDatabase() : undefined;
+    net = await NetworkHarness.start({
+      pods: 2,
+      contract: EXAMPLE_CONTRACT,
+      ...(serviceStore !== undefined ? { serviceStore } : {}),
+    });
+    assert.equal(net.service.store, backend);
     [pod1, pod2] = net.pods as [PodInfo, PodInfo];
     serviceId = net.service.serviceId;
     [suzie, mike] = await Promise.all([
@@ -140,6 +163,7 @@ describe('the service search (spec §4)', () => {
     await bad('person?email=', 'querystring/email');
     await bad(`person?email=${'a'.repeat(257)}`, 'querystring/email');
     await bad('person?email=a&email=b', 'querystring/email');
+    await bad('person?email=suzie%00%40example.org', 'querystring/email');
     assertJsonError(await search('nothing?email=x', member), 404, 'BYODA_ERR_NOT_FOUND');
     assertJsonError(await search('no-such!?email=x', member), 400, 'BYODA_ERR_BAD_REQUEST', 'params/class');
     // 256 characters is allowed (and finds nothing).
@@ -203,4 +227,24 @@ describe('the service search (spec §4)', () => {
     assert.deepEqual(await suzie.data('mutation { delete_person }'), { delete_person: true });
     await waitUntilFound(query, []);
   });
-});
+
+  // Last: the index is broken afterwards.
+  it(
+    'answers a search 503 when its PostgreSQL fails, and keeps serving',
+    { skip: backend !== 'postgres' },
+    async () => {
+      const query = 'person?email=suzie.jones%40example.org';
+      assert.deepEqual(await found(query), []);
+      const admin = new pg.Client({ connectionString: serviceStore });
+      await admin.connect();
+      await admin.query('DROP TABLE byoda_search_values');
+      await admin.end();
+      const failed = await search(query, credentials['mikeMember']);
+      assertJsonError(failed, 503, 'BYODA_ERR_STORAGE');
+      assert.doesNotMatch(failed.text, /byoda_search_values|relation/, 'no SQL in the answer');
+      // Still refused first for a stranger, and the service still answers what needs no index.
+      assertJsonError(await search(query), 401, 'BYODA_ERR_UNAUTHORIZED');
+      assertJsonError(await search('nothing?email=x', credentials['mikeMember']), 404, 'BYODA_ERR_NOT_FOUND');
+    },
+  );
+}

@@ -208,6 +208,7 @@ describe('service server (real processes)', () => {
         version: 1,
         name: 'addressbook',
         network: NETWORK,
+        store: 'sqlite',
       },
     );
     assert.match(serviceUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
@@ -535,6 +536,32 @@ describe('service server (real processes)', () => {
       assert.equal(result.code, 1);
       assert.match(result.stderr, /^byoda: version 3 .*not a compatible successor of version 2.*nickname/m);
       assert.equal(result.stdout, '', 'no ready event');
+
+      // A search index store that cannot be used: one line each, naming --store or the server.
+      const stores: [string, RegExp][] = [
+        ['mysql://h/db', /^byoda: --store must start with sqlite: or postgres:\/\/$/m],
+        ['postgres://h', /^byoda: --store a postgres:\/\/ URL must name its database/],
+        [
+          'postgres://byoda:secret@127.0.0.1:1/byoda',
+          /^byoda: cannot open the search index database at postgres:\/\/byoda:\*\*\*@127\.0\.0\.1:1\/byoda: /,
+        ],
+      ];
+      for (const [store, pattern] of stores) {
+        const refused = await byoda([
+          'service',
+          'start',
+          '--data',
+          serviceData(),
+          '--store',
+          store,
+          '--json',
+        ]);
+        assert.equal(refused.code, 1, store);
+        assert.equal(refused.stderr.trim().split('\n').length, 1, `a one-line error: ${refused.stderr}`);
+        assert.match(refused.stderr, pattern);
+        assert.doesNotMatch(refused.stderr, /secret/);
+        assert.equal(refused.stdout, '', 'no ready event');
+      }
 
       // A compatible version 3 is published at start; the members are remembered.
       await writeContractFile(3, { nickname: { type: 'string' }, pronouns: { type: 'string' } });

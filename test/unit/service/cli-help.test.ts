@@ -31,6 +31,10 @@ describe('byoda service --help', () => {
     assert.match(help, /--host <address>[\s\S]*\(default: "127.0.0.1"\)/);
     assert.match(help, /--port <port>[\s\S]*\(default: 0\)/);
     assert.match(help, /--json\s+print a JSON "ready" event/);
+    assert.match(
+      help,
+      /--store <url>\s+where the search index lives: sqlite:PATH\s+\(default: <data>\/search\.db\) or\s+postgres:\/\//,
+    );
   });
 
   it('explains publish: a contract file and the data folder', () => {

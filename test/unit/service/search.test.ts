@@ -1,20 +1,21 @@
 /**
  * The service's search, its pure parts and its index: which fields are searchable (a `search` grant
- * to the service, never `read`), how values fold and match, the query's input errors, the index in
- * SQLite, reading a pod's search data, and the collector's scheduling and failure rules.
+ * to the service, never `read`), how values fold and match, the query's input errors, reading a pod's
+ * search data, and the collector's scheduling and failure rules (over an in-memory SQLite index; the
+ * index itself, on both backends: test/integration/search/search-store.test.ts).
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findClass, loadContractFile, parseContract } from '../../../src/contract/index.js';
 import type { Contract, DataClass } from '../../../src/contract/index.js';
 import { ByodaError } from '../../../src/errors/index.js';
 import { silentLogger } from '../../../src/http/index.js';
 import { SearchCollector, isMembershipGone, readSearchData } from '../../../src/service/search-collector.js';
-import { SearchIndex } from '../../../src/service/search-index.js';
+import { SqliteSearchIndex } from '../../../src/service/search-store/sqlite-search-index.js';
+import type { SearchIndex } from '../../../src/service/search-store/search-index.js';
 import { readSearchQuery } from '../../../src/service/search-query.js';
 import {
   foldText,
@@ -24,7 +25,6 @@ import {
   searchableClasses,
 } from '../../../src/service/search-values.js';
 import { smallContractDocument } from '../../fixtures/contracts.js';
-import { tempDir } from '../../fixtures/pki.js';
 
 const ADDRESSBOOK = fileURLToPath(new URL('../../../contracts/addressbook.json', import.meta.url));
 
@@ -147,6 +147,7 @@ describe('search: the query string', () => {
     refused({ email: ['a', 'b'] }, 'querystring/email', /more than once/);
     refused({ email: '' }, 'querystring/email', /must not be empty/);
     refused({ email: 'a'.repeat(257) }, 'querystring/email', /at most 256 characters/);
+    refused({ email: 'suzie\u0000@example.org' }, 'querystring/email', /must not contain a NUL character/);
     assert.equal(
       readSearchQuery(person, { email: 'a'.repeat(256) }, addressbook.serviceId).value.length,
       256,
@@ -161,68 +162,6 @@ describe('search: the query string', () => {
       () => readSearchQuery(links, { member_id: randomUUID() }, addressbook.serviceId),
       /network_links has no field the service may search/,
     );
-  });
-});
-
-describe('search: the index (SQLite)', () => {
-  const [m1, m2, m3] = [
-    '11111111-1111-4111-8111-111111111111',
-    '22222222-2222-4222-8222-222222222222',
-    '33333333-3333-4333-8333-333333333333',
-  ];
-  const q = (value: string, match: 'exact' | 'prefix', caseSensitive: boolean, field = 'email') => ({
-    className: 'person',
-    field,
-    value,
-    match,
-    caseSensitive,
-    limit: 10,
-  });
-  let dir = '';
-  let remove: () => Promise<void> = async () => {};
-  before(async () => ({ dir, remove } = await tempDir('search-index')));
-  after(() => remove());
-
-  it('finds members exactly or by prefix, folded or as given, in member id order', () => {
-    const index = new SearchIndex(':memory:');
-    index.replaceMember(m2, 1, [{ className: 'person', field: 'email', value: 'Suzie@Example.org' }]);
-    index.replaceMember(m1, 1, [
-      { className: 'person', field: 'email', value: 'suzie@example.org' },
-      { className: 'person', field: 'name', value: 'Suzie' },
-    ]);
-    index.replaceMember(m3, 1, [{ className: 'person', field: 'email', value: 'mike@example.org' }]);
-    assert.deepEqual(index.find(q('SUZIE@example.org', 'exact', false)), [m1, m2]);
-    assert.deepEqual(index.find(q('Suzie@Example.org', 'exact', true)), [m2]);
-    assert.deepEqual(index.find(q('suzie', 'exact', false)), []);
-    assert.deepEqual(index.find(q('suz', 'prefix', false)), [m1, m2]);
-    assert.deepEqual(index.find(q('Suz', 'prefix', true)), [m2]);
-    assert.deepEqual(index.find(q('%', 'prefix', false)), [], 'no LIKE wildcards');
-    assert.deepEqual(index.find(q('Suzie', 'exact', true, 'name')), [m1]);
-    assert.deepEqual(index.find({ ...q('suz', 'prefix', false), limit: 1 }), [m1]);
-    index.close();
-  });
-
-  it('replaces a member’s values in one go and forgets a removed member', () => {
-    const index = new SearchIndex(':memory:');
-    index.replaceMember(m1, 1, [{ className: 'person', field: 'email', value: 'old@example.org' }]);
-    index.replaceMember(m1, 2, [{ className: 'person', field: 'email', value: 'new@example.org' }]);
-    assert.deepEqual(index.find(q('old@example.org', 'exact', false)), []);
-    assert.deepEqual(index.find(q('new@example.org', 'exact', false)), [m1]);
-    assert.equal(index.valueCount(m1), 1);
-    assert.equal(index.removeMember(m1), true);
-    assert.equal(index.removeMember(m1), false);
-    assert.deepEqual(index.find(q('new@example.org', 'exact', false)), []);
-    index.close();
-  });
-
-  it('keeps its values across a reopen', () => {
-    const file = join(dir, 'search.db');
-    const first = new SearchIndex(file);
-    first.replaceMember(m1, 1, [{ className: 'person', field: 'email', value: 'a@example.org' }]);
-    first.close();
-    const second = new SearchIndex(file);
-    assert.deepEqual(second.find(q('A@example.org', 'exact', false)), [m1]);
-    second.close();
   });
 });
 
@@ -251,9 +190,9 @@ describe('search: reading a pod’s search data', () => {
     ]);
   });
 
-  it('skips values that are empty or too long to index', () => {
+  it('skips values that are empty, too long to index or hold a NUL (PostgreSQL text cannot)', () => {
     const data = readSearchData(
-      answer({ person: [{ email: '' }, { email: 'a'.repeat(1025) }] }),
+      answer({ person: [{ email: '' }, { email: 'a'.repeat(1025) }, { email: 'nul\u0000@example.org' }] }),
       member,
       addressbook,
     );
@@ -330,7 +269,7 @@ describe('search: the collector', () => {
       minIntervalMs: 0,
     });
 
-  const found = (index: SearchIndex, email: string): string[] =>
+  const found = (index: SearchIndex, email: string): Promise<string[]> =>
     index.find({
       className: 'person',
       field: 'email',
@@ -344,15 +283,15 @@ describe('search: the collector', () => {
     const members = Array.from({ length: 6 }, () => randomUUID());
     const answers = new Map(members.map((m, i) => [m, async () => body(m, `m${i}@example.org`)]));
     const { peers, stats } = fakePods(answers);
-    const index = new SearchIndex(':memory:');
+    const index = new SqliteSearchIndex(':memory:');
     const collector = collectorOf(peers, index);
     collector.start(() => members, 60_000);
     await collector.whenIdle();
     assert.equal(stats.calls.length, 6);
     assert.ok(stats.maxActive <= 2, `at most 2 at once, saw ${stats.maxActive}`);
-    assert.deepEqual(found(index, 'm3@example.org'), [members[3]]);
+    assert.deepEqual(await found(index, 'm3@example.org'), [members[3]]);
     await collector.stop();
-    index.close();
+    await index.close();
   });
 
   it('collects a member again when asked while collecting it, never twice at once', async () => {
@@ -372,7 +311,7 @@ describe('search: the collector', () => {
       ],
     ]);
     const { peers, stats } = fakePods(answers);
-    const index = new SearchIndex(':memory:');
+    const index = new SqliteSearchIndex(':memory:');
     const collector = collectorOf(peers, index);
     collector.request(member);
     await new Promise((resolve) => setImmediate(resolve));
@@ -383,16 +322,16 @@ describe('search: the collector', () => {
     await collector.whenIdle();
     assert.equal(stats.calls.length, 2);
     assert.equal(stats.maxActive, 1);
-    assert.deepEqual(found(index, 'second@example.org'), [member]);
+    assert.deepEqual(await found(index, 'second@example.org'), [member]);
     await collector.stop();
-    index.close();
+    await index.close();
   });
 
   it('removes a member whose pod answers 404, keeps one whose pod is unreachable', async () => {
     const [gone, away] = [randomUUID(), randomUUID()];
-    const index = new SearchIndex(':memory:');
-    index.replaceMember(gone, 1, [{ className: 'person', field: 'email', value: 'gone@example.org' }]);
-    index.replaceMember(away, 1, [{ className: 'person', field: 'email', value: 'away@example.org' }]);
+    const index = new SqliteSearchIndex(':memory:');
+    await index.replaceMember(gone, 1, [{ className: 'person', field: 'email', value: 'gone@example.org' }]);
+    await index.replaceMember(away, 1, [{ className: 'person', field: 'email', value: 'away@example.org' }]);
     const answers = new Map([
       [
         away,
@@ -404,15 +343,15 @@ describe('search: the collector', () => {
     collector.request(gone);
     collector.request(away);
     await collector.whenIdle();
-    assert.deepEqual(found(index, 'gone@example.org'), []);
-    assert.deepEqual(found(index, 'away@example.org'), [away]);
+    assert.deepEqual(await found(index, 'gone@example.org'), []);
+    assert.deepEqual(await found(index, 'away@example.org'), [away]);
     await collector.stop();
-    index.close();
+    await index.close();
   });
 
   it('merges the nudges of one member within minIntervalMs into one more collection', async () => {
     const member = randomUUID();
-    const index = new SearchIndex(':memory:');
+    const index = new SqliteSearchIndex(':memory:');
     const { peers, stats } = fakePods(new Map([[member, async () => body(member, 'loop@example.org')]]));
     const collector = new SearchCollector({
       peers,
@@ -434,14 +373,16 @@ describe('search: the collector', () => {
     await collector.whenIdle();
     assert.equal(stats.calls.length, 2);
     await collector.stop();
-    index.close();
+    await index.close();
   });
 
   it('drops an unreachable member’s values once they are older than staleAfterMs', async () => {
     const [recent, old] = [randomUUID(), randomUUID()];
-    const index = new SearchIndex(':memory:');
-    index.replaceMember(recent, 1, [{ className: 'person', field: 'email', value: 'recent@example.org' }]);
-    index.replaceMember(old, 1, [{ className: 'person', field: 'email', value: 'old@example.org' }]);
+    const index = new SqliteSearchIndex(':memory:');
+    await index.replaceMember(recent, 1, [
+      { className: 'person', field: 'email', value: 'recent@example.org' },
+    ]);
+    await index.replaceMember(old, 1, [{ className: 'person', field: 'email', value: 'old@example.org' }]);
     const unreachable = async (): Promise<string> =>
       Promise.reject(new ByodaError('BYODA_ERR_UNREACHABLE', 'timed out'));
     const { peers } = fakePods(
@@ -451,7 +392,7 @@ describe('search: the collector', () => {
       ]),
     );
     // A collector whose clock is two days past the collection: for it, the values are stale.
-    const collectedOld = Date.parse(index.collectedAt(old) ?? '');
+    const collectedOld = Date.parse((await index.collectedAt(old)) ?? '');
     const collector = new SearchCollector({
       peers,
       index,
@@ -473,29 +414,31 @@ describe('search: the collector', () => {
     collector.request(old);
     recentCollector.request(recent);
     await Promise.all([collector.whenIdle(), recentCollector.whenIdle()]);
-    assert.deepEqual(found(index, 'old@example.org'), []);
-    assert.equal(index.collectedAt(old), undefined);
-    assert.deepEqual(found(index, 'recent@example.org'), [recent]);
+    assert.deepEqual(await found(index, 'old@example.org'), []);
+    assert.equal(await index.collectedAt(old), undefined);
+    assert.deepEqual(await found(index, 'recent@example.org'), [recent]);
     await Promise.all([collector.stop(), recentCollector.stop()]);
-    index.close();
+    await index.close();
   });
 
   it('keeps a member’s values when its pod answers nonsense', async () => {
     const member = randomUUID();
-    const index = new SearchIndex(':memory:');
-    index.replaceMember(member, 1, [{ className: 'person', field: 'email', value: 'kept@example.org' }]);
+    const index = new SqliteSearchIndex(':memory:');
+    await index.replaceMember(member, 1, [
+      { className: 'person', field: 'email', value: 'kept@example.org' },
+    ]);
     const { peers } = fakePods(new Map([[member, async () => body(randomUUID(), 'other@example.org')]]));
     const collector = collectorOf(peers, index);
     collector.request(member);
     await collector.whenIdle();
-    assert.deepEqual(found(index, 'kept@example.org'), [member]);
+    assert.deepEqual(await found(index, 'kept@example.org'), [member]);
     await collector.stop();
-    index.close();
+    await index.close();
   });
 
   it('cuts a collection in flight at stop, and writes nothing afterwards', async () => {
     const member = randomUUID();
-    const index = new SearchIndex(':memory:');
+    const index = new SqliteSearchIndex(':memory:');
     let asked: () => void = () => {};
     const wasAsked = new Promise<void>((resolve) => (asked = resolve));
     const peers = {
@@ -509,19 +452,19 @@ describe('search: the collector', () => {
     collector.request(member);
     await wasAsked;
     await collector.stop();
-    assert.equal(index.valueCount(member), 0);
-    index.close();
+    assert.equal(await index.valueCount(member), 0);
+    await index.close();
   });
 
   it('collects nothing once stopped', async () => {
     const member = randomUUID();
     const { peers, stats } = fakePods(new Map([[member, async () => body(member, 'x@example.org')]]));
-    const index = new SearchIndex(':memory:');
+    const index = new SqliteSearchIndex(':memory:');
     const collector = collectorOf(peers, index);
     await collector.stop();
     collector.request(member);
     await collector.whenIdle();
     assert.equal(stats.calls.length, 0);
-    index.close();
+    await index.close();
   });
 });

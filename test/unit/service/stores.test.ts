@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ByodaError } from '../../../src/errors/index.js';
 import { ContractStore } from '../../../src/service/contract-store.js';
 import { MemberStore } from '../../../src/service/member-store.js';
-import { SearchIndex } from '../../../src/service/search-index.js';
+import { SqliteSearchIndex } from '../../../src/service/search-store/sqlite-search-index.js';
 import { smallContractDocument } from '../../fixtures/contracts.js';
 import { tempDir } from '../../fixtures/pki.js';
 
@@ -58,10 +58,10 @@ describe('MemberStore', () => {
 
   it('keeps service.db and search.db readable by their owner only (members and their emails)', async () => {
     for (const [file, open] of [
-      [join(dir, 'private', 'service.db'), (f: string) => new MemberStore(f)],
-      [join(dir, 'private', 'search.db'), (f: string) => new SearchIndex(f)],
+      [join(dir, 'private', 'service.db'), (f: string) => new MemberStore(f).close()],
+      [join(dir, 'private', 'search.db'), (f: string) => new SqliteSearchIndex(f).close()],
     ] as const) {
-      open(file).close();
+      await open(file);
       assert.equal((await stat(file)).mode & 0o777, 0o600, file);
     }
   });

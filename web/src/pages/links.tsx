@@ -11,6 +11,8 @@ import type { NetworkLink } from '../links.js';
 import { canName, checkMember, forgetNetworkMembers, networkMembers } from '../member-names.js';
 import { plainError } from '../plain-errors.js';
 import { shortId } from '../records.js';
+import { fetchLinkLabels, removeLinkLabel, saveLinkLabel } from '../link-labels.js';
+import { LinkCard } from './link-card.js';
 import { connectionHasRemoteErrors } from '../schema.js';
 import type { MembershipSchema } from '../schema.js';
 
@@ -62,6 +64,9 @@ interface LinksProps {
 function Links({ serviceId, searchable, named, probe, probeRemoteErrors }: LinksProps) {
   const [links, setLinks] = useState<NetworkLink[] | undefined>();
   const [names, setNames] = useState<ReadonlyMap<string, string>>(new Map());
+  /** The owner's own labels (link-labels.ts); `names` has them too, over the names pods share. */
+  const [labels, setLabels] = useState<ReadonlyMap<string, string>>(new Map());
+  const [sharedNames, setSharedNames] = useState<ReadonlyMap<string, string>>(new Map());
   /** A member whose pod did not answer the check: the owner confirms or gives up. */
   const [unanswered, setUnanswered] = useState<{ memberId: string; why: string } | undefined>();
   const [memberId, setMemberId] = useState('');
@@ -73,7 +78,12 @@ function Links({ serviceId, searchable, named, probe, probeRemoteErrors }: Links
 
   const reload = useCallback(async () => {
     try {
-      setLinks(await fetchLinks(serviceId));
+      const [fetched, owned] = await Promise.all([
+        fetchLinks(serviceId),
+        fetchLinkLabels(serviceId).catch(() => new Map<string, string>()),
+      ]);
+      setLabels(owned);
+      setLinks(fetched);
     } catch (err) {
       setError(messageOf(err));
     }
@@ -86,7 +96,10 @@ function Links({ serviceId, searchable, named, probe, probeRemoteErrors }: Links
   useEffect(() => {
     if (!named || !links || links.length === 0) return;
     networkMembers(serviceId, 1).then(
-      (members) => setNames(members.names),
+      (members) => {
+        setNames(members.names);
+        setSharedNames(members.sharedNames);
+      },
       () => undefined, // names are a help; the ids are still shown
     );
   }, [serviceId, named, links]);
@@ -223,40 +236,35 @@ function Links({ serviceId, searchable, named, probe, probeRemoteErrors }: Links
         <ul class="cards links" aria-label="Your network links">
           {links.map((link, i) => {
             const id = link.member_id ?? '';
-            const name = names.get(id);
             return (
-              <li key={`${id}-${link.relation}-${i}`} class="card link-card">
-                <div class="link-who">
-                  <strong>{name ?? 'Name not shared'}</strong>{' '}
-                  <code class="member-id" title={id}>
-                    {shortId(id)}
-                  </code>
-                </div>
-                <div class="link-what">
-                  <span class={`relation relation-${link.relation ?? ''}`}>{link.relation}</span>
-                  {link.created_timestamp && (
-                    <small class="muted">
-                      {' '}
-                      since {new Date(link.created_timestamp).toLocaleDateString()}
-                    </small>
-                  )}
-                </div>
-                <button
-                  type="button"
-                  class="secondary"
-                  disabled={busy}
-                  aria-label={`Remove the ${link.relation ?? ''} link to ${name ?? id}`}
-                  onClick={() =>
-                    void run(async () => {
-                      const removed = await removeLink(serviceId, link);
-                      forgetNetworkMembers();
-                      return `Removed ${removed} link(s).`;
-                    })
-                  }
-                >
-                  Remove
-                </button>
-              </li>
+              <LinkCard
+                key={`${id}-${link.relation}-${i}`}
+                link={link}
+                label={labels.get(id)}
+                name={labels.has(id) ? sharedNames.get(id) : names.get(id)}
+                busy={busy}
+                onLabel={(memberId, label) =>
+                  void run(async () => {
+                    const stored = await saveLinkLabel(serviceId, memberId, label);
+                    forgetNetworkMembers();
+                    return `${shortId(memberId)} is labelled ${stored}.`;
+                  })
+                }
+                onUnlabel={(memberId) =>
+                  void run(async () => {
+                    await removeLinkLabel(serviceId, memberId);
+                    forgetNetworkMembers();
+                    return `Removed your label for ${shortId(memberId)}.`;
+                  })
+                }
+                onRemove={(removing) =>
+                  void run(async () => {
+                    const removed = await removeLink(serviceId, removing);
+                    forgetNetworkMembers();
+                    return `Removed ${removed} link(s).`;
+                  })
+                }
+              />
             );
           })}
         </ul>

@@ -1,16 +1,13 @@
 /**
- * The service's search index (`<data>/search.db`, SQLite): per member, the values of the fields its
- * pod exposes with `search` (spec §4, §6), as given and folded for case-insensitive matching. It is a
- * copy that the collector (search-collector.ts) rebuilds from the pods, never the source of anything,
- * which is why it has a file of its own beside `service.db`: deleting it loses nothing a refresh does
- * not bring back. A member's rows are replaced in one transaction, so a search sees a member's old
- * values or its new ones, never a mix.
+ * The search index in SQLite (`<data>/search.db`, the default): a file of its own beside `service.db`,
+ * because deleting it loses nothing a refresh does not bring back. better-sqlite3 is synchronous; the
+ * methods are async only to meet the interface the PostgreSQL index shares.
  */
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
-import type { SearchMatch } from '../contract/index.js';
-import { ByodaError } from '../errors/index.js';
-import { openMigratedDatabase } from '../storage/index.js';
-import { foldText } from './search-values.js';
+import { ByodaError } from '../../errors/index.js';
+import { openMigratedDatabase } from '../../storage/index.js';
+import { foldText } from '../search-values.js';
+import type { SearchIndex, SearchQuery, SearchRow } from './search-index.js';
 
 /** Schema versions, applied in order; `PRAGMA user_version` records how many have run. */
 const MIGRATIONS: readonly string[] = [
@@ -31,23 +28,6 @@ const MIGRATIONS: readonly string[] = [
    );`,
 ];
 
-/** One indexed value of a member. */
-export interface SearchRow {
-  readonly className: string;
-  readonly field: string;
-  readonly value: string;
-}
-
-export interface SearchQuery {
-  readonly className: string;
-  readonly field: string;
-  readonly value: string;
-  readonly match: SearchMatch;
-  readonly caseSensitive: boolean;
-  /** Most member ids returned. */
-  readonly limit: number;
-}
-
 interface QueryParams {
   readonly className: string;
   readonly field: string;
@@ -55,7 +35,8 @@ interface QueryParams {
   readonly limit: number;
 }
 
-export class SearchIndex {
+export class SqliteSearchIndex implements SearchIndex {
+  readonly kind = 'sqlite';
   private readonly db: SqliteDatabase;
   private readonly deleteValues: Statement<[string]>;
   private readonly deleteMember: Statement<[string]>;
@@ -102,8 +83,7 @@ export class SearchIndex {
     this.selectCollectedAt = this.db.prepare('SELECT collected_at FROM search_members WHERE member_id = ?');
   }
 
-  /** Replaces everything indexed for `memberId` with `rows` (one transaction). */
-  replaceMember(memberId: string, contractVersion: number, rows: readonly SearchRow[]): void {
+  async replaceMember(memberId: string, contractVersion: number, rows: readonly SearchRow[]): Promise<void> {
     this.db
       .transaction(() => {
         this.deleteValues.run(memberId);
@@ -115,13 +95,11 @@ export class SearchIndex {
       .immediate();
   }
 
-  /** When `memberId`'s values were last collected (ISO 8601), or undefined if it is not indexed. */
-  collectedAt(memberId: string): string | undefined {
+  async collectedAt(memberId: string): Promise<string | undefined> {
     return this.selectCollectedAt.get(memberId)?.collected_at;
   }
 
-  /** Forgets `memberId` (its pod no longer has the membership); true when it was indexed. */
-  removeMember(memberId: string): boolean {
+  async removeMember(memberId: string): Promise<boolean> {
     return this.db
       .transaction(() => {
         this.deleteValues.run(memberId);
@@ -130,8 +108,7 @@ export class SearchIndex {
       .immediate();
   }
 
-  /** Member ids with a value of `className.field` matching `value`, in member id order. */
-  find(query: SearchQuery): string[] {
+  async find(query: SearchQuery): Promise<string[]> {
     const column = query.caseSensitive ? 'value' : 'folded';
     const value = query.caseSensitive ? query.value : foldText(query.value);
     const statement = this.finders[`${query.match}-${column}`];
@@ -140,12 +117,11 @@ export class SearchIndex {
     return statement.all(params).map((row) => row.member_id);
   }
 
-  /** How many values are indexed for `memberId`. */
-  valueCount(memberId: string): number {
+  async valueCount(memberId: string): Promise<number> {
     return this.countValues.get(memberId)?.count ?? 0;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }
