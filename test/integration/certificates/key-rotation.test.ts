@@ -315,6 +315,20 @@ describe('key rotation of a running pod (real processes)', () => {
       assert.equal(forged.status, 401, forged.text);
     });
 
+    it('refuses a scoped token the owner granted (a delegate for data, not for the owner API)', async () => {
+      const granted = await postJson(
+        agent,
+        `${podA.webUrl}/api/v1/pod/tokens`,
+        { service_id: serviceId, classes: ['person'], actions: ['read'] },
+        { authorization: `Bearer ${token}` },
+      );
+      assert.equal(granted.status, 201, granted.text);
+      const scoped = (granted.json as { token: string }).token;
+      const answer = await postJson(agent, url(), {}, { authorization: `Bearer ${scoped}` });
+      assert.equal(answer.status, 401, answer.text);
+      assert.equal((answer.json as { error: { code: string } }).error.code, 'BYODA_ERR_UNAUTHORIZED');
+    });
+
     it('is absent on the member port, even to the membership’s own certificate (404)', async () => {
       const credential = await podCredential(podA, CREDENTIALS.memberTls(serviceId));
       const member = tlsAgent(root, memberName(a), credential);
