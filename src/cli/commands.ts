@@ -14,6 +14,7 @@ import { registerPodCommands } from './pod.js';
 import { registerPodTotpCommands } from './pod-totp.js';
 import { registerPodBackupCommands } from './pod-backup.js';
 import { registerPodExportCommands } from './pod-export.js';
+import { registerPodRotateCommand } from './pod-rotate.js';
 import { registerProxyCommands } from './proxy.js';
 import { registerQueryCommand } from './query.js';
 import { registerSearchCommand } from './search.js';
@@ -30,6 +31,7 @@ export function registerCommands(program: Command): void {
   registerPodTotpCommands(program);
   registerPodBackupCommands(program);
   registerPodExportCommands(program);
+  registerPodRotateCommand(program);
   registerProxyCommands(program);
   registerUpCommand(program);
   registerLoginCommand(program);

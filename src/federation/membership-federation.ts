@@ -8,6 +8,7 @@ import type { Contract } from '../contract/index.js';
 import { ByodaError } from '../errors/index.js';
 import type { Requester } from '../firewall/index.js';
 import type { ProxyHook } from '../graphql/index.js';
+import { certThumbprint } from '../pki/index.js';
 import type { Credential } from '../pki/index.js';
 import { createDataCertCache, peerDataCertFetcher } from './data-cert-cache.js';
 import type { DataCertCache } from './data-cert-cache.js';
@@ -33,6 +34,8 @@ export interface MembershipFederationOptions {
   readonly tlsCredential: Credential;
   /** The membership's member data credential (`<member_id>.members-data-<S>.<net>`): signs queries. */
   readonly dataCredential: Credential;
+  /** The member data chain the last key rotation replaced, when it is kept (read when asked). */
+  readonly previousDataChain?: () => string | undefined;
   readonly rootCaPem: string;
   /** Resolves member names: `createResolver({host, port})` of src/dns against the directory's DNS. */
   readonly resolver: PeerResolver;
@@ -110,10 +113,9 @@ export function createMembershipFederation(options: MembershipFederationOptions)
     timeoutMs: options.hopTimeoutMs ?? DATA_CERT_FETCH_TIMEOUT_MS,
   });
   // A query that comes back through a cycle is signed by this pod: its chain needs no fetching (read
-  // when asked, as a renewal replaces it).
+  // when asked, as a renewal replaces it; the one a rotation replaced by its thumbprint).
   const dataCerts = createDataCertCache({
-    fetchChain: (id) =>
-      id === memberId ? Promise.resolve(options.dataCredential.chainPem) : fetchRemote(id),
+    fetchChain: (id, x5t) => (id === memberId ? ownChain(options, x5t) : fetchRemote(id, x5t)),
     rootCaPem: options.rootCaPem,
     network,
     serviceId,
@@ -149,6 +151,7 @@ export function createMembershipFederation(options: MembershipFederationOptions)
         queryMemory,
         verify: {
           fetchDataCertChain: (id) => dataCerts.get(id),
+          refetchDataCertChain: (id) => dataCerts.refresh(id),
           rootCaPem: options.rootCaPem,
           network,
           serviceId,
@@ -164,4 +167,14 @@ export function createMembershipFederation(options: MembershipFederationOptions)
     queryMemory,
     close: () => peers.close(),
   };
+}
+
+/** This pod's own member data chain: the current one, or the one a rotation replaced when named. */
+function ownChain(options: MembershipFederationOptions, x5t: string | undefined): Promise<string> {
+  const current = options.dataCredential.chainPem;
+  const previous = options.previousDataChain?.();
+  if (x5t !== undefined && previous !== undefined && certThumbprint(previous) === x5t) {
+    return Promise.resolve(previous);
+  }
+  return Promise.resolve(current);
 }

@@ -26,7 +26,10 @@
  * **Format.** ECDSA P-256 over SHA-256 in IEEE P1363 form (`r || s`, 64 bytes), base64 with the
  * standard alphabet and padding: the same primitive and encoding as contract signatures. The signer
  * is named by `origin_member_id`; its member data cert (`<id>.members-data-<S>.<net>`) is fetched from
- * its pod (`GET /api/v1/pod/data-cert/service-<S>`) and verified to the network root.
+ * its pod (`GET /api/v1/pod/data-cert/service-<S>`) and verified to the network root. The signature
+ * names no certificate: a verifier whose cached chain does not verify it fetches the signer's current
+ * chain once more before refusing (the signer may have rotated its key, docs/protocol.md "Key
+ * rotation"); the format of spec §8 stays as it is, so pods of earlier versions keep accepting it.
  */
 import { KeyObject, createPublicKey, sign, verify } from 'node:crypto';
 import type { webcrypto } from 'node:crypto';
@@ -59,6 +62,12 @@ export interface OriginSignedQuery extends SignedQueryFields {
 export interface VerifyOriginOptions {
   /** The signer's member data cert chain (PEM, leaf first), e.g. `DataCertCache.get`. */
   readonly fetchDataCertChain: (memberId: string) => Promise<string>;
+  /**
+   * The signer's current chain fetched again, e.g. `DataCertCache.refresh`: tried once when the
+   * signature does not verify with the first chain, since the signer may have rotated its key since
+   * that one was cached (docs/protocol.md, "Key rotation"). Default: no second try.
+   */
+  readonly refetchDataCertChain?: (memberId: string) => Promise<string>;
   readonly rootCaPem: string;
   readonly network: string;
   /** The service of the endpoint: the signer's data cert must be of this service. */
@@ -182,15 +191,31 @@ export async function verifyOriginSignature(
   if (memberId === undefined) throw badRequest('origin_member_id must be a UUID');
   const signature = decodeSignature(query.origin_signature);
   checkTimestamp(query.timestamp, options);
-  const key = await signerKey(memberId, options);
+  const first = await signerKey(memberId, options.fetchDataCertChain, options);
+  const verified = verifiedDepth(query, signature, first.key, options);
+  if (verified !== undefined)
+    return { memberId, signedDepth: verified, distance: verified - query.depth + 1 };
+  if (options.refetchDataCertChain) {
+    const again = await signerKey(memberId, options.refetchDataCertChain, options);
+    const depth = again.leaf === first.leaf ? undefined : verifiedDepth(query, signature, again.key, options);
+    if (depth !== undefined) return { memberId, signedDepth: depth, distance: depth - query.depth + 1 };
+  }
+  throw forbidden('origin signature does not verify (the query was changed, or signed with another key)');
+}
+
+/** The signed depth `key` verifies the signature for, trying `d, d + 1, ...` (see the file comment). */
+function verifiedDepth(
+  query: OriginSignedQuery,
+  signature: Buffer,
+  key: KeyObject,
+  options: VerifyOriginOptions,
+): number | undefined {
   const lastDepth = Math.max(query.depth, options.maxSignedDepth ?? query.depth);
   for (let signedDepth = query.depth; signedDepth <= lastDepth; signedDepth++) {
     const bytes = originSignatureBytes({ ...query, depth: signedDepth });
-    if (verify('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, signature)) {
-      return { memberId, signedDepth, distance: signedDepth - query.depth + 1 };
-    }
+    if (verify('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, signature)) return signedDepth;
   }
-  throw forbidden('origin signature does not verify (the query was changed, or signed with another key)');
+  return undefined;
 }
 
 /** Strict base64 of exactly 64 bytes: a re-encoding must give the same text, so no junk is ignored. */
@@ -221,10 +246,14 @@ function checkTimestamp(timestamp: string, options: VerifyOriginOptions): void {
 }
 
 /** The public key of the member's data cert, once its chain verified to the root as that member's. */
-async function signerKey(memberId: string, options: VerifyOriginOptions): Promise<KeyObject> {
+async function signerKey(
+  memberId: string,
+  fetchChain: (memberId: string) => Promise<string>,
+  options: VerifyOriginOptions,
+): Promise<{ readonly key: KeyObject; readonly leaf: string }> {
   let chainPem: string;
   try {
-    chainPem = await options.fetchDataCertChain(memberId);
+    chainPem = await fetchChain(memberId);
   } catch (err) {
     const reason = isByodaError(err) ? `: ${err.message}` : '';
     throw forbidden(`origin signature cannot be checked: no data certificate of the origin${reason}`, err);
@@ -241,7 +270,7 @@ async function signerKey(memberId: string, options: VerifyOriginOptions): Promis
   assertSignerIdentity(identity, memberId, options);
   const leaf = splitPemBundle(chainPem)[0];
   if (leaf === undefined) throw forbidden('origin signature does not verify: empty certificate chain');
-  return options.signerKeys ? options.signerKeys.keyOf(leaf) : createPublicKey(leaf);
+  return { key: options.signerKeys ? options.signerKeys.keyOf(leaf) : createPublicKey(leaf), leaf };
 }
 
 function assertSignerIdentity(identity: PkiIdentity, memberId: string, options: VerifyOriginOptions): void {

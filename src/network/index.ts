@@ -36,6 +36,7 @@ export type {
   MembershipInfo,
   OwnerToken,
   PodEndpoint,
+  RotatedKey,
   TotpEnrolment,
   TotpStatus,
 } from './pod-owner-client.js';

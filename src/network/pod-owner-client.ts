@@ -31,7 +31,14 @@ export const OWNER_API_PATHS = {
   totpDisable: '/api/v1/pod/totp/disable',
   export: '/api/v1/pod/export',
   import: '/api/v1/pod/import',
+  rotateKeys: '/api/v1/pod/rotate-keys',
 } as const;
+
+/** A certificate `rotateKeys` gave a new key, and the new certificate's end (ISO 8601). */
+export interface RotatedKey {
+  readonly name: string;
+  readonly notAfter: string;
+}
 
 /** Where a pod's web port is and how its certificate is checked. */
 export interface PodEndpoint {
@@ -211,6 +218,26 @@ export class OwnerApi {
     return Object.fromEntries(
       Object.entries(imported).filter((e): e is [string, number] => typeof e[1] === 'number'),
     );
+  }
+
+  /**
+   * New keys for the account's certificates and every membership's, or only `serviceId`'s
+   * (`POST /api/v1/pod/rotate-keys`): the certificates rotated and their new ends.
+   */
+  async rotateKeys(serviceId?: number): Promise<RotatedKey[]> {
+    const reply = await this.#call(
+      'POST',
+      OWNER_API_PATHS.rotateKeys,
+      serviceId === undefined ? {} : { service_id: serviceId },
+    );
+    const rotated = isRecord(reply) ? reply['rotated'] : undefined;
+    if (!Array.isArray(rotated)) throw unexpected('a list of rotated certificates');
+    return rotated.map((item: unknown) => {
+      const name = isRecord(item) ? item['name'] : undefined;
+      const notAfter = isRecord(item) ? item['not_after'] : undefined;
+      if (typeof name !== 'string' || typeof notAfter !== 'string') throw unexpected('a rotated certificate');
+      return { name, notAfter };
+    });
   }
 
   async close(): Promise<void> {

@@ -89,8 +89,10 @@ export { requestCredential } from './request.js';
 export type { CsrSigner } from './request.js';
 export {
   credentialExists,
+  readChainFile,
   readCredential,
   readRootCaCert,
+  writeChainFile,
   writeCredential,
   writeRootCaCert,
 } from './store.js';
@@ -123,7 +125,7 @@ export {
 } from './renewal.js';
 export type { RenewalSettings } from './renewal.js';
 export { CertificateRenewer } from './renewer.js';
-export type { RenewableCertificate, RenewalReport } from './renewer.js';
+export type { RenewableCertificate, RenewalReport, RotatedCertificate } from './renewer.js';
 export type { CreateServicePkiOptions } from './service-pki.js';
 export {
   REVOCATION_LIST_TYPE,
@@ -132,3 +134,4 @@ export {
   verifyRevocationList,
 } from './revocation.js';
 export type { Revocation, RevocationList, RevokedBy } from './revocation.js';
+export { THUMBPRINT_HEADER, certThumbprint, isThumbprint } from './thumbprint.js';

@@ -4,18 +4,27 @@
  * directory or the service, or a local CA), adopted in place, then handed to `renewed` (write it to
  * disk, reload TLS contexts). A renewal that fails is reported and tried again at the next check: the
  * old certificate is still valid for the rest of the window.
+ *
+ * A key rotation (`rotate`, docs/protocol.md "Key rotation") goes the same way with a new key pair for
+ * each certificate it selects: the same `renew` with the new keys, the same adoption and `renewed`.
+ * It runs alone: a check in progress ends first, and checks wait for it.
  */
+import { generateKeyPair } from './keys.js';
 import { parseCertificatePem } from './pem.js';
 import { adoptRenewal, renewalDue } from './renewal.js';
 import type { RenewalSettings } from './renewal.js';
-import type { Credential } from './credential.js';
+import type { Credential, IssuedCert } from './credential.js';
+import type { CryptoKeyPair } from './x509.js';
 
 export interface RenewableCertificate {
   /** Unique within the renewer; named in its reports (e.g. `member-data-4294929430`). */
   readonly name: string;
   readonly credential: Credential;
-  /** A new certificate (and key, unless kept) for the credential's name. */
-  readonly renew: (current: Credential) => Promise<Credential>;
+  /**
+   * A new certificate for the credential's name, of `keys` when given (a rotation), else of the
+   * current key (a renewal keeps it).
+   */
+  readonly renew: (current: Credential, keys?: CryptoKeyPair) => Promise<Credential>;
   /**
    * A CA's own leaves under a shortened leaf lifetime (tests, renewal.ts): a leaf with more than this
    * left is renewed too, so that certificates made before the setting follow it.
@@ -23,6 +32,18 @@ export interface RenewableCertificate {
   readonly maxLifetimeMs?: number;
   /** After the credential holds the new certificate: persist it, reload what parsed the old one. */
   readonly renewed?: (credential: Credential) => Promise<void> | void;
+  /**
+   * A rotation only, with the certificate about to be replaced, before the new one is adopted: keep
+   * what must outlive it (a pod keeps its old member data chain, for signatures made with it).
+   */
+  readonly retiring?: (old: IssuedCert) => Promise<void> | void;
+}
+
+/** What a rotation did to one certificate. */
+export interface RotatedCertificate {
+  readonly name: string;
+  /** The new leaf's end (ISO 8601). */
+  readonly notAfter: string;
 }
 
 export interface RenewalReport {
@@ -51,10 +72,17 @@ export class CertificateRenewer {
     this.#certificates.delete(name);
   }
 
-  /** Renews every certificate that is due now; a check already running is joined, not doubled. */
+  /**
+   * Renews every certificate that is due now; a check (or rotation) already running is joined, not
+   * doubled.
+   */
   checkNow(): Promise<void> {
-    this.#running ??= this.#check().finally(() => (this.#running = undefined));
-    return this.#running;
+    if (this.#running) return this.#running;
+    const running: Promise<void> = this.#check().finally(() => {
+      if (this.#running === running) this.#running = undefined;
+    });
+    this.#running = running;
+    return running;
   }
 
   /**
@@ -66,6 +94,48 @@ export class CertificateRenewer {
     this.#timer = setInterval(() => void this.checkNow(), this.#settings.checkMs);
     this.#timer.unref();
     return this.checkNow();
+  }
+
+  /**
+   * New keys for the certificates whose name `select` accepts, one after another, each renewed with
+   * its new key, adopted and handed to `renewed`, as a renewal is. The first failure stops the
+   * rotation and is thrown: the certificates rotated before it keep their new keys (each one is whole
+   * on its own), the rest keep their old ones, and rotating again finishes the job.
+   */
+  rotate(select: (name: string) => boolean): Promise<RotatedCertificate[]> {
+    const rotation = (this.#running ?? Promise.resolve()).then(() => this.#rotate(select));
+    const running: Promise<void> = rotation
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        if (this.#running === running) this.#running = undefined;
+      });
+    this.#running = running;
+    return rotation;
+  }
+
+  async #rotate(select: (name: string) => boolean): Promise<RotatedCertificate[]> {
+    const rotated: RotatedCertificate[] = [];
+    for (const certificate of [...this.#certificates.values()]) {
+      if (!select(certificate.name)) continue;
+      const current = certificate.credential;
+      const next = await certificate.renew(current, await generateKeyPair());
+      const old: IssuedCert = {
+        identity: current.identity,
+        commonName: current.commonName,
+        certPem: current.certPem,
+        chainPem: current.chainPem,
+      };
+      await certificate.retiring?.(old);
+      adoptRenewal(current, next);
+      await certificate.renewed?.(current);
+      const notAfter = notAfterOf(next);
+      this.#report.renewed(certificate.name, notAfter);
+      rotated.push({ name: certificate.name, notAfter });
+    }
+    return rotated;
   }
 
   /** No further checks; waits for one that is running. */

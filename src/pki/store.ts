@@ -7,16 +7,17 @@
  * The network's root certificate is `root-ca.pem` in the same folder (the root's own key, in the
  * directory's folder only, is `root-ca.key`).
  */
-import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ByodaError } from '../errors/index.js';
-import { readPrivateKeyFile, samePublicKey, writePrivateKeyFile } from './keys.js';
+import { encryptPrivateKey, readPrivateKeyFile, samePublicKey } from './keys.js';
 import { networkOfRootCaCn, parseIdentity } from './names.js';
 import { commonNameOf, parseCertificatePem, splitPemBundle } from './pem.js';
 import type { Credential } from './credential.js';
 
 export const ROOT_CA_FILE = 'root-ca.pem';
 const PUBLIC_FILE_MODE = 0o644;
+const PRIVATE_FILE_MODE = 0o600;
 const FOLDER_MODE = 0o700;
 
 function chainPath(dir: string, name: string): string {
@@ -46,8 +47,33 @@ export async function writeCredential(
   passphrase: string,
 ): Promise<void> {
   await ensurePkiFolder(dir);
-  await writePrivateKeyFile(keyPath(dir, name), credential.keys.privateKey, passphrase);
-  await writePublicFile(chainPath(dir, name), credential.chainPem);
+  // Both files are written in full before either is renamed over the old one: a rotation (new key)
+  // that fails half-way leaves the old pair, and only a crash between the two renames can part them,
+  // which `readCredential` then refuses by name instead of presenting a key that is not the cert's.
+  const keyTmp = `${keyPath(dir, name)}.${process.pid}.tmp`;
+  const chainTmp = `${chainPath(dir, name)}.${process.pid}.tmp`;
+  await writeFile(keyTmp, encryptPrivateKey(credential.keys.privateKey, passphrase), {
+    mode: PRIVATE_FILE_MODE,
+  });
+  // `mode` applies only when the file is created; enforce it in case a stale temporary file existed.
+  await chmod(keyTmp, PRIVATE_FILE_MODE);
+  await writeFile(chainTmp, credential.chainPem, { mode: PUBLIC_FILE_MODE });
+  await rename(keyTmp, keyPath(dir, name));
+  await rename(chainTmp, chainPath(dir, name));
+}
+
+/**
+ * A certificate chain without its key, written as `<name>.pem` (atomically): a pod keeps the member
+ * data chain a rotation replaced, so that signatures made with it keep verifying.
+ */
+export async function writeChainFile(dir: string, name: string, chainPem: string): Promise<void> {
+  await ensurePkiFolder(dir);
+  await writePublicFile(chainPath(dir, name), chainPem);
+}
+
+/** The chain `<name>.pem` of `writeChainFile`, or undefined when there is none. */
+export async function readChainFile(dir: string, name: string): Promise<string | undefined> {
+  return readFile(chainPath(dir, name), 'utf8').catch(() => undefined);
 }
 
 /**

@@ -14,6 +14,7 @@ import type { MetricsRegistry } from '../metrics/index.js';
 import { AccountStore } from './lifecycle/account-store.js';
 import type { FederationTimings } from './federation/federation-timings.js';
 import type { AccountRecord } from './lifecycle/account-store.js';
+import type { KeyRotation } from './lifecycle/key-rotation.js';
 import { CREDENTIALS, podPaths, readPodConfig } from './lifecycle/layout.js';
 import type { PodConfig, PodPaths } from './lifecycle/layout.js';
 import { LoginLimiter } from './auth/login-limiter.js';
@@ -70,6 +71,8 @@ export interface PodContext {
   readonly logger: Logger;
   /** Set once the member port listens. */
   memberEndpoint: MemberEndpoint | undefined;
+  /** Set once the pod renews its certificates (server.ts): `POST /api/v1/pod/rotate-keys`. */
+  keyRotation: KeyRotation | undefined;
   /** The operator's metrics (src/metrics), when the pod records any. */
   readonly metrics: MetricsRegistry | undefined;
 }
@@ -157,6 +160,7 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
     graphql: options.graphql ?? DEFAULT_GRAPHQL_SETTINGS,
     logger: options.logger,
     memberEndpoint: undefined,
+    keyRotation: undefined,
     metrics: options.metrics,
   };
   try {

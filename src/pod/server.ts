@@ -38,6 +38,7 @@ import { federationTimingsFromEnv } from './federation/federation-timings.js';
 import type { FederationTimings } from './federation/federation-timings.js';
 import { podBackupIdentity } from './lifecycle/backup-identity.js';
 import { startPodRenewals } from './lifecycle/cert-renewal.js';
+import { podKeyRotation } from './lifecycle/key-rotation.js';
 import { membershipDbPath, writeRunInfo } from './lifecycle/layout.js';
 import { graphqlSettings } from './routes/graphql-settings.js';
 import type { GraphqlSettingsConfig } from './routes/graphql-settings.js';
@@ -182,6 +183,7 @@ export class PodServer {
           { address: publicAddress, webPort: address.webPort },
           options.renewal ?? renewalSettingsFromEnv(process.env),
         );
+        context.keyRotation = podKeyRotation(this.#renewer, context.memberships);
       }
       await register(context, address, publicAddress);
       // Registered: the service can now reach this pod to collect its search data (spec §4).
@@ -218,6 +220,7 @@ export class PodServer {
     const backups = this.#backups;
     this.#backups = undefined;
     this.#renewer = undefined;
+    if (context) context.keyRotation = undefined;
     await renewer?.stop();
     await backups?.stop(); // a backup in progress ends before the databases close
     const customDomain = this.#customDomain;

@@ -10,7 +10,7 @@
  * wrong key shows as such instead of vanishing.
  */
 import { ByodaError } from '../errors/index.js';
-import { isServiceId } from '../pki/index.js';
+import { THUMBPRINT_HEADER, isServiceId, isThumbprint } from '../pki/index.js';
 import { canonicalUuid } from '../storage/index.js';
 
 /** The `typ` of a data signature's protected header. */
@@ -30,6 +30,11 @@ export interface DataSignatureHeader {
   readonly byoda_class: string;
   /** When it was signed, in seconds since 1970 (as JWT's `iat`). */
   readonly iat: number;
+  /**
+   * The thumbprint of the data cert it was made with (RFC 7515 `x5t#S256`): after a key rotation the
+   * verifier fetches that one (docs/protocol.md, "Key rotation"). Absent in signatures made before.
+   */
+  readonly 'x5t#S256'?: string;
 }
 
 /** A data signature split into its parts, the header checked (nothing about the key yet). */
@@ -48,7 +53,15 @@ const ES256_SIGNATURE_CHARS = 86;
 /** 9999-12-31T23:59:59Z, the last second an ISO 8601 date-time with a four-digit year can show. */
 const MAX_IAT = 253_402_300_799;
 
-const HEADER_KEYS = new Set(['alg', 'typ', 'byoda_member_id', 'byoda_service_id', 'byoda_class', 'iat']);
+const HEADER_KEYS = new Set([
+  'alg',
+  'typ',
+  'byoda_member_id',
+  'byoda_service_id',
+  'byoda_class',
+  'iat',
+  THUMBPRINT_HEADER,
+]);
 
 const malformed = (what: string): ByodaError =>
   new ByodaError('BYODA_ERR_DATA_SIGNATURE', `the data signature is not valid: ${what}`);
@@ -56,7 +69,7 @@ const malformed = (what: string): ByodaError =>
 /**
  * Splits and checks a data signature's form: three parts with an empty (detached) payload, a protected
  * header of exactly the fields above (alg ES256, member id a UUID, service id a service id, a class
- * name, iat a whole number of seconds) and a 64-byte signature. Throws BYODA_ERR_DATA_SIGNATURE (400)
+ * name, iat a whole number of seconds, the thumbprint absent or a SHA-256 one) and a 64-byte signature. Throws BYODA_ERR_DATA_SIGNATURE (400)
  * saying what is wrong. Unknown header fields are refused: a `crit` or `b64` we ignored could make
  * another verifier read the signature differently.
  */
@@ -108,6 +121,10 @@ function readHeader(protectedPart: string): DataSignatureHeader {
   if (typeof iat !== 'number' || !Number.isSafeInteger(iat) || iat < 0 || iat > MAX_IAT) {
     throw malformed('iat must be a whole number of seconds up to the year 9999');
   }
+  const thumbprint = fields[THUMBPRINT_HEADER];
+  if (thumbprint !== undefined && !isThumbprint(thumbprint)) {
+    throw malformed(`${THUMBPRINT_HEADER} must be a SHA-256 thumbprint (43 base64url characters)`);
+  }
   return {
     alg,
     typ,
@@ -115,5 +132,6 @@ function readHeader(protectedPart: string): DataSignatureHeader {
     byoda_service_id,
     byoda_class,
     iat,
+    ...(thumbprint === undefined ? {} : { [THUMBPRINT_HEADER]: thumbprint }),
   };
 }

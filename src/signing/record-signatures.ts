@@ -19,7 +19,7 @@ export interface RecordSignaturesOptions {
   /** The membership's member data credential. */
   readonly credential: Credential;
   /** The membership federation's `dataCerts.get`: chains verified to the network root. */
-  readonly fetchChain: (memberId: string) => Promise<string>;
+  readonly fetchChain: (memberId: string, x5t?: string) => Promise<string>;
   readonly now?: () => Date;
 }
 

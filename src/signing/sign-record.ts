@@ -7,6 +7,7 @@
 import canonicalize from 'canonicalize';
 import { CompactSign } from 'jose';
 import { ByodaError } from '../errors/index.js';
+import { certThumbprint } from '../pki/index.js';
 import type { Credential } from '../pki/index.js';
 import type { DataRecord } from '../storage/index.js';
 import { DATA_SIGNATURE_TYPE, type DataSignatureHeader } from './data-signature.js';
@@ -54,6 +55,8 @@ export async function signRecord(input: SignRecordInput): Promise<string> {
     byoda_service_id: input.serviceId,
     byoda_class: input.className,
     iat: Math.floor((input.now ?? (() => new Date()))().getTime() / 1000),
+    // Which of the signer's data certs verifies it: there are two for a while after a key rotation.
+    'x5t#S256': certThumbprint(input.credential.certPem),
   };
   const jws = await new CompactSign(signedBytes(input.data))
     .setProtectedHeader({ ...header })

@@ -37,9 +37,10 @@ export interface SignedRecord {
 export interface VerifyRecordDeps {
   /**
    * The signer's member data cert chain (PEM, leaf first), verified to the network root as that
-   * member's data cert of this service; throws when it cannot be had or is not trusted.
+   * member's data cert of this service; the one of thumbprint `x5t` when the signature names one and
+   * the signer still has it, else the current one. Throws when it cannot be had or is not trusted.
    */
-  readonly fetchChain: (memberId: string) => Promise<string>;
+  readonly fetchChain: (memberId: string, x5t?: string) => Promise<string>;
 }
 
 export const REASON_CHANGED = "the data changed since it was signed or the key is not the signer's";
@@ -70,7 +71,8 @@ export async function verifyRecordSignature(
   }
   let key: SignerKey;
   try {
-    key = await signerKey(await deps.fetchChain(header.byoda_member_id), header.byoda_member_id, record);
+    const chainPem = await deps.fetchChain(header.byoda_member_id, header['x5t#S256']);
+    key = await signerKey(chainPem, header.byoda_member_id, record);
   } catch (err) {
     const why = isByodaError(err) || err instanceof Error ? err.message : String(err);
     return refused(`the signer's data certificate could not be verified: ${why}`);

@@ -16,6 +16,10 @@
  *
  * The member TLS CSR carries the member port (the service publishes it again), so renewals start
  * once the pod listens.
+ *
+ * The same renewer rotates keys (key-rotation.ts): each `renew` takes the new keys a rotation gives,
+ * and the member data certificate a rotation replaces is kept (`member-data-<S>.previous.pem`) for
+ * the signatures made with it.
  */
 import type { Server as TlsServer } from 'node:tls';
 import {
@@ -23,9 +27,10 @@ import {
   credentialTlsOptions,
   readCredential,
   requestCredential,
+  writeChainFile,
   writeCredential,
 } from '../../pki/index.js';
-import type { Credential, RenewalSettings } from '../../pki/index.js';
+import type { Credential, CryptoKeyPair, RenewalSettings } from '../../pki/index.js';
 import type { PodContext } from '../context.js';
 import { connectService } from '../memberships/join.js';
 import type { Membership } from '../memberships/membership.js';
@@ -61,8 +66,8 @@ export async function startPodRenewals(
   renewer.add({
     name: CREDENTIALS.accountTls,
     credential: context.accountTls,
-    renew: (current) =>
-      renewWith(current, context.rootCaPem, async (csrPem) => {
+    renew: (current, keys) =>
+      renewWith(current, keys, context.rootCaPem, async (csrPem) => {
         const signed = await context.directory.registerAccount({
           csrPem,
           ...where,
@@ -81,8 +86,8 @@ export async function startPodRenewals(
   renewer.add({
     name: CREDENTIALS.accountData,
     credential: accountData,
-    renew: (current) =>
-      renewWith(current, context.rootCaPem, async (csrPem) => {
+    renew: (current, keys) =>
+      renewWith(current, keys, context.rootCaPem, async (csrPem) => {
         return (await context.directory.registerAccount({ csrPem })).chainPem;
       }),
     renewed: write(CREDENTIALS.accountData),
@@ -121,7 +126,7 @@ function addMembershipRenewals(
   renewer.add({
     name: CREDENTIALS.memberTls(serviceId),
     credential: membership.tls,
-    renew: (current) => renewWith(current, context.rootCaPem, viaService(true)),
+    renew: (current, keys) => renewWith(current, keys, context.rootCaPem, viaService(true)),
     renewed: async (credential) => {
       await write(CREDENTIALS.memberTls(serviceId))(credential);
       // spec §4 SNI: the most recently added context for a name is the one served.
@@ -132,18 +137,24 @@ function addMembershipRenewals(
   renewer.add({
     name: CREDENTIALS.memberData(serviceId),
     credential: membership.data,
-    renew: (current) => renewWith(current, context.rootCaPem, viaService(false)),
+    renew: (current, keys) => renewWith(current, keys, context.rootCaPem, viaService(false)),
+    // Kept before the new one takes its place: a verifier asking for it by thumbprint finds it.
+    retiring: async (old) => {
+      await writeChainFile(context.paths.pkiDir, CREDENTIALS.memberDataPrevious(serviceId), old.chainPem);
+      membership.previousDataChain = old.chainPem;
+    },
     renewed: write(CREDENTIALS.memberData(serviceId)),
   });
 }
 
-/** A CSR of the credential's own name and key. */
+/** A CSR of the credential's own name, with its own key (renewal) or the given one (rotation). */
 function renewWith(
   current: Credential,
+  keys: CryptoKeyPair | undefined,
   rootCaPem: string,
   sign: (csrPem: string) => Promise<string>,
 ): Promise<Credential> {
-  return requestCredential(current.commonName, rootCaPem, sign, current.keys);
+  return requestCredential(current.commonName, rootCaPem, sign, keys ?? current.keys);
 }
 
 function useDefaultCert(server: TlsServer, credential: Credential, context: PodContext): void {

@@ -60,6 +60,8 @@ export const CREDENTIALS = {
   accountData: 'account-data',
   memberTls: (serviceId: number): string => `member-${serviceId}`,
   memberData: (serviceId: number): string => `member-data-${serviceId}`,
+  /** The member data chain (no key) the last key rotation replaced (docs/protocol.md, "Key rotation"). */
+  memberDataPrevious: (serviceId: number): string => `member-data-${serviceId}.previous`,
 } as const;
 
 /** The namespace file of a membership. */

@@ -17,6 +17,7 @@
  * the classes of linked pods the contract's `listen_relations` name (src/feeds). Both read the
  * contract when they need it, so an upgrade keeps them working; both stop before the store closes.
  */
+import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import type { SecureContext } from 'node:tls';
 import type { GraphQLSchema } from 'graphql';
@@ -30,7 +31,13 @@ import { createMembershipFederation } from '../../federation/index.js';
 import type { FanOutObserver, MembershipFederation, PeerResolver } from '../../federation/index.js';
 import { MembershipEvents } from '../../graphql/index.js';
 import { sharedMembershipSchema } from './shared-schema.js';
-import { credentialTlsOptions, memberFqdn, readCredential } from '../../pki/index.js';
+import {
+  credentialTlsOptions,
+  memberFqdn,
+  readChainFile,
+  readCredential,
+  splitPemBundle,
+} from '../../pki/index.js';
 import type { Credential } from '../../pki/index.js';
 import { openSqliteStore, readSqliteStoreInfo, startExpirySweeper } from '../../storage/index.js';
 import type { DataStore, ExpirySweeper, MigrationReport } from '../../storage/index.js';
@@ -52,6 +59,8 @@ export interface MembershipParts {
   readonly memberId: string;
   readonly tls: Credential;
   readonly data: Credential;
+  /** The member data chain a key rotation replaced, still valid (CREDENTIALS.memberDataPrevious). */
+  readonly previousDataChain?: string | undefined;
   readonly store: DataStore;
   readonly rootCaPem: string;
   /**
@@ -81,6 +90,11 @@ export class Membership {
   readonly fqdn: string;
   readonly tls: Credential;
   readonly data: Credential;
+  /**
+   * The member data chain the last key rotation replaced (docs/protocol.md, "Key rotation"): served by
+   * thumbprint, so that signatures made with the old key keep verifying until it expires.
+   */
+  previousDataChain: string | undefined;
   readonly store: DataStore;
   readonly events = new MembershipEvents();
   readonly #rootCaPem: string;
@@ -101,6 +115,7 @@ export class Membership {
     this.fqdn = memberFqdn(parts.tls.identity.network, contract.serviceId, parts.memberId);
     this.tls = parts.tls;
     this.data = parts.data;
+    this.previousDataChain = parts.previousDataChain;
     this.store = parts.store;
     this.#rootCaPem = parts.rootCaPem;
     this.#secureContext = this.#tlsContext();
@@ -143,6 +158,7 @@ export class Membership {
     return createMembershipFederation({
       tlsCredential: this.tls,
       dataCredential: this.data,
+      previousDataChain: () => this.previousDataChain,
       rootCaPem,
       resolver: settings.resolver,
       contract: () => this.contract,
@@ -217,9 +233,10 @@ export async function openMembership(
   logger?: Logger,
 ): Promise<Membership> {
   const { serviceId, memberId } = record;
-  const [tls, data] = await Promise.all([
+  const [tls, data, previous] = await Promise.all([
     readCredential(paths.pkiDir, CREDENTIALS.memberTls(serviceId), passphrase),
     readCredential(paths.pkiDir, CREDENTIALS.memberData(serviceId), passphrase),
+    readChainFile(paths.pkiDir, CREDENTIALS.memberDataPrevious(serviceId)),
   ]);
   for (const credential of [tls, data]) {
     if (credential.identity.memberId !== memberId || credential.identity.serviceId !== serviceId) {
@@ -237,7 +254,28 @@ export async function openMembership(
   // The document was verified (both signatures) when it was fetched; the file is the pod's own.
   const contract = parseContract(info.contractDocument);
   const store = await openSqliteStore(location, contract);
-  return assembleMembership({ memberId, tls, data, store, rootCaPem, federation, logger });
+  const previousDataChain = stillValid(previous) ? previous : undefined;
+  return assembleMembership({
+    memberId,
+    tls,
+    data,
+    previousDataChain,
+    store,
+    rootCaPem,
+    federation,
+    logger,
+  });
+}
+
+/** A kept chain whose leaf has not expired (an expired one verifies nothing). */
+function stillValid(chainPem: string | undefined): chainPem is string {
+  const leaf = chainPem === undefined ? undefined : splitPemBundle(chainPem)[0];
+  if (leaf === undefined) return false;
+  try {
+    return Date.parse(new X509Certificate(leaf).validTo) > Date.now();
+  } catch {
+    return false;
+  }
 }
 
 /** A Membership over an open store; the store is closed again when the schema cannot be built. */

@@ -125,7 +125,7 @@ function signingPartsOf(membership: Membership): SigningParts {
         serviceId: membership.contract.serviceId,
         credential: membership.data,
         fetchChain: federation
-          ? (memberId) => federation.dataCerts.get(memberId)
+          ? (memberId, x5t) => federation.dataCerts.get(memberId, x5t)
           : () =>
               Promise.reject(
                 new ByodaError('BYODA_ERR_CONFIG', 'this pod cannot reach other pods to fetch certificates'),

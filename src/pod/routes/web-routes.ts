@@ -2,7 +2,7 @@
  * The owner's API on the web port (spec §4, §10): log in for a JWT (login-route.ts), read the account,
  * join a service, upgrade a membership, search the service through the pod (owner-search-route.ts) and
  * manage the owner's second factor (totp-routes.ts), sessions (session-routes.ts), scoped tokens and
- * labels for members (link-label-routes.ts).
+ * labels for members (link-label-routes.ts), and rotate the pod's keys (rotate-keys-route.ts).
  * Everything but the login needs the owner's token; none of it exists on the member port, so other
  * pods and the service cannot even reach it.
  */
@@ -23,6 +23,7 @@ import { LINK_LABEL_PATHS, linkLabelRoutes } from './link-label-routes.js';
 import { parseServiceIdParam } from './route-params.js';
 import type { ServiceParams } from './route-params.js';
 import { upgradeMembership } from '../memberships/upgrade.js';
+import { ROTATE_KEYS_PATH, rotateKeysRoute } from './rotate-keys-route.js';
 
 export const POD_PATHS = {
   authToken: AUTH_TOKEN_PATH,
@@ -31,6 +32,7 @@ export const POD_PATHS = {
   upgrade: '/api/v1/pod/member/service-:serviceId/upgrade',
   search: OWNER_SEARCH_PATH,
   capabilities: CAPABILITIES_PATH,
+  rotateKeys: ROTATE_KEYS_PATH,
   ...TOTP_PATHS,
   ...EXPORT_PATHS,
   ...SESSION_PATHS,
@@ -70,6 +72,7 @@ export function webRoutes(app: FastifyInstance, pod: PodContext): void {
   sessionRoutes(app, pod, ownerOnly);
   scopedTokenRoutes(app, pod, ownerOnly);
   linkLabelRoutes(app, pod, ownerOnly);
+  rotateKeysRoute(app, pod, ownerOnly);
 }
 
 /** `onRequest`: only a valid owner token passes (401 otherwise, also without a token). */

@@ -12,6 +12,7 @@ import type {
   SignedQueryFields,
   VerifyOriginOptions,
 } from '../../../src/federation/index.js';
+import { memberDataCn } from '../../../src/pki/index.js';
 import { NETWORK, SERVICE_ID, testNetwork } from './pods.js';
 import type { TestMember, TestNetwork } from './pods.js';
 
@@ -124,6 +125,40 @@ describe('origin signatures (spec §8)', () => {
       code: 'BYODA_ERR_FORBIDDEN',
       message: /origin signature does not verify/,
     });
+  });
+
+  it('after the origin rotated its key, re-fetches its chain once and accepts; a forgery still fails', async () => {
+    // Alice's new data credential (same name, new key); the verifier still has the old chain.
+    const rotated = await net.hierarchy.membersCa.issueCredential(
+      memberDataCn(NETWORK, SERVICE_ID, alice.memberId),
+    );
+    const query = await signed({ ...alice, data: rotated });
+    await assert.rejects(verifyOriginSignature(query, options()), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message: /origin signature does not verify/,
+    });
+    const refetched: string[] = [];
+    const refetch = (current: string) => async (memberId: string) => {
+      refetched.push(memberId);
+      return current;
+    };
+    fetched = [];
+    const withRefetch = options({ refetchDataCertChain: refetch(rotated.chainPem) });
+    assert.equal((await verifyOriginSignature(query, withRefetch)).memberId, alice.memberId);
+    assert.deepEqual([fetched, refetched], [[alice.memberId], [alice.memberId]]);
+    // A signature that verifies with the first chain needs no second fetch.
+    refetched.length = 0;
+    await verifyOriginSignature(await signed(alice), withRefetch);
+    assert.deepEqual(refetched, []);
+    // A forged one is refused after the one re-fetch, which gives the same chain: no third try.
+    const forged = { ...query, origin_signature: randomBytes(64).toString('base64') };
+    await assert.rejects(
+      verifyOriginSignature(forged, options({ refetchDataCertChain: refetch(alice.data.chainPem) })),
+      {
+        code: 'BYODA_ERR_FORBIDDEN',
+      },
+    );
+    assert.deepEqual(refetched, [alice.memberId]);
   });
 
   it('refuses a forged signature', async () => {

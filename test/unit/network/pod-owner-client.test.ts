@@ -10,6 +10,7 @@ describe('owner API client', () => {
     assert.equal(OWNER_API_PATHS.totp, POD_PATHS.totp);
     assert.equal(OWNER_API_PATHS.totpConfirm, POD_PATHS.totpConfirm);
     assert.equal(OWNER_API_PATHS.totpDisable, POD_PATHS.totpDisable);
+    assert.equal(OWNER_API_PATHS.rotateKeys, POD_PATHS.rotateKeys);
     assert.equal(OWNER_API_PATHS.data(4294929430), DATA_PATH.replace(':serviceId', '4294929430'));
     assert.equal(OWNER_API_PATHS.join(4294929430), POD_PATHS.join.replace(':serviceId', '4294929430'));
     assert.equal(

@@ -109,4 +109,61 @@ describe('renewal', () => {
     assert.equal(attempts, 2, 'renewed once; not due again');
     await renewer.stop();
   });
+  it('rotates the selected certificates with new keys, hands the old one to retiring, and waits for a check', async () => {
+    const { membersCa, root } = await makeHierarchy();
+    const rootPem = root.credential.certPem;
+    const names = [memberFqdn(NETWORK, SERVICE_ID, MEMBER), memberDataCn(NETWORK, SERVICE_ID, MEMBER)];
+    const held = await Promise.all(names.map((cn) => membersCa.issueCredential(cn)));
+    const before = held.map((credential) => ({ keys: credential.keys, certPem: credential.certPem }));
+    const events: string[] = [];
+    let releaseCheck: () => void = () => undefined;
+    const checkBlocked = new Promise<void>((resolve) => (releaseCheck = resolve));
+    const renewer = new CertificateRenewer(
+      { fraction: 0.5, checkMs: 60_000 },
+      { renewed: (name) => events.push(`renewed ${name}`), failed: (name) => events.push(`failed ${name}`) },
+    );
+    held.forEach((credential, i) =>
+      renewer.add({
+        name: `c${i}`,
+        credential,
+        // Never due; a check that is running holds the first certificate's renewal up.
+        maxLifetimeMs: i === 0 ? 1 : undefined,
+        renew: async (current, keys) => {
+          if (keys === undefined) {
+            events.push('check');
+            await checkBlocked;
+            throw new Error('not this time');
+          }
+          assert.notEqual(keys, current.keys, 'a new key pair');
+          const cn = current.commonName;
+          return requestCredential(
+            cn,
+            rootPem,
+            async (csr) => (await membersCa.signCsr(csr, cn)).chainPem,
+            keys,
+          );
+        },
+        retiring: (old) => {
+          events.push(`retiring c${i}`);
+          assert.equal(old.certPem, before[i]?.certPem, 'the certificate being replaced');
+        },
+      }),
+    );
+    const check = renewer.checkNow();
+    const rotation = renewer.rotate((name) => name === 'c1');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(events, ['check'], 'the rotation waits for the check');
+    releaseCheck();
+    await check;
+    const rotated = await rotation;
+    assert.deepEqual(
+      rotated.map((r) => r.name),
+      ['c1'],
+    );
+    assert.deepEqual(events, ['check', 'failed c0', 'retiring c1', 'renewed c1']);
+    assert.equal(held[0]?.keys, before[0]?.keys, 'not selected: untouched');
+    assert.notEqual(held[1]?.keys, before[1]?.keys, 'rotated in the same object');
+    await verifyChainBundle(held[1]?.chainPem ?? '', rootPem);
+    await renewer.stop();
+  });
 });

@@ -1,5 +1,6 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { createDataCertCache } from '../../../src/federation/index.js';
 import {
   DATA_SIGNATURE_TYPE,
@@ -81,6 +82,11 @@ describe('signed data (spec §9)', () => {
         byoda_service_id: SERVICE_ID,
         byoda_class: CLASS,
         iat: FIXED.getTime() / 1000,
+        // The signer's data cert, named (docs/protocol.md "Key rotation"): SHA-256 of its DER.
+        'x5t#S256': Buffer.from(
+          new X509Certificate(alice.data.certPem).fingerprint256.replaceAll(':', ''),
+          'hex',
+        ).toString('base64url'),
       });
       assert.deepEqual(readDataSignature(jws).header.byoda_member_id, alice.memberId);
     });
@@ -226,6 +232,10 @@ describe('signed data (spec §9)', () => {
       ['an iat past the year 9999', jwsWith({ ...HEADER, iat: Number.MAX_SAFE_INTEGER }), /year 9999/],
       ['a crit header', jwsWith({ ...HEADER, crit: ['b64'] }), /unknown header field "crit"/],
       ['a b64 header', jwsWith({ ...HEADER, b64: false }), /unknown header field "b64"/],
+      ['an x5t (SHA-1) header', jwsWith({ ...HEADER, x5t: 'A'.repeat(27) }), /unknown header field "x5t"/],
+      ['a short x5t#S256', jwsWith({ ...HEADER, 'x5t#S256': 'A'.repeat(42) }), /x5t#S256 must be/],
+      ['a padded x5t#S256', jwsWith({ ...HEADER, 'x5t#S256': `${'A'.repeat(42)}=` }), /x5t#S256 must be/],
+      ['a numeric x5t#S256', jwsWith({ ...HEADER, 'x5t#S256': 7 }), /x5t#S256 must be/],
     ];
     for (const [name, jws, message] of cases) {
       it(`refuses ${name}`, () => {
@@ -242,8 +252,10 @@ describe('signed data (spec §9)', () => {
       });
     }
 
-    it('accepts a well-formed one', () => {
+    it('accepts a well-formed one, with or without the thumbprint', () => {
       assert.deepEqual(readDataSignature(jwsWith(HEADER)).header, HEADER);
+      const named = { ...HEADER, 'x5t#S256': 'a-_'.repeat(14) + 'Z' };
+      assert.deepEqual(readDataSignature(jwsWith(named)).header, named);
     });
   });
 
