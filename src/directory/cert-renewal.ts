@@ -7,13 +7,8 @@
  */
 import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
-import {
-  CertificateRenewer,
-  NETWORK_PKI_FILES,
-  credentialTlsOptions,
-  writeCredential,
-} from '../pki/index.js';
-import type { Credential, NetworkPki, RenewalSettings } from '../pki/index.js';
+import { NETWORK_PKI_FILES, addOwnLeafRenewals, loggedRenewer } from '../pki/index.js';
+import type { CertificateRenewer, NetworkPki, RenewalSettings } from '../pki/index.js';
 
 export function startDirectoryRenewals(
   pki: NetworkPki,
@@ -23,30 +18,14 @@ export function startDirectoryRenewals(
   settings: RenewalSettings,
   log: Logger,
 ): CertificateRenewer {
-  const renewer = new CertificateRenewer(settings, {
-    renewed: (name, notAfter) => log.info({ certificate: name, not_after: notAfter }, 'certificate renewed'),
-    failed: (name, err) =>
-      log.warn({ certificate: name, reason: String(err) }, 'certificate renewal failed; retrying later'),
-  });
-  const lifetime = pki.leafLifetimeMs !== undefined ? { maxLifetimeMs: pki.leafLifetimeMs } : {};
-  const write = (name: string) => (credential: Credential) =>
-    writeCredential(pkiDir, name, credential, passphrase);
-  renewer.add({
-    name: NETWORK_PKI_FILES.directory,
-    credential: pki.directoryTls,
-    renew: (current) => pki.renewOwn(current),
-    ...lifetime,
-    renewed: async (credential) => {
-      await write(NETWORK_PKI_FILES.directory)(credential);
-      server.setSecureContext({ ...credentialTlsOptions(credential), ca: pki.rootCaPem });
-    },
-  });
-  renewer.add({
-    name: NETWORK_PKI_FILES.networkData,
-    credential: pki.networkData,
-    renew: (current) => pki.renewOwn(current),
-    ...lifetime,
-    renewed: write(NETWORK_PKI_FILES.networkData),
+  const renewer = loggedRenewer(settings, log);
+  addOwnLeafRenewals(renewer, {
+    issuer: pki,
+    tls: { name: NETWORK_PKI_FILES.directory, credential: pki.directoryTls },
+    data: { name: NETWORK_PKI_FILES.networkData, credential: pki.networkData },
+    server,
+    pkiDir,
+    passphrase,
   });
   void renewer.start();
   return renewer;

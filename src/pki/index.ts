@@ -125,6 +125,8 @@ export {
 } from './renewal.js';
 export type { RenewalSettings } from './renewal.js';
 export { CertificateRenewer } from './renewer.js';
+export { addOwnLeafRenewals, loggedRenewer } from './own-leaf-renewals.js';
+export type { OwnLeafIssuer, OwnLeaves, RenewalLog } from './own-leaf-renewals.js';
 export type { RenewableCertificate, RenewalReport, RotatedCertificate } from './renewer.js';
 export type { CreateServicePkiOptions } from './service-pki.js';
 export {

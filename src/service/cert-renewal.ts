@@ -9,13 +9,8 @@
  * service serves, so the copy must not outlive the directory's.
  */
 import type { Server as TlsServer } from 'node:tls';
-import {
-  CertificateRenewer,
-  SERVICE_PKI_FILES,
-  credentialTlsOptions,
-  writeCredential,
-} from '../pki/index.js';
-import type { Credential, RenewalSettings } from '../pki/index.js';
+import { SERVICE_PKI_FILES, addOwnLeafRenewals, loggedRenewer } from '../pki/index.js';
+import type { RenewalSettings } from '../pki/index.js';
 import type { ServiceContext } from './context.js';
 import { dataPath, writeFileAtomic } from './layout.js';
 import { verifiedNetworkDataChain } from './publish.js';
@@ -33,31 +28,14 @@ export function startServiceRenewals(
 ): ServiceRenewals {
   const log = context.logger;
   const { pki } = context;
-  const pkiDir = dataPath(dataDir, 'pki');
-  const renewer = new CertificateRenewer(settings, {
-    renewed: (name, notAfter) => log.info({ certificate: name, not_after: notAfter }, 'certificate renewed'),
-    failed: (name, err) =>
-      log.warn({ certificate: name, reason: String(err) }, 'certificate renewal failed; retrying later'),
-  });
-  const lifetime = pki.leafLifetimeMs !== undefined ? { maxLifetimeMs: pki.leafLifetimeMs } : {};
-  const write = (name: string) => (credential: Credential) =>
-    writeCredential(pkiDir, name, credential, passphrase);
-  renewer.add({
-    name: SERVICE_PKI_FILES.tls,
-    credential: pki.tls,
-    renew: (current) => pki.renewOwn(current),
-    ...lifetime,
-    renewed: async (credential) => {
-      await write(SERVICE_PKI_FILES.tls)(credential);
-      server.setSecureContext({ ...credentialTlsOptions(credential), ca: pki.rootCaPem });
-    },
-  });
-  renewer.add({
-    name: SERVICE_PKI_FILES.data,
-    credential: pki.data,
-    renew: (current) => pki.renewOwn(current),
-    ...lifetime,
-    renewed: write(SERVICE_PKI_FILES.data),
+  const renewer = loggedRenewer(settings, log);
+  addOwnLeafRenewals(renewer, {
+    issuer: pki,
+    tls: { name: SERVICE_PKI_FILES.tls, credential: pki.tls },
+    data: { name: SERVICE_PKI_FILES.data, credential: pki.data },
+    server,
+    pkiDir: dataPath(dataDir, 'pki'),
+    passphrase,
   });
   void renewer.start();
   const refresh = (): void => {

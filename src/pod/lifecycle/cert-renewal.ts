@@ -23,14 +23,14 @@
  */
 import type { Server as TlsServer } from 'node:tls';
 import {
-  CertificateRenewer,
   credentialTlsOptions,
+  loggedRenewer,
   readCredential,
   requestCredential,
   writeChainFile,
   writeCredential,
 } from '../../pki/index.js';
-import type { Credential, CryptoKeyPair, RenewalSettings } from '../../pki/index.js';
+import type { CertificateRenewer, Credential, CryptoKeyPair, RenewalSettings } from '../../pki/index.js';
 import type { PodContext } from '../context.js';
 import { connectService } from '../memberships/join.js';
 import type { Membership } from '../memberships/membership.js';
@@ -55,11 +55,7 @@ export async function startPodRenewals(
   settings: RenewalSettings,
 ): Promise<CertificateRenewer> {
   const log = context.logger;
-  const renewer = new CertificateRenewer(settings, {
-    renewed: (name, notAfter) => log.info({ certificate: name, not_after: notAfter }, 'certificate renewed'),
-    failed: (name, err) =>
-      log.warn({ certificate: name, reason: String(err) }, 'certificate renewal failed; retrying later'),
-  });
+  const renewer = loggedRenewer(settings, log);
   const where = publication.address !== undefined ? { address: publication.address } : {};
   const write = (name: string) => (credential: Credential) =>
     writeCredential(context.paths.pkiDir, name, credential, context.passphrase);
