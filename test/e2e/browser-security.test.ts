@@ -26,6 +26,8 @@ import {
   REPO,
   UpProcess,
   ensureWebBuild,
+  familyQueryRow,
+  openNetworkQuery,
   unspentTotpCode,
   verifiedSpkiHash,
 } from '../fixtures/browser-network.js';
@@ -222,17 +224,8 @@ describe(
 
     it("runs a depth-1 query through the proxy and shows pod2's record", async (t) => {
       await page.getByRole('link', { name: 'BYODA pod' }).click();
-      await page.getByRole('link', { name: 'addressbook', exact: true }).click();
-      await page
-        .getByRole('navigation', { name: 'Membership' })
-        .getByRole('link', { name: 'Network query', exact: true })
-        .click();
-      await page.getByLabel('Class').selectOption('person');
-      await page.getByLabel('Depth').fill('1');
-      await page.getByLabel('Relations').fill('family');
-      await page.getByRole('button', { name: 'Run query' }).click();
-      const remote = page.getByRole('row').filter({ hasText: 'Bea' });
-      await remote.waitFor();
+      await openNetworkQuery(page);
+      const remote = await familyQueryRow(page, 'Bea');
       // The origin cell names pod2's owner and shows its member id short, the whole id in its title.
       const origin = remote.getByRole('cell').first();
       assert.equal(await origin.locator('code').getAttribute('title'), member(pod2));

@@ -29,6 +29,8 @@ import {
   CHROMIUM_SKIP,
   OwnerApi,
   ensureWebBuild,
+  familyQueryRow,
+  openNetworkQuery,
   unspentTotpCode,
 } from '../fixtures/browser-network.js';
 import type { PodInfo as NetworkPod } from '../fixtures/browser-network.js';
@@ -290,17 +292,8 @@ describe(
         await page.getByLabel('One-time code').fill(await unspentTotpCode(totp.secret, totp.spentStep));
         await page.getByRole('button', { name: 'Log in' }).click();
         await page.getByRole('heading', { name: 'Your services' }).waitFor();
-        await page.getByRole('link', { name: 'addressbook', exact: true }).click();
-        await page
-          .getByRole('navigation', { name: 'Membership' })
-          .getByRole('link', { name: 'Network query', exact: true })
-          .click();
-        await page.getByLabel('Class').selectOption('person');
-        await page.getByLabel('Depth').fill('1');
-        await page.getByLabel('Relations').fill('family');
-        await page.getByRole('button', { name: 'Run query' }).click();
-        const remote = page.getByRole('row').filter({ hasText: 'Bea' });
-        await remote.waitFor();
+        await openNetworkQuery(page);
+        const remote = await familyQueryRow(page, 'Bea');
         assert.equal(await remote.getByRole('cell').first().locator('code').getAttribute('title'), member2);
         assert.deepEqual(problems, []);
       } finally {

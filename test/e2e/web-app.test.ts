@@ -27,6 +27,7 @@ import {
   CHROMIUM_FLAGS,
   CHROMIUM_SKIP,
   ensureWebBuild,
+  familyQueryRow,
   OwnerApi,
   REPO,
   seriousViolations,
@@ -341,12 +342,7 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
 
   it("runs a depth-1 query: the other pod's record with its owner's name, origin and signature", async (t) => {
     await tab('Network query').click();
-    await page.getByLabel('Class').selectOption('person');
-    await page.getByLabel('Depth').fill('1');
-    await page.getByLabel('Relations').fill('family');
-    await page.getByRole('button', { name: 'Run query' }).click();
-    const remote = page.getByRole('row').filter({ hasText: 'Bea' });
-    await remote.waitFor();
+    const remote = await familyQueryRow(page, 'Bea');
     const origin = remote.getByRole('cell').first();
     assert.equal(await origin.textContent(), `Auntie Bea ${shortMember(pod2)}…`);
     assert.equal(await origin.locator('code').getAttribute('title'), member(pod2));
