@@ -11,9 +11,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import type { Agent } from 'undici';
 import { certThumbprint, memberFqdn } from '../../../src/pki/index.js';
@@ -24,6 +22,7 @@ import type { PodInfo } from '../../fixtures/network-harness.js';
 import { LOADED_MACHINE_ENV } from '../../fixtures/test-env.js';
 import { EXAMPLE_CONTRACT, OwnerSession, connectionOf, joinEachPod } from '../federation/owner-session.js';
 import { ownerToken, podCredential, postJson, send, tlsAgent } from '../pod/pod-clients.js';
+import { freshGet } from './fresh-get.js';
 
 const ROTATE = '/api/v1/pod/rotate-keys';
 const APPEND_INBOUND =
@@ -42,28 +41,15 @@ interface Served {
   readonly publicKey: string;
 }
 
-/** `GET path` over a new TLS connection (no reuse), verified against the root as `servername`. */
-function freshGet(url: string, servername: string, rootCaPem: string, path: string): Promise<Served> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      new URL(path, url),
-      { servername, ca: rootCaPem, agent: false, headers: { host: servername } },
-      (res) => {
-        const cert = (res.socket as TLSSocket).getPeerX509Certificate();
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString(),
-            publicKey: cert ? publicKeyOf(cert.toString()) : '',
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+/** `GET path` over a new TLS connection, verified against the root as `servername`. */
+async function freshServed(
+  url: string,
+  servername: string,
+  rootCaPem: string,
+  path: string,
+): Promise<Served> {
+  const { status, body, leaf } = await freshGet(url, servername, rootCaPem, path);
+  return { status, body, publicKey: leaf ? publicKeyOf(leaf.toString()) : '' };
 }
 
 function publicKeyOf(pem: string): string {
@@ -176,20 +162,20 @@ describe('key rotation of a running pod (real processes)', () => {
           assert.equal(signature.verified, true, JSON.stringify(signature));
         }),
         record('A web port', async () => {
-          const served = await freshGet(podA.webUrl, podA.fqdn, root, '/api/v1/status');
+          const served = await freshServed(podA.webUrl, podA.fqdn, root, '/api/v1/status');
           assert.equal(served.status, 200);
           keysSeen.web.add(served.publicKey);
         }),
         record('A member port', async () => {
-          const served = await freshGet(podA.memberUrl, aMember, root, '/api/v1/status');
+          const served = await freshServed(podA.memberUrl, aMember, root, '/api/v1/status');
           assert.equal(served.status, 200);
           keysSeen.member.add(served.publicKey);
         }),
       ]);
 
     const before = {
-      web: (await freshGet(podA.webUrl, podA.fqdn, root, '/api/v1/status')).publicKey,
-      member: (await freshGet(podA.memberUrl, aMember, root, '/api/v1/status')).publicKey,
+      web: (await freshServed(podA.webUrl, podA.fqdn, root, '/api/v1/status')).publicKey,
+      member: (await freshServed(podA.memberUrl, aMember, root, '/api/v1/status')).publicKey,
     };
     let rotation: Record<string, unknown> | undefined;
     let rotationError: unknown;
@@ -213,8 +199,8 @@ describe('key rotation of a running pod (real processes)', () => {
 
     // New public keys, served on both ports and written to disk (the key file is the cert's).
     const now = {
-      web: (await freshGet(podA.webUrl, podA.fqdn, root, '/api/v1/status')).publicKey,
-      member: (await freshGet(podA.memberUrl, aMember, root, '/api/v1/status')).publicKey,
+      web: (await freshServed(podA.webUrl, podA.fqdn, root, '/api/v1/status')).publicKey,
+      member: (await freshServed(podA.memberUrl, aMember, root, '/api/v1/status')).publicKey,
     };
     assert.notEqual(now.web, before.web);
     assert.notEqual(now.member, before.member);
@@ -233,11 +219,16 @@ describe('key rotation of a running pod (real processes)', () => {
   it('serves the replaced data cert by its thumbprint, and the current one by its own', async () => {
     const aMember = memberName(a);
     const path = `/api/v1/pod/data-cert/service-${serviceId}`;
-    const current = await freshGet(podA.memberUrl, aMember, root, path);
-    const old = await freshGet(podA.memberUrl, aMember, root, `${path}?x5t=${certThumbprint(oldDataChain)}`);
+    const current = await freshServed(podA.memberUrl, aMember, root, path);
+    const old = await freshServed(
+      podA.memberUrl,
+      aMember,
+      root,
+      `${path}?x5t=${certThumbprint(oldDataChain)}`,
+    );
     assert.equal(old.status, 200);
     assert.equal(old.body, oldDataChain);
-    const byOwn = await freshGet(
+    const byOwn = await freshServed(
       podA.memberUrl,
       aMember,
       root,
@@ -245,11 +236,11 @@ describe('key rotation of a running pod (real processes)', () => {
     );
     assert.equal(byOwn.body, current.body);
     assert.notEqual(current.body, oldDataChain);
-    const unknown = await freshGet(podA.memberUrl, aMember, root, `${path}?x5t=${'A'.repeat(43)}`);
+    const unknown = await freshServed(podA.memberUrl, aMember, root, `${path}?x5t=${'A'.repeat(43)}`);
     assert.equal(unknown.status, 404, unknown.body);
     assert.match(unknown.body, /BYODA_ERR_NOT_FOUND/);
     for (const bad of ['short', `${'A'.repeat(42)}=`, 'A'.repeat(44)]) {
-      const answer = await freshGet(podA.memberUrl, aMember, root, `${path}?x5t=${bad}`);
+      const answer = await freshServed(podA.memberUrl, aMember, root, `${path}?x5t=${bad}`);
       assert.equal(answer.status, 400, answer.body);
       assert.match(answer.body, /x5t/);
     }

@@ -10,15 +10,14 @@
 import assert from 'node:assert/strict';
 import { X509Certificate, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { RENEWAL_ENV } from '../../../src/pki/index.js';
 import { memberFqdn } from '../../../src/pki/index.js';
 import { NETWORK, NetworkHarness } from '../../fixtures/network-harness.js';
 import { EXAMPLE_CONTRACT, connectionOf, joinEachPod } from '../federation/owner-session.js';
 import type { OwnerSession } from '../federation/owner-session.js';
+import { freshGetOk } from './fresh-get.js';
 
 const LEAF_LIFETIME_S = 30;
 const RENEWALS = 3;
@@ -40,29 +39,15 @@ function serialOfPem(pem: string): string {
   return new X509Certificate(pem).serialNumber;
 }
 
-/**
- * `GET path` over a new TLS connection (no keep-alive, no session reuse): the handshake must verify
- * against the root now, naming `servername`; resolves with the server's leaf serial.
- */
-function freshGet(url: string, servername: string, rootCaPem: string, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      new URL(path, url),
-      { servername, ca: rootCaPem, agent: false, headers: { host: servername } },
-      (res) => {
-        const serial = (res.socket as TLSSocket).getPeerCertificate().serialNumber;
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString();
-          if (res.statusCode !== 200) reject(new Error(`${servername}${path}: ${res.statusCode} ${body}`));
-          else resolve(serial.toLowerCase());
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+/** The serial (lower case) of the leaf a server presents on a new connection to a 200 answer. */
+async function freshSerial(
+  url: string,
+  servername: string,
+  rootCaPem: string,
+  path: string,
+): Promise<string> {
+  const { leaf } = await freshGetOk(url, servername, rootCaPem, path);
+  return (leaf?.serialNumber ?? '').toLowerCase();
 }
 
 describe('certificate renewal under traffic (real processes)', () => {
@@ -118,7 +103,7 @@ describe('certificate renewal under traffic (real processes)', () => {
       }
     };
     const dataChainSerial = async (url: string, servername: string, path: string): Promise<string> => {
-      const res = await fetchText(url, servername, root, path);
+      const res = await freshGetOk(url, servername, root, path).then((answer) => answer.body);
       return serialOfPem(res);
     };
     const onDisk = async (dataDir: string, file: string): Promise<string> =>
@@ -153,11 +138,15 @@ describe('certificate renewal under traffic (real processes)', () => {
           see(
             seen,
             'directory TLS',
-            await freshGet(net.directory.url, `dir.${NETWORK}`, root, '/api/v1/status'),
+            await freshSerial(net.directory.url, `dir.${NETWORK}`, root, '/api/v1/status'),
           );
         }),
         record('service', async () => {
-          see(seen, 'service TLS', await freshGet(net.service.url, net.service.fqdn, root, '/api/v1/status'));
+          see(
+            seen,
+            'service TLS',
+            await freshSerial(net.service.url, net.service.fqdn, root, '/api/v1/status'),
+          );
         }),
         record('network data cert', async () => {
           see(
@@ -180,14 +169,14 @@ describe('certificate renewal under traffic (real processes)', () => {
               see(
                 seen,
                 `${pod.name} account TLS`,
-                await freshGet(pod.webUrl, pod.fqdn, root, '/api/v1/status'),
+                await freshSerial(pod.webUrl, pod.fqdn, root, '/api/v1/status'),
               );
             }),
             record(`${pod.name} member port`, async () => {
               see(
                 seen,
                 `${pod.name} member TLS`,
-                await freshGet(pod.memberUrl, member, root, '/api/v1/status'),
+                await freshSerial(pod.memberUrl, member, root, '/api/v1/status'),
               );
             }),
             record(`${pod.name} member data cert`, async () => {
@@ -229,24 +218,3 @@ describe('certificate renewal under traffic (real processes)', () => {
     assert.ok(done(), `not every certificate was seen renewed ${RENEWALS} times: ${JSON.stringify(counts)}`);
   });
 });
-
-/** `GET path` over a fresh TLS connection; the body (a PEM chain). */
-function fetchText(url: string, servername: string, rootCaPem: string, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      new URL(path, url),
-      { servername, ca: rootCaPem, agent: false, headers: { host: servername } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString();
-          if (res.statusCode !== 200) reject(new Error(`${servername}${path}: ${res.statusCode} ${body}`));
-          else resolve(body);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
