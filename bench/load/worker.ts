@@ -35,6 +35,11 @@ async function verifiedRequest(job: LoadJob): Promise<{ status: number; body: st
   }
 }
 
+/** The start and end of a long answer, so that an error names what the answer lacked. */
+function excerpt(body: string): string {
+  return body.length <= 900 ? body : `${body.slice(0, 300)} ... ${body.slice(-600)}`;
+}
+
 async function check(job: LoadJob): Promise<void> {
   const key = `${job.method} ${job.url} ${job.body ?? ''}`;
   if (checked.has(key)) return;
@@ -44,7 +49,8 @@ async function check(job: LoadJob): Promise<void> {
     throw new Error(`${job.url} answered with errors: ${body.slice(0, 300)}`);
   }
   if (job.expectIncludes !== undefined && !body.includes(job.expectIncludes)) {
-    throw new Error(`${job.url} answered without ${job.expectIncludes}: ${body.slice(0, 300)}`);
+    // The end of the answer is where a GraphQL list's remote_errors are.
+    throw new Error(`${job.url} answered without ${job.expectIncludes}: ${excerpt(body)}`);
   }
   if (job.expectBody !== undefined && body !== job.expectBody) {
     throw new Error(`${job.url} answered other bytes than expected: ${body.slice(0, 300)}`);

@@ -12,7 +12,7 @@ import type { LoadSuiteResult } from '../measure.js';
 import type { Comparison } from '../stats.js';
 import { bareJob, bareServer, benchNetwork, loadGenerator } from '../servers/network.js';
 
-const STORE_SOURCE = new URL('../../src/storage/sqlite/sqlite-store.ts', import.meta.url);
+const STORE_SOURCE = new URL('../../src/storage/sqlite/file.ts', import.meta.url);
 
 const APPEND =
   'mutation($input: network_invite_input!) { append_network_invites(input: $input) { member_id } }';

@@ -26,6 +26,19 @@ export function randomGraph(pods: number, perPod: number, seed: number): number[
   });
 }
 
+/**
+ * `links` with every link also drawn the other way: a pod forwards a query only for a member its owner
+ * links to (docs/protocol.md, "Who a pod forwards for"), so in a network where queries travel past the
+ * first hop each pair of friends links both ways, as two people who added each other do.
+ */
+export function bothWays(links: readonly (readonly number[])[]): number[][] {
+  const out = links.map((targets) => new Set(targets));
+  links.forEach((targets, from) => {
+    for (const to of targets) out[to]?.add(from);
+  });
+  return out.map((targets) => [...targets].sort((x, y) => x - y));
+}
+
 /** The pods a query from `origin` with `depth` reaches, the origin left out (spec §8: depth = hops). */
 export function reachableWithin(
   links: readonly (readonly number[])[],

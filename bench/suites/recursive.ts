@@ -5,7 +5,8 @@
  * diamonds in the graph.
  *
  * The graph: BYODA_BENCH_GRAPH_PODS pods (default 24), each linked (`friend`) to LINKS_PER_POD others
- * drawn with a fixed seed, each with two public assets; the query starts at p0. The pods are
+ * drawn with a fixed seed and linked back by them (a pod forwards only for members it links to), each
+ * with two public assets; the query starts at p0. The pods are
  * PodServer instances of test/integration/federation/in-process-pods.ts in the bench process (two dozen
  * pod processes are too many for a small machine), each with its own data folder, keys and TLS ports,
  * found through the network's real DNS and asked over mutual TLS; the load generator stays in its
@@ -23,10 +24,10 @@ import {
   stopInProcessPod,
 } from '../../test/integration/federation/in-process-pods.js';
 import type { InProcessPod } from '../../test/integration/federation/in-process-pods.js';
-import { randomGraph, reachableWithin, visitCounts } from './graph.js';
+import { bothWays, randomGraph, reachableWithin, visitCounts } from './graph.js';
 
 const PODS = Number(process.env['BYODA_BENCH_GRAPH_PODS'] ?? 24);
-/** Two links a pod: about 2, 6 and 13 pods within 1, 2 and 3 hops of p0 in the default graph. */
+/** Two links drawn a pod, each also linked back: about four links a pod. */
 const LINKS_PER_POD = 2;
 /**
  * Concurrencies of this suite (BYODA_BENCH_RECURSIVE_CONNECTIONS, default "1,8"): every pod of the
@@ -48,7 +49,7 @@ const QUERY = (depth: number): string =>
 
 export async function recursiveSuite(): Promise<LoadSuiteResult> {
   const net = await benchNetwork();
-  const links = randomGraph(PODS, LINKS_PER_POD, SEED);
+  const links = bothWays(randomGraph(PODS, LINKS_PER_POD, SEED));
   const pods: InProcessPod[] = [];
   try {
     await inBatches(

@@ -157,7 +157,7 @@ function signingPartsOf(membership: Membership): SigningParts {
  */
 function membershipContext(
   membership: Membership,
-  requester: () => Requester,
+  requester: Requester | (() => Requester),
   logger: Logger,
   remoteAddr: string,
 ) {
@@ -166,9 +166,7 @@ function membershipContext(
   const context: MembershipContext = {
     contract: snapshot.contract,
     store: membership.store,
-    get requester() {
-      return requester();
-    },
+    requester: typeof requester === 'function' ? ANONYMOUS : requester,
     memberId: membership.memberId,
     events: membership.events,
     logger,
@@ -180,6 +178,9 @@ function membershipContext(
     ...(membership.federation ? { proxy: membership.federation.proxy } : {}),
     ...(remoteAppend ? { remoteAppend } : {}),
   };
+  // A scoped token's requester is judged at every read (a revoked token stops mid-subscription). Only
+  // then is it a getter: an object with one is slower to copy, and every operation copies its context.
+  if (typeof requester === 'function') Object.defineProperty(context, 'requester', { get: requester });
   return { snapshot, context };
 }
 
@@ -214,8 +215,8 @@ async function prepareFor(
  * The requester as it is at each check: a delegate whose scoped token was revoked or expired is
  * anonymous from then on, so a running subscription stops delivering at once (spec §6 delivery checks).
  */
-function liveRequester(pod: PodContext, requester: Requester): () => Requester {
-  if (requester.kind !== 'delegate') return () => requester;
+function liveRequester(pod: PodContext, requester: Requester): Requester | (() => Requester) {
+  if (requester.kind !== 'delegate') return requester;
   const { tokenId } = requester.scope;
   return () => (pod.scopedTokens.isActive(tokenId) ? requester : ANONYMOUS);
 }

@@ -1,7 +1,7 @@
 /** The pure parts of the recursive-query benchmark (bench/suites/graph.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { randomGraph, reachableWithin, visitCounts } from '../../../bench/suites/graph.js';
+import { bothWays, randomGraph, reachableWithin, visitCounts } from '../../../bench/suites/graph.js';
 
 describe('randomGraph', () => {
   it('gives each pod the asked number of distinct links, never to itself', () => {
@@ -21,6 +21,24 @@ describe('randomGraph', () => {
 
   it('refuses more links per pod than there are other pods', () => {
     assert.throws(() => randomGraph(3, 3, 1), /cannot each link/);
+  });
+});
+
+describe('bothWays', () => {
+  it('adds the link back of every link, once, keeping the others', () => {
+    assert.deepEqual(bothWays([[1], [2], [0, 1]]), [
+      [1, 2],
+      [0, 2],
+      [0, 1],
+    ]);
+  });
+
+  it('makes every link of a random graph mutual', () => {
+    const links = bothWays(randomGraph(24, 2, 12));
+    links.forEach((targets, from) => {
+      for (const to of targets) assert.ok(links[to]!.includes(from), `${to} links back to ${from}`);
+      assert.ok(!targets.includes(from));
+    });
   });
 });
 

@@ -11,6 +11,7 @@ import {
   answerBudgets,
   executeMembershipQuery,
   jsonBytes,
+  prepareMembershipOperation,
   subscribeMembership,
 } from '../../../src/graphql/index.js';
 import type { DataStore } from '../../../src/storage/index.js';
@@ -142,5 +143,37 @@ describe('answers under the byte cap', () => {
     } finally {
       await events.return?.();
     }
+  });
+});
+
+describe('the context of a prepared operation', () => {
+  let m: Membership;
+  before(async () => {
+    m = await openMembership();
+  });
+  after(() => m.close());
+
+  const QUERY = '{ public_assets_connection { total_count } }';
+
+  it('is a copy with its own meter, the caller’s fields kept', () => {
+    const context = m.context(OWNER);
+    const prepared = prepareMembershipOperation(m.schema, context, { query: QUERY });
+    assert.ok(!Array.isArray(prepared) && 'contextValue' in prepared);
+    assert.notEqual(prepared.contextValue, context);
+    assert.ok(prepared.contextValue.answer instanceof AnswerMeter);
+    assert.equal(context.answer, undefined);
+    assert.equal(prepared.contextValue.store, context.store);
+    assert.equal(prepared.contextValue.requester, OWNER);
+  });
+
+  it('keeps a requester that is a getter live (a revoked scoped token turns anonymous mid-operation)', () => {
+    let asking = OWNER;
+    const context = m.context(OWNER);
+    Object.defineProperty(context, 'requester', { get: () => asking, enumerable: true });
+    const prepared = prepareMembershipOperation(m.schema, context, { query: QUERY });
+    assert.ok(!Array.isArray(prepared) && 'contextValue' in prepared);
+    assert.equal(prepared.contextValue.requester, OWNER);
+    asking = ANONYMOUS;
+    assert.equal(prepared.contextValue.requester, ANONYMOUS);
   });
 });
