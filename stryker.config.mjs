@@ -37,8 +37,10 @@ export default {
   // Per scope, so that scopes may run side by side; its sandboxes see `../shared` (run.sh links it).
   tempDirName: `.stryker/${name}`,
   cleanTempDir: 'always',
-  // What the tests never read stays out of the sandbox copy.
+  // What the tests never read stays out of the sandbox copy. dist/ (the compiled build, run by no
+  // unit test) holds symlinks to folders, which Stryker's copy cannot take.
   ignorePatterns: [
+    'dist',
     'web',
     'bench',
     'tooling',

@@ -35,7 +35,7 @@ export const SCOPES = {
   },
   auth: {
     mutate: ['src/pod/auth/owner-token.ts', 'src/pod/auth/login-limiter.ts'],
-    tests: ['test/unit/pod/owner-auth.test.ts'],
+    tests: ['test/unit/pod/owner-auth.test.ts', 'test/unit/pod/owner-auth-limits.test.ts'],
   },
   storage: {
     mutate: ['src/storage/persist.ts', 'src/storage/expiry-sweeper.ts'],

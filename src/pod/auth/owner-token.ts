@@ -115,7 +115,8 @@ export class OwnerTokens {
       };
       this.#verified.set(token, claims, validUntilMs(payload.exp ?? 0, payload.iat ?? 0));
     } catch (err) {
-      throw new ByodaError('BYODA_ERR_UNAUTHORIZED', `invalid owner token: ${reason(err)}`, { status: 401 });
+      // BYODA_ERR_UNAUTHORIZED is a 401 by default (src/errors/).
+      throw new ByodaError('BYODA_ERR_UNAUTHORIZED', `invalid owner token: ${reason(err)}`);
     }
     return this.#inSession(claims);
   }
@@ -125,9 +126,7 @@ export class OwnerTokens {
     const gate = this.#options.sessions;
     if (!gate) return claims;
     if (claims.sessionId === undefined || !gate.isActive(claims.sessionId)) {
-      throw new ByodaError('BYODA_ERR_UNAUTHORIZED', 'invalid owner token: its session has ended', {
-        status: 401,
-      });
+      throw new ByodaError('BYODA_ERR_UNAUTHORIZED', 'invalid owner token: its session has ended');
     }
     return claims;
   }
