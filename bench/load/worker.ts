@@ -35,7 +35,7 @@ async function verifiedRequest(job: LoadJob): Promise<{ status: number; body: st
   }
 }
 
-/** The start and end of a long answer, so that an error names what the answer lacked. */
+/** The start and end of a long answer: its end is where a GraphQL list's remote_errors are. */
 function excerpt(body: string): string {
   return body.length <= 900 ? body : `${body.slice(0, 300)} ... ${body.slice(-600)}`;
 }
@@ -44,16 +44,15 @@ async function check(job: LoadJob): Promise<void> {
   const key = `${job.method} ${job.url} ${job.body ?? ''}`;
   if (checked.has(key)) return;
   const { status, body } = await verifiedRequest(job);
-  if (status < 200 || status >= 300) throw new Error(`${job.url} answered ${status}: ${body.slice(0, 300)}`);
+  if (status < 200 || status >= 300) throw new Error(`${job.url} answered ${status}: ${excerpt(body)}`);
   if (/^\s*\{/.test(body) && (JSON.parse(body) as { errors?: unknown[] }).errors?.length) {
-    throw new Error(`${job.url} answered with errors: ${body.slice(0, 300)}`);
+    throw new Error(`${job.url} answered with errors: ${excerpt(body)}`);
   }
   if (job.expectIncludes !== undefined && !body.includes(job.expectIncludes)) {
-    // The end of the answer is where a GraphQL list's remote_errors are.
     throw new Error(`${job.url} answered without ${job.expectIncludes}: ${excerpt(body)}`);
   }
   if (job.expectBody !== undefined && body !== job.expectBody) {
-    throw new Error(`${job.url} answered other bytes than expected: ${body.slice(0, 300)}`);
+    throw new Error(`${job.url} answered other bytes than expected: ${excerpt(body)}`);
   }
   checked.add(key);
 }
