@@ -25,6 +25,37 @@ async function waitFor(what: string, condition: () => Promise<boolean>): Promise
 
 const inMs = (ms: number): Date => new Date(Date.now() + ms);
 
+/**
+ * The real store, with `deleteExpired` counted (one call per sweep) and, while `gate` is set, held
+ * until it resolves: a sweep caught in the middle.
+ */
+function instrumented(store: DataStore): { store: DataStore; sweeps: () => number; hold: () => () => void } {
+  let sweeps = 0;
+  let gate: Promise<void> | undefined;
+  const wrapped = new Proxy(store, {
+    get(target, property) {
+      if (property === 'deleteExpired') {
+        return async (now?: Date): Promise<number> => {
+          sweeps++;
+          if (gate) await gate;
+          return target.deleteExpired(now);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const hold = (): (() => void) => {
+    let release = (): void => undefined;
+    gate = new Promise((resolve) => (release = resolve));
+    return () => {
+      gate = undefined;
+      release();
+    };
+  };
+  return { store: wrapped, sweeps: () => sweeps, hold };
+}
+
 /** Every record still on disk, expired or not: nextExpiry sees expired rows, queries do not. */
 const nothingExpiring = async (store: DataStore): Promise<boolean> => (await store.nextExpiry()) === null;
 
@@ -101,6 +132,49 @@ describe('storage: expiry sweeper (real clock)', () => {
     assert.equal(await store.count('items'), 1);
   });
 
+  it('sweeps once per expiry, not before it, whether the expiry was there at start or came with a write', async () => {
+    // At start: the start-up sweep finds the record unexpired and sleeps until its expiry (+ slack).
+    const early = await open();
+    await early.append('items', { name: 'brief' }, { expiresAt: inMs(300) });
+    const atStart = instrumented(early);
+    start(atStart.store, { maxWaitMs: LONG_MAX_WAIT_MS });
+    await waitFor('the record to be deleted', () => nothingExpiring(early));
+    assert.equal(atStart.sweeps(), 2, 'the start-up sweep and one at the expiry');
+    // With a write: the start-up sweep has nothing to wait for; the write's expiry arms the one sweep.
+    const later = await open();
+    const byWrite = instrumented(later);
+    start(byWrite.store, { maxWaitMs: LONG_MAX_WAIT_MS });
+    await waitFor('the start-up sweep', async () => byWrite.sweeps() === 1);
+    await sleep(50);
+    await later.append('items', { name: 'brief' }, { expiresAt: inMs(300) });
+    await waitFor('the record to be deleted', () => nothingExpiring(later));
+    assert.equal(byWrite.sweeps(), 2, 'the start-up sweep and one at the expiry');
+  });
+
+  it('keeps its first wake-up when a later write sets a later expiry', async () => {
+    const store = await open();
+    start(store, { maxWaitMs: LONG_MAX_WAIT_MS });
+    await sleep(50); // past the start-up sweep: the writes alone arm the wake-up
+    await store.append('items', { name: 'early' }, { expiresAt: inMs(200) });
+    const late = inMs(3_600_000);
+    await store.append('items', { name: 'late' }, { expiresAt: late });
+    assert.ok(((await store.nextExpiry())?.getTime() ?? 0) < late.getTime());
+    await waitFor(
+      'the early record to be deleted',
+      async () => (await store.nextExpiry())?.getTime() === late.getTime(),
+    );
+  });
+
+  it('sleeps maxWaitMs, not until the expiry, when that is sooner (real clock)', async () => {
+    const store = await open();
+    await store.append('items', { name: 'late' }, { expiresAt: inMs(3_600_000) });
+    const counted = instrumented(store);
+    start(counted.store, { maxWaitMs: 100 });
+    await sleep(550);
+    // About 6 sweeps (at start, then every 100 ms); never a sweep per tick, never none after start.
+    assert.ok(counted.sweeps() >= 2 && counted.sweeps() <= 7, `${counted.sweeps()} sweeps in 550 ms`);
+  });
+
   it('stops cleanly: no sweep after stop, and sweepNow then does nothing', async () => {
     const store = await open();
     const swept: number[] = [];
@@ -132,6 +206,68 @@ describe('storage: expiry sweeper (real clock)', () => {
     await sleep(200);
     assert.deepEqual(errors, []);
     assert.equal(await sweeper.sweepNow(), 0);
+  });
+
+  it('does no more work once stopped in the middle of a sweep', async () => {
+    const store = await open();
+    await store.append('items', { name: 'late' }, { expiresAt: inMs(3_600_000) });
+    const counted = instrumented(store);
+    let clockReads = 0;
+    const release = counted.hold();
+    const sweeper = start(counted.store, {
+      maxWaitMs: LONG_MAX_WAIT_MS,
+      now: () => {
+        clockReads++;
+        return new Date();
+      },
+    });
+    await waitFor('the start-up sweep to begin', async () => counted.sweeps() === 1);
+    sweeper.stop();
+    const readsAtStop = clockReads;
+    release();
+    await sleep(100);
+    // The sweep in flight finishes, but arms no timer: the clock is not read again.
+    assert.equal(clockReads, readsAtStop);
+  });
+
+  it('stops without reporting an error when the store closes in the middle of a sweep', async () => {
+    const store = await open();
+    const counted = instrumented(store);
+    const errors: unknown[] = [];
+    const release = counted.hold();
+    start(counted.store, { maxWaitMs: 50, onError: (e) => errors.push(e) });
+    await waitFor('the start-up sweep to begin', async () => counted.sweeps() === 1);
+    await store.close(); // the held sweep now meets a closed store
+    release();
+    await sleep(300);
+    assert.deepEqual(errors, []);
+    assert.equal(counted.sweeps(), 1, 'no retry on a closed store');
+  });
+
+  it('retries a failed sweep after maxWaitMs, not at once', async () => {
+    const store = await open();
+    await store.append('items', { name: 'old' }, { expiresAt: new Date(Date.now() - 1000) });
+    const calls: number[] = [];
+    let failures = 1;
+    const flaky = new Proxy(store, {
+      get(target, property) {
+        if (property === 'deleteExpired') {
+          return async (now?: Date): Promise<number> => {
+            calls.push(Date.now());
+            if (failures-- > 0) throw new Error('database is locked');
+            return target.deleteExpired(now);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    start(flaky, { maxWaitMs: 200 });
+    await waitFor('the retried sweep', () => nothingExpiring(store));
+    assert.equal(calls.length, 2);
+    const [first = 0, second = 0] = calls;
+    // Timers may fire a millisecond early against Date.now's rounding.
+    assert.ok(second - first >= 195, `retried ${second - first} ms after the failure`);
   });
 
   it('reports a failed sweep through onError and tries again', async () => {
@@ -166,5 +302,7 @@ describe('storage: expiry sweeper (real clock)', () => {
         rejectsWith('BYODA_ERR_CONFIG', /^maxWaitMs must be an integer from 1 to 2147483647$/),
       );
     }
+    // Both ends are allowed.
+    for (const maxWaitMs of [1, 2 ** 31 - 1]) startExpirySweeper(store, { maxWaitMs }).stop();
   });
 });

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadContractFile, parseContract, type Contract } from '../../../src/contract/index.js';
 import { openSqliteStore, type DataStore, type WriteMeta } from '../../../src/storage/index.js';
+import { assertMayPersist } from '../../../src/storage/persist.js';
 import { loadSharedContract, sharedContractPath } from '../../fixtures/contracts.js';
 import { sampleRecord } from '../../fixtures/sample-values.js';
 import { rejectsWith, tempDir, testClock } from './factory.js';
@@ -45,6 +46,14 @@ function persistContract(): Contract {
           '#accesscontrol': {
             member: { permissions: ['read'] },
             ...persistFor('network', { relation: ['Friend'], distance: 1 }),
+          },
+          items: text,
+        },
+        signed_cards: {
+          type: 'array',
+          '#accesscontrol': {
+            member: { permissions: ['read'] },
+            ...persistFor('any_member', { source_signature_required: true }),
           },
           items: text,
         },
@@ -127,6 +136,42 @@ describe('storage: remote data is kept only as the contract allows (persist, cac
       rejectsWith('BYODA_ERR_PERSIST_DENIED', /^remote data: cards\.address\.street may not be kept/),
     );
     assert.deepEqual((await store.query('cards', { filter: { name: { in: ['Bob'] } } })).records, []);
+  });
+
+  it('keeps data whose persist grant needs an origin signature: the query that fetched it was signed here', async () => {
+    // The data arrives as the answer to this pod's own query, which carried its origin signature.
+    const kept = await store.append('signed_cards', { text: 'signed' }, { origin: ORIGIN });
+    assert.equal(kept.data.text, 'signed');
+  });
+
+  it('asks no grant for a field without a value (a patch clearing it keeps nothing)', () => {
+    const cards = persistContract().classes.find((c) => c.name === 'cards');
+    assert.ok(cards);
+    // `secret` has no persist grant: its null needs none, its value does.
+    assert.doesNotThrow(() =>
+      assertMayPersist(
+        cards,
+        new Map([
+          ['name', 'Ada'],
+          ['secret', null],
+        ]),
+        ORIGIN,
+        [],
+      ),
+    );
+    assert.throws(
+      () =>
+        assertMayPersist(
+          cards,
+          new Map([
+            ['name', 'Ada'],
+            ['secret', 's'],
+          ]),
+          ORIGIN,
+          [],
+        ),
+      rejectsWith('BYODA_ERR_PERSIST_DENIED', /^remote data: cards\.secret may not be kept/),
+    );
   });
 
   it('keeps network-persist data only when this pod links to the origin with a matching relation', async () => {
