@@ -1,10 +1,11 @@
 /**
- * `npm run bench:profile`: the owner's single read (bench/suites/reads.ts) at c=32 against a pod
+ * `npm run bench:profile`: the owner's single read or 20-record page (bench/suites/reads.ts) at c=32 against a pod
  * process run under `node --cpu-prof`, then the pod stopped cleanly so that V8 writes the profile, and
  * its greatest self times printed and written to bench/results/profile-<timestamp>.json (the
  * `.cpuprofile` itself is kept beside it, for Chrome DevTools or speedscope).
  *
- * BYODA_BENCH_PROFILE_SECONDS (default 10) is how long the load runs.
+ * BYODA_BENCH_PROFILE_SECONDS (default 10) is how long the load runs; BYODA_BENCH_PROFILE_QUERY=page
+ * profiles the page of PAGE_SIZE records instead of the single read (`single`, the default).
  */
 import { spawn } from 'node:child_process';
 import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -16,10 +17,15 @@ import { EXAMPLE_CONTRACT, OwnerSession } from '../test/integration/federation/o
 import { LoadGenerator } from './load/load-generator.js';
 import { summarizeProfile } from './profile-summary.js';
 import type { CpuProfile } from './profile-summary.js';
-import { BenchPod } from './servers/network.js';
-import { SINGLE_READ } from './suites/reads.js';
+import { BenchPod, PAGE_SIZE } from './servers/network.js';
+import { PAGE_READ, SINGLE_READ } from './suites/reads.js';
 
 const SECONDS = Number(process.env['BYODA_BENCH_PROFILE_SECONDS'] ?? 10);
+const WHICH = process.env['BYODA_BENCH_PROFILE_QUERY'] ?? 'single';
+if (WHICH !== 'single' && WHICH !== 'page') {
+  throw new Error(`BYODA_BENCH_PROFILE_QUERY must be single or page, not ${WHICH}`);
+}
+const QUERY = WHICH === 'page' ? PAGE_READ : SINGLE_READ;
 const RESULTS = fileURLToPath(new URL('results/', import.meta.url));
 
 /** `byoda pod start` under --cpu-prof; resolves once it is ready, with its ready line and a stop. */
@@ -95,15 +101,18 @@ async function main(): Promise<void> {
         email: 'ada@example.org',
         home_address: { street: '12 St James Square' },
       });
-      const { body } = await subject.answer(SINGLE_READ);
+      if (WHICH === 'page') {
+        for (let i = 0; i < PAGE_SIZE; i++) await owner.publish(`asset ${i}`);
+      }
+      const { body } = await subject.answer(QUERY);
       const result = await load.round({
-        ...subject.job(SINGLE_READ),
+        ...subject.job(QUERY),
         expectBody: body,
         connections: 32,
         seconds: SECONDS,
       });
       console.log(
-        `owner single read under --cpu-prof, c=32: ${Math.round(result.requests / result.seconds)} req/s`,
+        `owner ${WHICH === 'page' ? `${PAGE_SIZE}-record page` : 'single read'} under --cpu-prof, c=32: ${Math.round(result.requests / result.seconds)} req/s`,
       );
     } finally {
       await owner.close();
@@ -125,7 +134,7 @@ async function main(): Promise<void> {
     await copyFile(join(profileDir, file), join(RESULTS, `profile-${stamp}.cpuprofile`));
     await writeFile(
       join(RESULTS, `profile-${stamp}.json`),
-      JSON.stringify({ query: SINGLE_READ, seconds: SECONDS, ...summary }, null, 2) + '\n',
+      JSON.stringify({ query: QUERY, seconds: SECONDS, ...summary }, null, 2) + '\n',
     );
     console.log(`written to ${join(RESULTS, `profile-${stamp}.json`)}`);
   } finally {

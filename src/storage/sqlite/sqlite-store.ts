@@ -32,7 +32,14 @@ import type {
 import { checkPatch, checkRecord, type CheckedValues } from '../values.js';
 import { applyPlan, toByodaError, writeMeta, type Db } from './file.js';
 import { planSchema } from './plan.js';
-import { decodeRow, encodeColumn, type Row } from './rows.js';
+import {
+  decodeRow,
+  encodeColumn,
+  rawRowDecoder,
+  type RawRow,
+  type Row,
+  type StoredRecordDecoder,
+} from './rows.js';
 import { META_TABLE, schemaOf } from './schema.js';
 import {
   appendSql,
@@ -54,6 +61,11 @@ export class SqliteStore implements DataStore {
   readonly #db: Db;
   readonly #now: () => Date;
   readonly #statements = new Map<string, Database.Statement>();
+  /** Page statements in raw mode, each with the decoder of its columns (rows.ts rawRowDecoder). */
+  readonly #pages = new Map<
+    string,
+    { readonly stmt: Database.Statement; readonly decode: StoredRecordDecoder }
+  >();
   readonly #listeners = new Set<StoreChangeListener>();
   #contract: Contract;
   #classes: ReadonlyMap<string, DataClass>;
@@ -110,11 +122,12 @@ export class SqliteStore implements DataStore {
       const afterId = options.after === undefined || options.after === null ? 0 : decodeCursor(options.after);
       const now = this.#timestamp(); // one instant for the page and the total
       // One read transaction: the page and the total come from the same snapshot.
-      const [rows, totalCount] = this.#db.transaction((): [Row[], number] => [
-        this.#stmt(pageSql(cls, where)).all(now, ...where.params, afterId, first + 1) as Row[],
+      const page = this.#pageStmt(cls, pageSql(cls, where));
+      const [rows, totalCount] = this.#db.transaction((): [RawRow[], number] => [
+        page.stmt.all(now, ...where.params, afterId, first + 1) as RawRow[],
         this.#countWhere(cls, where, now),
       ])();
-      const records = rows.slice(0, first).map((row) => decodeRow(cls, row));
+      const records = rows.slice(0, first).map(page.decode);
       return {
         records,
         totalCount,
@@ -279,6 +292,7 @@ export class SqliteStore implements DataStore {
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
     this.#statements.clear();
+    this.#pages.clear();
     this.#listeners.clear();
   }
 
@@ -345,6 +359,23 @@ export class SqliteStore implements DataStore {
     return stmt;
   }
 
+  #pageStmt(cls: DataClass, sql: string): { stmt: Database.Statement; decode: StoredRecordDecoder } {
+    let page = this.#pages.get(sql);
+    if (!page) {
+      const stmt = this.#db.prepare(sql).raw(true);
+      page = {
+        stmt,
+        decode: rawRowDecoder(
+          cls,
+          stmt.columns().map((column) => column.name),
+        ),
+      };
+      if (this.#pages.size >= STATEMENT_CACHE_SIZE) this.#pages.clear();
+      this.#pages.set(sql, page);
+    }
+    return page;
+  }
+
   #countWhere(cls: DataClass, where: SqlCondition, now: string): number {
     return (this.#stmt(countSql(cls, where)).get(now, ...where.params) as { n: number }).n;
   }
@@ -376,5 +407,6 @@ export class SqliteStore implements DataStore {
     this.#contract = contract;
     this.#classes = new Map(contract.classes.map((c) => [c.name, c]));
     this.#statements.clear(); // tables changed: prepare afresh
+    this.#pages.clear();
   }
 }
