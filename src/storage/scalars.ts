@@ -33,6 +33,13 @@ function daysInMonth(year: number, month: number): number {
 export function canonicalDateTime(value: unknown): string | undefined {
   if (value instanceof Date) return canonicalFromMillis(value.getTime());
   if (typeof value !== 'string') return undefined;
+  // Stored values come back canonical (every date-time on a page is re-checked on output): when the
+  // text is already canonical, it is valid exactly if it survives a round trip, since Date.parse rolls
+  // impossible dates (Feb 30) and 24:00 over to other text.
+  if (CANONICAL_DATE_TIME.test(value)) {
+    const millis = Date.parse(value);
+    return Number.isFinite(millis) && new Date(millis).toISOString() === value ? value : undefined;
+  }
   const m = DATE_TIME.exec(value);
   if (!m) return undefined;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [

@@ -31,6 +31,15 @@ describe('canonical scalars', () => {
       ['0000-01-01T00:00:00+01:00', undefined], // year -1
       [new Date(Number.NaN), undefined],
       [1704067200000, undefined],
+      // Already canonical (as stored): kept as is when valid, refused as above when not.
+      ['2024-02-29T23:59:59.999Z', '2024-02-29T23:59:59.999Z'],
+      ['0000-01-01T00:00:00.000Z', '0000-01-01T00:00:00.000Z'],
+      ['2023-02-29T00:00:00.000Z', undefined],
+      ['2024-04-31T00:00:00.000Z', undefined],
+      ['2024-13-01T00:00:00.000Z', undefined],
+      ['2024-01-01T24:00:00.000Z', undefined],
+      ['2024-01-01T00:60:00.000Z', undefined],
+      ['2024-01-01T00:00:60.000Z', undefined],
     ];
     for (const [input, expected] of cases) assert.equal(canonicalDateTime(input), expected, String(input));
   });
