@@ -95,6 +95,8 @@ export const DEFAULT_DEADLINE_MS = 10_000;
 export const DEFAULT_MAX_MERGED_BYTES = 16 * 1024 * 1024;
 
 const EMPTY: ProxyResult = { edges: [], errors: [] };
+/** A pod that could not be reached or heard from (in time): the pool's code for its failures. */
+const UNREACHABLE = 'BYODA_ERR_UNREACHABLE';
 
 /** What to send to whom, within how long. */
 interface ForwardPlan {
@@ -186,16 +188,20 @@ async function planForward(request: ProxyRequest, settings: HookSettings): Promi
           request.relations?.map((r) => r.toLowerCase()),
         )
       : undefined;
+  // What the asker may not learn of is refused under the contract, as a direct read of it would be.
   const notices: ProxyError[] =
-    scope?.notice === undefined ? [] : [{ origin: settings.memberId, message: scope.notice }];
+    scope?.notice === undefined
+      ? []
+      : [{ origin: settings.memberId, message: scope.notice, code: 'BYODA_ERR_FORBIDDEN' }];
   if (scope?.relations?.size === 0) return { targets: [], args, deadlineMs, forOwner, errors: notices };
   try {
     const targets = await linkedTargets(request, args, settings, deadlineMs, scope);
     return { targets, args, deadlineMs, forOwner, errors: notices };
-  } catch {
+  } catch (err) {
     // The local answer still stands; the owner learns that nothing was forwarded, and why.
     const message = 'the query was not forwarded: this pod’s network links could not be read';
-    const errors = [...notices, { origin: settings.memberId, message }];
+    const code = isByodaError(err) ? err.code : 'BYODA_ERR_STORAGE';
+    const errors = [...notices, { origin: settings.memberId, message, code }];
     return { targets: [], args, deadlineMs, forOwner, errors };
   }
 }
@@ -315,7 +321,10 @@ async function askPeer(
   deadline: AbortSignal,
   settings: HookSettings,
 ): Promise<RemoteAnswer> {
-  const failed = (message: string): RemoteAnswer => ({ edges: [], errors: [{ origin: memberId, message }] });
+  const failed = (message: string, code: string = UNREACHABLE): RemoteAnswer => ({
+    edges: [],
+    errors: [{ origin: memberId, message, code }],
+  });
   if (deadline.aborted || timeoutMs <= 0) return failed('not asked: the query’s deadline had passed');
   // The pool honours the signal and the timeout; `abortable` makes sure of it whatever the client.
   const guard = AbortSignal.any([deadline, AbortSignal.timeout(timeoutMs + 100)]);
@@ -334,7 +343,10 @@ async function askPeer(
     const timedOut = guard.aborted;
     answered(timedOut ? 'timeout' : 'error');
     if (!deadline.aborted && timedOut) return failed(`timed out after ${timeoutMs} ms`);
-    return failed(isByodaError(err) || err instanceof Error ? err.message : 'the request failed');
+    // The pool's failures are ByodaErrors with their code (revoked, not a member id, too large...);
+    // anything else (the deadline's abort) is a pod that could not be heard from in time.
+    if (isByodaError(err)) return failed(err.message, err.code);
+    return failed(err instanceof Error ? err.message : 'the request failed');
   }
 }
 
@@ -360,7 +372,7 @@ function withinMerged(
     return answer;
   }
   const message = `records left out: the answers of all pods together would exceed ${max} bytes`;
-  return { edges: [], errors: [{ origin: from, message }, ...answer.errors] };
+  return { edges: [], errors: [{ origin: from, message, code: 'BYODA_ERR_TOO_LARGE' }, ...answer.errors] };
 }
 
 /**

@@ -77,6 +77,7 @@ export {
   REMOTE_RESULT_ALIAS,
   buildRemoteQuery,
   readRemoteAnswer,
+  remoteErrorCode,
   validateRemoteEdges,
 } from './remote-query.js';
 export type { RemoteAnswer, RemoteQueryArgs } from './remote-query.js';

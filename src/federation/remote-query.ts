@@ -6,6 +6,10 @@
  * edge's `origin`, `cursor` and data signature's `jws` (spec §9: verified here, by the asking pod) and
  * the remote pod's own `remote_errors` (from its further hops).
  *
+ * Every error this produces carries a code (`ProxyError.code`): the remote pod's when it refused or
+ * failed and sent a well-formed BYODA_ERR_* code, this pod's own for what it found wrong with the
+ * answer, null when the remote pod sent no usable code (another implementation, an older pod).
+ *
  * `after` is never forwarded: paging belongs to the pod that answers the client (the graphql layer
  * merges remote edges after its own page), and each remote pod answers with its first page.
  */
@@ -53,6 +57,8 @@ export const MAX_REMOTE_CURSOR_LENGTH = 1024;
 /** Most `remote_errors` taken over from one pod, and the longest message kept. */
 export const MAX_FORWARDED_ERRORS = 100;
 export const MAX_ERROR_MESSAGE_LENGTH = 300;
+/** A code another pod may send: ours are far shorter; anything else is not taken over. */
+const WELL_FORMED_CODE = /^BYODA_ERR_[A-Z0-9_]{1,64}$/;
 
 const documents = new WeakMap<DataClass, string>();
 
@@ -111,7 +117,7 @@ function remoteDocument(cls: DataClass): string {
     `query byoda_forwarded_${cls.name}(${variableDefinitions.join(', ')}) { ` +
     `${REMOTE_RESULT_ALIAS}: ${rootFieldNames(cls.name).connection}(${args.join(', ')}) { ` +
     `edges { cursor origin node { ${selection(cls.fields)} } signature { jws } } ` +
-    'remote_errors { origin message } } }'
+    'remote_errors { origin message code } } }'
   );
 }
 
@@ -131,6 +137,11 @@ function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `value` when it is a well-formed BYODA_ERR_* code (a remote pod's), else null. */
+export function remoteErrorCode(value: unknown): string | null {
+  return typeof value === 'string' && WELL_FORMED_CODE.test(value) ? value : null;
+}
+
 function shortMessage(message: string): string {
   const line = message.replace(/\s+/g, ' ').trim();
   return line.length > MAX_ERROR_MESSAGE_LENGTH ? `${line.slice(0, MAX_ERROR_MESSAGE_LENGTH - 1)}…` : line;
@@ -147,7 +158,7 @@ export function readRemoteAnswer(cls: DataClass, response: PeerResponse, from: s
   const data = isRecord(body) && isRecord(body['data']) ? body['data'] : undefined;
   const connection = data?.[REMOTE_RESULT_ALIAS];
   if (!isRecord(connection)) {
-    return { edges: [], errors: [{ origin: from, message: failureMessage(body, status) }] };
+    return { edges: [], errors: [{ origin: from, ...failure(body, status) }] };
   }
   const checked = validateRemoteEdges(cls, connection['edges'], from);
   return {
@@ -156,25 +167,39 @@ export function readRemoteAnswer(cls: DataClass, response: PeerResponse, from: s
   };
 }
 
-/** The remote pod's own message for a refused or failed query (e.g. "not allowed to read ..."). */
-function failureMessage(body: unknown, status: number): string {
+/**
+ * The remote pod's own message and code for a refused or failed query (e.g. "not allowed to read
+ * ...", BYODA_ERR_FORBIDDEN): its first GraphQL error, or its spec §4 error body (a refusal before
+ * GraphQL, such as a bad client certificate). An answer with neither is this pod's finding.
+ */
+function failure(body: unknown, status: number): { message: string; code: string | null } {
   const errors = isRecord(body) ? body['errors'] : undefined;
   const first: unknown = Array.isArray(errors) ? errors[0] : undefined;
-  if (isRecord(first) && typeof first['message'] === 'string') return shortMessage(first['message']);
-  if (isRecord(body) && isRecord(body['error']) && typeof body['error']['message'] === 'string') {
-    return shortMessage(body['error']['message']);
+  if (isRecord(first) && typeof first['message'] === 'string') {
+    const extensions = first['extensions'];
+    const code = isRecord(extensions) ? remoteErrorCode(extensions['code']) : null;
+    return { message: shortMessage(first['message']), code };
   }
-  return `the pod answered ${status} without a GraphQL result`;
+  const error = isRecord(body) ? body['error'] : undefined;
+  if (isRecord(error) && typeof error['message'] === 'string') {
+    return { message: shortMessage(error['message']), code: remoteErrorCode(error['code']) };
+  }
+  return { message: `the pod answered ${status} without a GraphQL result`, code: 'BYODA_ERR_UNREACHABLE' };
 }
 
-/** `remote_errors` of the remote pod (from pods further away): kept when well-formed, bounded. */
+/**
+ * `remote_errors` of the remote pod (from pods further away): kept when well-formed, bounded. Each
+ * keeps its code when that is well-formed; an entry without one (a pod that does not send codes) is
+ * kept with null.
+ */
 function forwardedErrors(value: unknown): ProxyError[] {
   if (!Array.isArray(value)) return [];
   const errors: ProxyError[] = [];
   for (const item of value.slice(0, MAX_FORWARDED_ERRORS)) {
     if (!isRecord(item) || typeof item['message'] !== 'string') continue;
     const origin = canonicalUuid(item['origin']);
-    if (origin !== undefined) errors.push({ origin, message: shortMessage(item['message']) });
+    if (origin === undefined) continue;
+    errors.push({ origin, message: shortMessage(item['message']), code: remoteErrorCode(item['code']) });
   }
   return errors;
 }
@@ -185,25 +210,27 @@ function forwardedErrors(value: unknown): ProxyError[] {
  */
 export function validateRemoteEdges(cls: DataClass, edges: unknown, from: string): RemoteAnswer {
   if (!Array.isArray(edges)) {
-    return { edges: [], errors: [{ origin: from, message: 'the answer has no list of edges' }] };
+    const message = 'the answer has no list of edges';
+    return { edges: [], errors: [{ origin: from, message, code: 'BYODA_ERR_VALUE' }] };
   }
   const valid: RemoteEdge[] = [];
-  const problems: string[] = [];
+  const problems: ByodaError[] = [];
   for (const edge of edges) {
     try {
       valid.push(checkEdge(cls, edge));
     } catch (err) {
       if (!isByodaError(err)) throw err;
-      problems.push(err.message);
+      problems.push(err);
     }
   }
   if (problems.length === 0) return { edges: valid, errors: [] };
   const message = shortMessage(
     `dropped ${problems.length === 1 ? '1 record that breaks' : `${problems.length} records that break`} ` +
       'the contract ' +
-      `(${problems[0] ?? ''})`,
+      `(${problems[0]?.message ?? ''})`,
   );
-  return { edges: valid, errors: [{ origin: from, message }] };
+  // The first problem's code stands for all: they are this pod's checks of the records.
+  return { edges: valid, errors: [{ origin: from, message, code: problems[0]?.code ?? 'BYODA_ERR_VALUE' }] };
 }
 
 function checkEdge(cls: DataClass, edge: unknown): RemoteEdge {

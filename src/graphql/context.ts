@@ -115,6 +115,12 @@ export interface ProxyEdge {
 export interface ProxyError {
   readonly origin: string;
   readonly message: string;
+  /**
+   * What kind of failure, for programs (the web app tells a firewall refusal from a pod that did not
+   * answer by it): a BYODA_ERR_* code, the remote pod's own or this pod's for a failure of its own;
+   * null when a remote pod sent none that is well-formed (other implementations, older pods).
+   */
+  readonly code: string | null;
 }
 
 export interface ProxyResult {

@@ -276,6 +276,12 @@ function remoteErrorType(): GraphQLObjectType {
     fields: {
       origin: { type: new GraphQLNonNull(UUIDScalar), description: 'Member id of the pod.' },
       message: { type: new GraphQLNonNull(GraphQLString) },
+      code: {
+        type: GraphQLString,
+        description:
+          'The failure’s BYODA_ERR_* code (`BYODA_ERR_FORBIDDEN`: the pod refused under its contract); ' +
+          'null when the failing pod sent none.',
+      },
     },
   });
 }

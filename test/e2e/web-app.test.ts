@@ -8,7 +8,9 @@
  * What a person meets (issue 15): services by name, forms that follow the contract's permissions,
  * inputs by field type with errors at the field in plain words, links checked when added, names of
  * linked members and the owner's own labels for them, an empty network explained, and at 390 px no
- * page wider than the screen. Every page
+ * page wider than the screen. At 390 px (a second page, logged in from the countdown test on) the
+ * behaviours a phone layout could break are proved again: the login countdown, read-only forms,
+ * errors at the field, "New" for a UUID, the empty network and query, the link warning. Every page
  * is audited with axe-core: no serious or critical violation. Signed data (spec §9) as before.
  *
  * Screenshots of every page go to test-results/web-app/ (gitignored); their paths are printed.
@@ -21,7 +23,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import {
   CHROMIUM,
   CHROMIUM_FLAGS,
@@ -70,6 +72,13 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     t.diagnostic(`screenshot: ${path}`);
     for (const violation of await seriousViolations(on))
       violations.push({ where: `${width}-${name}`, violation });
+  }
+
+  /** Whether `target` is visible and lies within the page's width (not cut off at the right). */
+  async function onScreen(on: Page, target: Locator): Promise<boolean> {
+    const box = await target.boundingBox();
+    const width = on.viewportSize()?.width ?? 0;
+    return box !== null && box.width > 0 && box.x >= 0 && box.x + box.width <= width + 0.5;
   }
 
   function watch(on: Page): void {
@@ -174,8 +183,22 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
 
   it('counts the wait down after more wrong passwords, then lets the owner try again', async (t) => {
     const button = page.getByRole('button', { name: 'Log in' });
-    const wait = page.getByRole('alert').filter({ hasText: 'Too many wrong passwords in a row' });
-    const secondsLeft = async () => Number(await wait.locator('span').textContent());
+    const waitOn = (on: Page) =>
+      on.getByRole('alert').filter({ hasText: 'Too many wrong passwords in a row' });
+    const wait = waitOn(page);
+    const secondsLeft = async (on = page) => Number(await waitOn(on).locator('span').textContent());
+    /** Resolves once the countdown on `on` shows fewer seconds than `from`. */
+    const goesDown = async (on: Page, from: number) => {
+      const giveUp = Date.now() + 10_000;
+      while ((await secondsLeft(on)) >= from) {
+        assert.ok(Date.now() < giveUp, 'the number of seconds goes down within 10 s');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
+    // The phone (390 px) comes from the same address, so the pod makes it wait too: ready to try.
+    await phone.goto(`${base}/`);
+    await phone.getByLabel('Username').fill(pod1.username);
+    await phone.getByLabel('Password').fill(password1);
     // The pod's backoff doubles from 1 s after the third failure (DEFAULT_LOGIN_POLICY): keep trying
     // the wrong password (a click waits for the button to be enabled again) until a wait of 3 s or more.
     let seconds = 0;
@@ -193,15 +216,30 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
       }
     }
     assert.ok(seconds >= 3, `a wait of ${seconds} s`);
+    // On the phone, even the right password is refused while the pod says to wait.
+    const phoneButton = phone.getByRole('button', { name: 'Log in' });
+    const [phoneAnswer] = await Promise.all([
+      phone.waitForResponse((r) => r.url().endsWith('/api/v1/pod/authtoken')),
+      phoneButton.click(),
+    ]);
+    assert.equal(phoneAnswer.status(), 429);
+    await waitOn(phone).waitFor();
+    const phoneSeconds = await secondsLeft(phone);
+    assert.ok(phoneSeconds >= 2, `the phone shows a wait of ${phoneSeconds} s, enough to count down`);
+    assert.equal(await phoneButton.isDisabled(), true, 'no login on the phone while the pod says to wait');
     await look(t, page, '01b-login-wait');
-    // It counts down in place, and the button comes back when it is over.
-    const countdownFrom = Date.now() + 10_000;
-    while ((await secondsLeft()) >= seconds) {
-      assert.ok(Date.now() < countdownFrom, 'the number of seconds goes down within 10 s');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await look(t, phone, '01b-login-wait');
+    // It counts down in place on both, and the button comes back when it is over.
+    await Promise.all([goesDown(page, seconds), goesDown(phone, phoneSeconds)]);
+    await look(t, phone, '01c-login-wait-lower');
+    await waitOn(phone).waitFor({ state: 'detached', timeout: 30_000 });
     await wait.waitFor({ state: 'detached', timeout: 30_000 });
     assert.equal(await button.isEnabled(), true);
+    assert.equal(await phoneButton.isEnabled(), true);
+    // The owner tries again on the phone, and is in (the phone stays logged in for the 390 px tests).
+    await phoneButton.click();
+    await phone.getByRole('heading', { name: 'Your services' }).waitFor();
+    await phone.getByRole('link', { name: SERVICE_NAME, exact: true }).waitFor();
   });
 
   it('logs in and lists the services by name', async (t) => {
@@ -220,6 +258,29 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     await page.getByText('Your network is empty.').waitFor();
     await page.getByRole('link', { name: 'Add a network link' }).waitFor();
     await look(t, page, '03-network-empty');
+  });
+
+  it('explains the empty network at 390 px too, and warns there before linking a made-up member', async (t) => {
+    await phone.goto(`${base}/service/4294929430/network`);
+    await phone.getByText('Your network is empty.').waitFor();
+    const add = phone.getByRole('link', { name: 'Add a network link' });
+    await add.waitFor();
+    await look(t, phone, '03-network-empty');
+    await add.click();
+    const madeUp = randomUUID();
+    await phone.getByLabel('Member id').fill(madeUp);
+    await phone.getByLabel('Relation').fill('friend');
+    await phone.getByRole('button', { name: 'Add link' }).click();
+    const warning = phone
+      .getByRole('alert')
+      .filter({ hasText: `The pod of member ${madeUp} does not answer` });
+    await warning.waitFor();
+    const cancel = warning.getByRole('button', { name: 'Cancel' });
+    assert.ok(await onScreen(phone, cancel), 'the warning’s Cancel is within the phone’s width');
+    await look(t, phone, '08-link-unanswered');
+    await cancel.click();
+    await warning.waitFor({ state: 'detached' });
+    await phone.getByText('You have no network links yet.').waitFor();
   });
 
   it('refuses not-an-email at the field, in plain words, and saves a corrected card', async (t) => {
@@ -476,9 +537,8 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
   });
 
   it('fits every page into 390 px, with a plain query box instead of GraphiQL', async (t) => {
+    // Logged in since the countdown test.
     await phone.goto(`${base}/`);
-    await phone.getByLabel('Password').fill(password1);
-    await phone.getByRole('button', { name: 'Log in' }).click();
     await phone.getByRole('link', { name: SERVICE_NAME, exact: true }).waitFor();
     const pages: [string, string, () => Promise<unknown>][] = [
       ['home', '/', () => phone.getByRole('heading', { name: 'Your services' }).waitFor()],
@@ -527,6 +587,85 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
       await look(t, phone, `${String(pages.findIndex(([n]) => n === name) + 1).padStart(2, '0')}-${name}`);
     }
     assert.deepEqual(overflows, []);
+  });
+
+  // What the 1280 px tests prove, where a phone layout could break it (issue 15: "at 1280 and 390 px").
+  const phoneData = (className: string) => phone.goto(`${base}/service/4294929430/data/${className}`);
+
+  it('shows forms by the contract’s permissions at 390 px: read-only without Save or Delete, none for pod classes', async (t) => {
+    await phoneData('member');
+    await phone.getByText('Your pod fills this in itself').waitFor();
+    await phone.getByText(member(pod1)).waitFor();
+    assert.equal(await phone.getByRole('button', { name: /Save|Delete/ }).count(), 0);
+    assert.equal(await phone.locator('form.input-form').count(), 0);
+    await phoneData('incoming_assets');
+    await phone.getByText('Your pod fills this in itself').waitFor();
+    assert.equal(await phone.getByRole('heading', { name: 'Add a record' }).count(), 0);
+    await look(t, phone, '20-incoming-assets');
+    // The owner's own record does have both, on the screen.
+    await phoneData('person');
+    for (const name of ['Save person', 'Delete person']) {
+      assert.ok(await onScreen(phone, phone.getByRole('button', { name })), `${name} within the width`);
+    }
+  });
+
+  it('says errors at the field in plain words at 390 px, and sends nothing', async (t) => {
+    const email = phone.getByLabel(/^email/);
+    assert.equal(await email.inputValue(), 'ada@pod1.example');
+    await email.fill('not-an-email');
+    await phone.getByRole('button', { name: 'Save person' }).click();
+    const emailError = phone.locator('.field-error').filter({ hasText: 'email must be an email address' });
+    await emailError.waitFor();
+    assert.equal(await email.getAttribute('aria-invalid'), 'true');
+    assert.ok(await onScreen(phone, emailError), 'the error is within the phone’s width');
+    await look(t, phone, '21-person-email-error');
+    await phone.reload();
+    await phone.getByLabel(/^email/).waitFor();
+    assert.equal(await phone.getByLabel(/^email/).inputValue(), 'ada@pod1.example', 'nothing was saved');
+
+    await phoneData('public_assets');
+    await phone.getByRole('heading', { name: 'Add a record' }).waitFor();
+    const id = phone.getByLabel(/^asset id/);
+    await id.fill('a1');
+    await phone.getByLabel(/^asset type/).fill('note');
+    await phone.getByRole('button', { name: 'Add to public assets' }).click();
+    const idError = phone.locator('.field-error').filter({ hasText: 'asset id is not a UUID' });
+    await idError.waitFor();
+    assert.ok(await onScreen(phone, idError), 'the error is within the phone’s width');
+    const make = phone.getByRole('button', { name: 'New asset id' });
+    assert.ok(await onScreen(phone, make), '“New” is within the phone’s width');
+    await make.click();
+    assert.match(await id.inputValue(), UUID);
+    assert.equal(await phone.getByLabel(/^created timestamp/).getAttribute('type'), 'datetime-local');
+    await look(t, phone, '22-asset-new-uuid');
+  });
+
+  it('draws the network with names at 390 px, and explains an empty query result', async (t) => {
+    await phone.goto(`${base}/service/4294929430/network`);
+    await phone.getByRole('img', { name: /You and 2 member/ }).waitFor();
+    await phone
+      .getByRole('listitem')
+      .filter({ hasText: 'Auntie Bea' })
+      .filter({ hasText: 'family' })
+      .waitFor();
+    await phone.getByRole('heading', { name: 'Further away (through your links)' }).waitFor();
+
+    await phone.goto(`${base}/service/4294929430/query`);
+    await phone.getByLabel('Class').selectOption('person');
+    await phone.getByLabel('Depth').fill('1');
+    await phone.getByRole('button', { name: 'Run query' }).click();
+    const remote = phone.getByRole('row').filter({ hasText: 'Bea' });
+    await remote.waitFor();
+    assert.equal(await remote.getByRole('cell').first().textContent(), `Auntie Bea ${shortMember(pod2)}…`);
+    await phone.getByLabel('Class').selectOption('network_invites');
+    await phone.getByLabel('Depth').fill('0');
+    await phone.getByRole('button', { name: 'Run query' }).click();
+    const empty = phone.getByRole('status').filter({ hasText: 'No network_invites records found.' });
+    await empty.waitFor();
+    await phone.getByText('Depth 0 reads only your own pod').waitFor();
+    assert.ok(await onScreen(phone, empty), 'the explanation is within the phone’s width');
+    assert.equal(await sidewaysOverflow(phone), 0);
+    await look(t, phone, '23-query-empty');
   });
 
   it('has no serious or critical accessibility violation on any page (axe-core)', () => {

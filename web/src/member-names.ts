@@ -8,13 +8,19 @@
  */
 import { graphqlRaw } from './api.js';
 import { fetchLinkLabels } from './link-labels.js';
+import { isRefusal } from './plain-errors.js';
 
 /** The class and fields that name a person in the addressbook contract. */
 const PERSON_CLASS = 'person';
 const NAME_FIELDS = ['given_name', 'family_name'] as const;
 const KEEP_MS = 60_000;
-/** How a pod's firewall words a refused read (src/firewall/decide.ts). */
-const REFUSAL = /^not allowed to read /;
+
+/** A `remote_errors` entry; `code` null when the failing pod sent none (docs/protocol.md). */
+export interface RemoteError {
+  readonly origin: string | null;
+  readonly message: string;
+  readonly code?: string | null;
+}
 
 export interface NetworkMembers {
   /** Member id -> display name: the owner's label, else the name the member's pod answered with. */
@@ -27,7 +33,7 @@ export interface NetworkMembers {
    */
   readonly answered: ReadonlySet<string>;
   /** Pods that did not answer, with why. */
-  readonly failed: readonly { readonly origin: string | null; readonly message: string }[];
+  readonly failed: readonly RemoteError[];
 }
 
 interface PersonAnswer {
@@ -36,7 +42,7 @@ interface PersonAnswer {
       readonly origin: string | null;
       readonly node: Partial<Record<(typeof NAME_FIELDS)[number], string | null>> | null;
     }[];
-    readonly remote_errors?: readonly { readonly origin: string | null; readonly message: string }[];
+    readonly remote_errors?: readonly RemoteError[];
   } | null;
 }
 
@@ -70,7 +76,7 @@ async function askNetwork(serviceId: number, depth: number): Promise<NetworkMemb
     `query ($depth: Int) {
       person_connection(depth: $depth, first: 100) {
         edges { origin node { ${NAME_FIELDS.join(' ')} } }
-        remote_errors { origin message }
+        remote_errors { origin message code }
       }
     }`,
     { depth },
@@ -88,11 +94,11 @@ async function askNetwork(serviceId: number, depth: number): Promise<NetworkMemb
   }
   const sharedNames = new Map(names);
   for (const [memberId, label] of await labels) names.set(memberId, label);
-  // A pod whose firewall refused the read (our pods say "not allowed to read person: ...") was reached:
-  // it belongs in the picture, without a name; other errors are pods that did not answer.
-  const failed: { origin: string | null; message: string }[] = [];
+  // A pod whose firewall refused the read (BYODA_ERR_FORBIDDEN) was reached: it belongs in the
+  // picture, without a name; other errors are pods that did not answer.
+  const failed: RemoteError[] = [];
   for (const error of connection?.remote_errors ?? []) {
-    if (error.origin && REFUSAL.test(error.message)) answered.add(error.origin);
+    if (error.origin && isRefusal(error.message, error.code)) answered.add(error.origin);
     else failed.push(error);
   }
   if (!connection && answer.errors?.length) {
@@ -118,18 +124,20 @@ export async function checkMember(
   withRemoteErrors: boolean,
 ): Promise<string | undefined> {
   try {
-    const answer = await graphqlRaw<Record<string, { remote_errors?: { message: string }[] } | null>>(
+    const answer = await graphqlRaw<Record<string, { remote_errors?: RemoteError[] } | null>>(
       serviceId,
       `query ($m: UUID!) {
         ${className}_connection(remote_member_id: $m, first: 1) {
-          total_count ${withRemoteErrors ? 'remote_errors { origin message }' : ''}
+          total_count ${withRemoteErrors ? 'remote_errors { origin message code }' : ''}
         }
       }`,
       { m: memberId },
     );
     // A refusal is an answer too: the pod exists and runs, it just does not share that class with us.
-    const errors = (answer.errors ?? []).filter((e) => e.extensions?.code !== 'BYODA_ERR_FORBIDDEN');
-    const remote = answer.data?.[`${className}_connection`]?.remote_errors ?? [];
+    const errors = (answer.errors ?? []).filter((e) => !isRefusal(e.message, e.extensions?.code ?? null));
+    const remote = (answer.data?.[`${className}_connection`]?.remote_errors ?? []).filter(
+      (e) => !isRefusal(e.message, e.code),
+    );
     const messages = [...errors.map((e) => e.message), ...remote.map((e) => e.message)];
     return messages.length > 0 ? messages.join('; ') : undefined;
   } catch (err) {

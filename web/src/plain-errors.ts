@@ -4,6 +4,9 @@
  * represent…`). Three kinds of message are recognised: graphql-js's coercion errors of a variable,
  * the pod's value errors (`person.email: expected an email address`, src/storage/values.ts) and the
  * firewall's refusals (`not allowed to delete member: …`). Anything else is shown as the pod said it.
+ *
+ * A refusal is recognised by its code, BYODA_ERR_FORBIDDEN (the error's `extensions.code`, a
+ * `remote_errors` entry's `code`); its wording only names the action and class in the sentence shown.
  */
 
 export interface PlainError {
@@ -29,6 +32,19 @@ const MISSING = /Field "([\w.]+)" of required type "[^"]+" was not provided/;
 const VALUE = /^[A-Za-z_]\w*\.([\w.[\]]+): (.+)$/s;
 /** src/firewall: `not allowed to <action> <class>…` */
 const DENIED = /^not allowed to (\w+) (\w+)/;
+/** The code of a refusal under the contract (src/firewall), from this pod or from another. */
+export const FORBIDDEN = 'BYODA_ERR_FORBIDDEN';
+
+/**
+ * Whether an error is a refusal (a pod that answered "no", not one that failed). By its code; only
+ * when there is none (`null`: a pod that sends no codes, older or of another implementation;
+ * `undefined`: an error that lost its code on the way, such as one of several joined) by the
+ * wording our firewall uses, which other implementations need not share.
+ */
+export function isRefusal(message: string, code: string | null | undefined): boolean {
+  if (code !== null && code !== undefined) return code === FORBIDDEN;
+  return DENIED.test(message);
+}
 
 function coercionText(detail: string): string {
   const scalar = /^(?:Expected type "?)?(\w+)"? cannot represent|^Expected type "(\w+)"/.exec(detail);
@@ -47,14 +63,16 @@ function valueText(problem: string): string {
   return problem;
 }
 
-/** One message of the pod, in plain words. */
-export function plainError(message: string): PlainError {
+/** One message of the pod, in plain words; `code` is the error's code when it came with one. */
+export function plainError(message: string, code?: string | null): PlainError {
   const coercion = COERCION.exec(message);
   if (coercion?.[1]) return { field: coercion[1], text: coercionText(coercion[2] ?? '') };
   const missing = MISSING.exec(message);
   if (missing?.[1]) return { field: missing[1], text: 'is required' };
-  const denied = DENIED.exec(message);
-  if (denied) {
+  if (isRefusal(message, code)) {
+    const denied = DENIED.exec(message);
+    // Another wording (another implementation, or a refusal that is not about a class): as it is.
+    if (!denied) return { text: message };
     return { text: `The service's contract does not let you ${denied[1]} ${denied[2]} records.` };
   }
   const value = VALUE.exec(message);
@@ -64,5 +82,5 @@ export function plainError(message: string): PlainError {
 
 /** Several messages (`graphql()` joins them with "; "), each placed or kept whole. */
 export function plainErrors(messages: readonly string[]): PlainError[] {
-  return messages.map(plainError);
+  return messages.map((message) => plainError(message));
 }

@@ -39,7 +39,7 @@ import type { Connection, OwnerSession } from './owner-session.js';
 const PERSON_FIELDS = 'given_name family_name email home_address { street city postal_code country }';
 const personQuery = (args: string): string =>
   `{ person_connection(${args}) { total_count edges { origin node { ${PERSON_FIELDS} } } ` +
-  'remote_errors { origin message } } }';
+  'remote_errors { origin message code } } }';
 
 const MIKE = {
   given_name: 'Mike',
@@ -121,9 +121,10 @@ describe('federation between pod processes (spec §8)', () => {
       const data = await carl.data(personQuery('depth: 1'));
       const connection = connectionOf(data, 'person_connection');
       assert.deepEqual(connection.edges, []);
+      // Mike's pod's own code for its firewall's refusal, taken over by Carl's pod.
       assert.deepEqual(
-        connection.remote_errors.map((e) => e.origin),
-        [mike.memberId],
+        connection.remote_errors.map((e) => [e.origin, e.code]),
+        [[mike.memberId, 'BYODA_ERR_FORBIDDEN']],
       );
       assert.match(
         connection.remote_errors[0]?.message ?? '',
@@ -298,6 +299,11 @@ describe('federation between pod processes (spec §8)', () => {
         );
         const errors = new Map(partial.remote_errors.map((e) => [e.origin, e.message]));
         assert.deepEqual([...errors.keys()].sort(), [dan.memberId, sam.memberId].sort());
+        // Suzie's pod's own code for pods it could not hear from.
+        assert.deepEqual(
+          partial.remote_errors.map((e) => e.code),
+          ['BYODA_ERR_UNREACHABLE', 'BYODA_ERR_UNREACHABLE'],
+        );
         assert.match(errors.get(sam.memberId) ?? '', new RegExp(`timed out after ${HOP_TIMEOUT_MS} ms`));
         assert.ok((errors.get(dan.memberId) ?? '') !== '', 'the killed pod’s error says why');
       } finally {

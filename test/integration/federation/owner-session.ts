@@ -37,6 +37,8 @@ export interface Edge {
 export interface RemoteError {
   readonly origin: string;
   readonly message: string;
+  /** Asked only by the tests that check it. */
+  readonly code?: string | null;
 }
 
 export interface Connection {

@@ -298,6 +298,20 @@ describe('fan-out: the proxy hook (spec §8)', () => {
       /^dropped 1 record that breaks the contract \(network_link\.secret: no such field/,
     );
     assert.equal(result.errors.length, 7);
+    // Each with the code of its failure: the refusing pod's own, this pod's for the rest.
+    const codes = new Map(result.errors.map((e) => [e.origin, e.code]));
+    assert.deepEqual(
+      [dead, slow, big, garbled, impostor, refusing, breaking].map((m) => codes.get(m.memberId)),
+      [
+        'BYODA_ERR_UNREACHABLE',
+        'BYODA_ERR_UNREACHABLE',
+        'BYODA_ERR_TOO_LARGE',
+        'BYODA_ERR_UNREACHABLE',
+        'BYODA_ERR_UNREACHABLE',
+        'BYODA_ERR_FORBIDDEN',
+        'BYODA_ERR_VALUE',
+      ],
+    );
   });
 
   it('asks at most `concurrency` pods at once', async () => {
@@ -327,6 +341,7 @@ describe('fan-out: the proxy hook (spec §8)', () => {
     // The first pods' hop timeout is cut to what is left of the deadline: either may fire first.
     assert.match(result.errors[0]?.message ?? '', /deadline of 600 ms|timed out after 5\d\d ms/);
     assert.match(result.errors[5]?.message ?? '', /not asked: the query’s deadline had passed/);
+    assert.deepEqual(new Set(result.errors.map((e) => e.code)), new Set(['BYODA_ERR_UNREACHABLE']));
   });
 
   it('passes a member’s verified query on unchanged but for depth, skipping the sender and the origin', async () => {
@@ -428,6 +443,7 @@ describe('fan-out: the proxy hook (spec §8)', () => {
           [self.memberId],
         );
         assert.match(result.errors[0]?.message ?? '', /only for members in its network/);
+        assert.equal(result.errors[0]?.code, 'BYODA_ERR_FORBIDDEN');
       }
     });
 
@@ -451,6 +467,7 @@ describe('fan-out: the proxy hook (spec §8)', () => {
         [self.memberId],
       );
       assert.match(asked.errors[0]?.message ?? '', /not forwarded along links of relation family/);
+      assert.equal(asked.errors[0]?.code, 'BYODA_ERR_FORBIDDEN');
     });
 
     it('follows every link as asked for a member the contract lets read the links', async () => {
@@ -510,6 +527,10 @@ describe('fan-out: the proxy hook (spec §8)', () => {
       four.slice(2).map((m) => m.memberId),
     );
     assert.match(result.errors[0]?.message ?? '', /left out: .* would exceed \d+ bytes/);
+    assert.deepEqual(
+      result.errors.map((e) => e.code),
+      ['BYODA_ERR_TOO_LARGE', 'BYODA_ERR_TOO_LARGE'],
+    );
   });
 
   it('keeps an (origin, cursor) pair that arrives twice once', async () => {
@@ -542,6 +563,7 @@ describe('fan-out: the proxy hook (spec §8)', () => {
         {
           origin: self.memberId,
           message: 'the query was not forwarded: this pod’s network links could not be read',
+          code: 'BYODA_ERR_STORAGE',
         },
       ],
     });

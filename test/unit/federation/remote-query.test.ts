@@ -12,7 +12,7 @@ import {
 import type { RemoteQueryArgs } from '../../../src/federation/index.js';
 import { DEFAULT_QUERY_LIMITS, buildMembershipSchema, queryLimitsRule } from '../../../src/graphql/index.js';
 import { loadSharedContract, smallContractDocument } from '../../fixtures/contracts.js';
-import { OWNER, openMembership, sampleInput } from '../graphql/membership.js';
+import { OWNER, member, openMembership, plain, sampleInput } from '../graphql/membership.js';
 import type { Membership } from '../graphql/membership.js';
 
 const FROM = '22222222-2222-4222-8222-222222222222';
@@ -70,7 +70,7 @@ describe('the remote query document (spec §7, §8)', () => {
     assert.doesNotMatch(query, /after/);
     assert.match(query, new RegExp(`${REMOTE_RESULT_ALIAS}: network_links_connection\\(filter: \\$filter`));
     assert.match(query, /edges \{ cursor origin node \{ created_timestamp member_id relation annotations/);
-    assert.match(query, /remote_errors \{ origin message \}/);
+    assert.match(query, /remote_errors \{ origin message code \}/);
     assert.deepEqual(buildRemoteQuery(cls, { depth: 0 }).variables, { depth: 0 });
   });
 
@@ -118,18 +118,64 @@ describe('reading a remote answer', () => {
     }
   });
 
-  it('turns a refused query into one error naming the pod, with the pod’s message', async () => {
+  it('turns a refused query into one error naming the pod, with the pod’s message and code', async () => {
     const cls = requireClass(m.contract, 'person');
-    const refused = {
-      errors: [{ message: 'not allowed to read person: covers distance 1', extensions: { code: 'X' } }],
-      data: { [REMOTE_RESULT_ALIAS]: null },
-    };
-    assert.deepEqual(readRemoteAnswer(cls, { status: 200, body: refused }, FROM), {
-      edges: [],
-      errors: [{ origin: FROM, message: 'not allowed to read person: covers distance 1' }],
-    });
+    // A real refusal: the firewall of a membership that has no link to the asker.
+    const { query, variables } = buildRemoteQuery(cls, { depth: 0 });
+    const refused = plain(await m.run(member(), query, variables));
+    const answer = readRemoteAnswer(cls, { status: 200, body: refused }, FROM);
+    assert.deepEqual(answer.edges, []);
+    assert.deepEqual(
+      answer.errors.map((e) => [e.origin, e.code]),
+      [[FROM, 'BYODA_ERR_FORBIDDEN']],
+    );
+    assert.match(answer.errors[0]?.message ?? '', /^not allowed to read person: /);
+  });
+
+  it('keeps a remote code only when it is a well-formed BYODA_ERR_* code, else null', () => {
+    const cls = requireClass(m.contract, 'person');
+    const refusedWith = (extensions: unknown): string | null | undefined =>
+      readRemoteAnswer(
+        cls,
+        {
+          status: 200,
+          body: { errors: [{ message: 'no', extensions }], data: { [REMOTE_RESULT_ALIAS]: null } },
+        },
+        FROM,
+      ).errors[0]?.code;
+    assert.equal(refusedWith({ code: 'BYODA_ERR_RATE_LIMITED' }), 'BYODA_ERR_RATE_LIMITED');
+    // A code this implementation does not know is still taken over: the pod may be newer.
+    assert.equal(refusedWith({ code: 'BYODA_ERR_SOMETHING_NEW_2' }), 'BYODA_ERR_SOMETHING_NEW_2');
+    for (const junk of [
+      undefined,
+      'X',
+      { code: 'X' },
+      { code: 'INTERNAL_SERVER_ERROR' },
+      { code: 'byoda_err_forbidden' },
+      { code: 'BYODA_ERR_' },
+      { code: 'BYODA_ERR_FORBIDDEN <script>' },
+      { code: `BYODA_ERR_${'A'.repeat(65)}` },
+      { code: 403 },
+      { code: ['BYODA_ERR_FORBIDDEN'] },
+    ]) {
+      assert.equal(refusedWith(junk), null, JSON.stringify(junk));
+    }
+    // A refusal before GraphQL (spec §4 error body), e.g. a client certificate the pod does not accept.
+    const body = { error: { code: 'BYODA_ERR_UNAUTHORIZED', message: 'no client certificate' } };
+    assert.deepEqual(readRemoteAnswer(cls, { status: 401, body }, FROM).errors, [
+      { origin: FROM, message: 'no client certificate', code: 'BYODA_ERR_UNAUTHORIZED' },
+    ]);
+    const uncoded = { error: { message: 'go away' } };
+    assert.deepEqual(readRemoteAnswer(cls, { status: 403, body: uncoded }, FROM).errors, [
+      { origin: FROM, message: 'go away', code: null },
+    ]);
+    // Neither: this pod's own finding, with its code for a pod that answered nonsense.
     assert.deepEqual(readRemoteAnswer(cls, { status: 502, body: 'oops' }, FROM).errors, [
-      { origin: FROM, message: 'the pod answered 502 without a GraphQL result' },
+      {
+        origin: FROM,
+        message: 'the pod answered 502 without a GraphQL result',
+        code: 'BYODA_ERR_UNREACHABLE',
+      },
     ]);
   });
 
@@ -140,8 +186,17 @@ describe('reading a remote answer', () => {
         [REMOTE_RESULT_ALIAS]: {
           edges: [],
           remote_errors: [
-            { origin: DEEPER.toUpperCase(), message: 'timed out after 3000 ms' },
-            { origin: 'not-a-member', message: 'x' },
+            {
+              origin: DEEPER.toUpperCase(),
+              message: 'timed out after 3000 ms',
+              code: 'BYODA_ERR_UNREACHABLE',
+            },
+            { origin: DEEPER, message: 'not allowed to read person: no rule', code: 'BYODA_ERR_FORBIDDEN' },
+            // A pod that sends no code (older, or another implementation), or a malformed one.
+            { origin: DEEPER, message: 'from an older pod' },
+            { origin: DEEPER, message: 'odd code', code: 'E42' },
+            { origin: DEEPER, message: 'null code', code: null },
+            { origin: 'not-a-member', message: 'x', code: 'BYODA_ERR_FORBIDDEN' },
             { origin: DEEPER, message: 42 },
             'junk',
           ],
@@ -149,7 +204,11 @@ describe('reading a remote answer', () => {
       },
     };
     assert.deepEqual(readRemoteAnswer(cls, { status: 200, body }, FROM).errors, [
-      { origin: DEEPER, message: 'timed out after 3000 ms' },
+      { origin: DEEPER, message: 'timed out after 3000 ms', code: 'BYODA_ERR_UNREACHABLE' },
+      { origin: DEEPER, message: 'not allowed to read person: no rule', code: 'BYODA_ERR_FORBIDDEN' },
+      { origin: DEEPER, message: 'from an older pod', code: null },
+      { origin: DEEPER, message: 'odd code', code: null },
+      { origin: DEEPER, message: 'null code', code: null },
     ]);
   });
 });
@@ -220,13 +279,14 @@ describe('validateRemoteEdges', () => {
     assert.equal(result.edges.length, 1);
     assert.equal(result.errors.length, 1);
     assert.equal(result.errors[0]?.origin, FROM);
+    assert.equal(result.errors[0]?.code, 'BYODA_ERR_VALUE');
     assert.match(
       result.errors[0]?.message ?? '',
       /^dropped 10 records that break the contract \(network_link\.password: no such field/,
     );
     assert.deepEqual(validateRemoteEdges(cls, 'edges', FROM), {
       edges: [],
-      errors: [{ origin: FROM, message: 'the answer has no list of edges' }],
+      errors: [{ origin: FROM, message: 'the answer has no list of edges', code: 'BYODA_ERR_VALUE' }],
     });
   });
 

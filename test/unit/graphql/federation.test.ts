@@ -33,7 +33,7 @@ function recordingProxy(result: ProxyResult): ProxyHook & { readonly requests: P
 }
 
 const CONNECTION =
-  '{ total_count edges { origin cursor node { member_id relation } } remote_errors { origin message } }';
+  '{ total_count edges { origin cursor node { member_id relation } } remote_errors { origin message code } }';
 
 describe('federation arguments of X_connection (spec §8)', () => {
   let m: Membership;
@@ -75,7 +75,10 @@ describe('federation arguments of X_connection (spec §8)', () => {
         { origin: OTHER_MEMBER_ID, cursor: 'r1', node: link(2, 'friend') },
         { origin: OTHER_MEMBER_ID, cursor: 'r2', node: link(3, 'family') },
       ],
-      errors: [{ origin: THIRD_MEMBER_ID, message: 'timed out' }],
+      errors: [
+        { origin: THIRD_MEMBER_ID, message: 'timed out', code: 'BYODA_ERR_UNREACHABLE' },
+        { origin: OTHER_MEMBER_ID, message: 'sent without a code', code: null },
+      ],
     });
     const result = await m.run(
       OWNER,
@@ -100,7 +103,10 @@ describe('federation arguments of X_connection (spec §8)', () => {
             node: { member_id: link(2, '').member_id, relation: 'friend' },
           },
         ],
-        remote_errors: [{ origin: THIRD_MEMBER_ID, message: 'timed out' }],
+        remote_errors: [
+          { origin: THIRD_MEMBER_ID, message: 'timed out', code: 'BYODA_ERR_UNREACHABLE' },
+          { origin: OTHER_MEMBER_ID, message: 'sent without a code', code: null },
+        ],
       },
     });
     const [request] = proxy.requests;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatProblem, fromLocalDateTime, scalarProblem } from '../../../web/src/field-checks.js';
-import { plainError } from '../../../web/src/plain-errors.js';
+import { isRefusal, plainError } from '../../../web/src/plain-errors.js';
 
 describe('web app: the pod errors in plain words, at their field', () => {
   it("places graphql-js's coercion error of a variable at the field it names", () => {
@@ -37,6 +37,26 @@ describe('web app: the pod errors in plain words, at their field', () => {
     assert.deepEqual(plainError('not allowed to delete member: no rule grants "delete"'), {
       text: "The service's contract does not let you delete member records.",
     });
+  });
+
+  it('decides a refusal by its code, and by the wording only when there is no code', () => {
+    const denied = 'not allowed to read person: covers relation family|friend, not colleague';
+    assert.equal(isRefusal(denied, 'BYODA_ERR_FORBIDDEN'), true);
+    // Another implementation's wording, with the code: still a refusal, its message kept whole.
+    assert.equal(isRefusal('access denied by policy', 'BYODA_ERR_FORBIDDEN'), true);
+    assert.deepEqual(plainError('access denied by policy', 'BYODA_ERR_FORBIDDEN'), {
+      text: 'access denied by policy',
+    });
+    assert.deepEqual(plainError(denied, 'BYODA_ERR_FORBIDDEN'), {
+      text: "The service's contract does not let you read person records.",
+    });
+    // A code that says otherwise wins over the wording.
+    assert.equal(isRefusal(denied, 'BYODA_ERR_UNREACHABLE'), false);
+    assert.deepEqual(plainError(denied, 'BYODA_ERR_UNREACHABLE'), { text: denied });
+    // No code (a pod that sends none): the wording of our firewall is the fallback.
+    assert.equal(isRefusal(denied, null), true);
+    assert.equal(isRefusal(denied, undefined), true);
+    assert.equal(isRefusal('timed out after 3000 ms', null), false);
   });
 
   it('keeps any other message whole', () => {

@@ -12,6 +12,7 @@ import { fetchLinks, LINKS_CLASS } from '../links.js';
 import type { NetworkLink } from '../links.js';
 import { canName, networkMembers } from '../member-names.js';
 import type { NetworkMembers } from '../member-names.js';
+import { plainError } from '../plain-errors.js';
 import { shortId } from '../records.js';
 import { Link } from '../router.js';
 import type { MembershipSchema } from '../schema.js';
@@ -127,7 +128,8 @@ export function NetworkPage({ membership, schema, capabilities }: NetworkPagePro
             <ul class="error remote-errors" aria-label="Pods that did not answer">
               {members.failed.map((f, i) => (
                 <li key={i}>
-                  {f.origin ? <code title={f.origin}>{shortId(f.origin)}</code> : 'a pod'}: {f.message}
+                  {f.origin ? <code title={f.origin}>{shortId(f.origin)}</code> : 'a pod'}:{' '}
+                  {plainError(f.message, f.code).text}
                 </li>
               ))}
             </ul>

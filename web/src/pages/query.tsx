@@ -8,6 +8,7 @@ import { useState } from 'preact/hooks';
 import { graphqlRaw, messageOf } from '../api.js';
 import type { Membership } from '../api.js';
 import { networkMembers } from '../member-names.js';
+import type { RemoteError } from '../member-names.js';
 import { plainError } from '../plain-errors.js';
 import { edgeSelection, RecordTable, shortId, SIGNATURE_COLUMN } from '../records.js';
 import type { Edge } from '../records.js';
@@ -18,7 +19,7 @@ interface QueryResult {
   readonly className: string;
   readonly total: number;
   readonly edges: Edge[];
-  readonly remoteErrors: { origin: string | null; message: string }[];
+  readonly remoteErrors: readonly RemoteError[];
   readonly errors: string[];
 }
 
@@ -61,13 +62,13 @@ export function QueryPage({ membership, schema }: QueryPageProps) {
           ${field}(depth: $depth, relations: $relations, first: 100) {
             total_count
             edges { origin ${edgeSelection(dataClass.signedEdges)} node { ${selectionOf(dataClass.type)} } }
-            ${hasRemoteErrors ? 'remote_errors { origin message }' : ''}
+            ${hasRemoteErrors ? 'remote_errors { origin message code }' : ''}
           }
         }`,
         { depth: Number(depth), relations: relationList.length > 0 ? relationList : null },
       );
       const connection = answer.data?.[field];
-      const errors = (answer.errors ?? []).map((e) => plainError(e.message).text);
+      const errors = (answer.errors ?? []).map((e) => plainError(e.message, e.extensions?.code).text);
       if (Number(depth) > 0) {
         networkMembers(serviceId, Number(depth)).then(
           (members) => setNames(members.names),
@@ -169,7 +170,7 @@ export function QueryPage({ membership, schema }: QueryPageProps) {
                   ) : (
                     'a pod'
                   )}
-                  : {plainError(e.message).text}
+                  : {plainError(e.message, e.code).text}
                 </li>
               ))}
             </ul>
@@ -218,5 +219,5 @@ export function QueryPage({ membership, schema }: QueryPageProps) {
 interface RawConnection {
   readonly total_count: number;
   readonly edges: Edge[];
-  readonly remote_errors?: { origin: string | null; message: string }[];
+  readonly remote_errors?: RemoteError[];
 }
