@@ -31,7 +31,11 @@ export const SCOPES = {
   },
   pki: {
     mutate: ['src/pki/chain.ts', 'src/http/client-identity.ts'],
-    tests: ['test/unit/pki/chain.test.ts', 'test/unit/http/client-identity.test.ts'],
+    tests: [
+      'test/unit/pki/chain.test.ts',
+      'test/unit/pki/chain-edges.test.ts',
+      'test/unit/http/client-identity.test.ts',
+    ],
   },
   auth: {
     mutate: ['src/pod/auth/owner-token.ts', 'src/pod/auth/login-limiter.ts'],

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID, X509Certificate } from 'node:crypto';
-import { before, describe, it } from 'node:test';
+import { before, describe, it, mock } from 'node:test';
 import type { TLSSocket } from 'node:tls';
 import { ByodaError } from '../../../src/errors/index.js';
 import { createClientIdentityVerifier } from '../../../src/http/index.js';
@@ -75,7 +75,10 @@ describe('client identity', () => {
     const err = await refusal(clients.identityOf(socket));
     assert.equal(err.status, 401);
     assert.equal(err.code, 'BYODA_ERR_UNAUTHORIZED');
-    assert.match(err.message, /^client certificate refused: /);
+    assert.match(err.message, /^client certificate refused: .*does not lead to/);
+    // The chain's own error stays attached for the logs.
+    assert.ok(err.cause instanceof ByodaError);
+    assert.equal(err.cause.code, 'BYODA_ERR_CERT_CHAIN');
     assert.equal(await refusal(clients.identityOf(socket)), err, 'verified once per connection');
   });
 
@@ -141,7 +144,10 @@ describe('client identity', () => {
     const credential = await account();
     const listeners: ((socket: TLSSocket) => void)[] = [];
     const server = {
-      on: (_event: string, listener: (socket: TLSSocket) => void) => listeners.push(listener),
+      on: (event: string, listener: (socket: TLSSocket) => void) => {
+        assert.equal(event, 'secureConnection', 'a full handshake is the TLS server event secureConnection');
+        listeners.push(listener);
+      },
     };
     clients.watch(server as unknown as Parameters<typeof clients.watch>[0]);
     assert.equal(listeners.length, 1);
@@ -152,5 +158,72 @@ describe('client identity', () => {
     for (const listener of listeners) listener(fullSocket);
     assert.deepEqual(await clients.identityOf(resumedSocket), credential.identity);
     assert.deepEqual(await clients.identityOf(fullSocket), credential.identity);
+  });
+
+  it('keeps verified leaves up to its bound', async () => {
+    const clients = createClientIdentityVerifier(rootCaPem, { maxRemembered: 2 });
+    const older = await account();
+    const newer = await account();
+    await clients.identityOf(socketOf(older.chainPem));
+    await clients.identityOf(socketOf(newer.chainPem));
+    assert.deepEqual(await clients.identityOf(socketOf(older.certPem, true)), older.identity);
+    assert.deepEqual(await clients.identityOf(socketOf(newer.certPem, true)), newer.identity);
+  });
+
+  it('remembers a verified leaf until its notAfter, not a millisecond longer', async (t) => {
+    const clients = createClientIdentityVerifier(rootCaPem);
+    const credential = await account();
+    await clients.identityOf(socketOf(credential.chainPem));
+    const notAfter = Date.parse(new X509Certificate(credential.certPem).validTo);
+    t.mock.timers.enable({ apis: ['Date'], now: notAfter - 1 });
+    assert.deepEqual(await clients.identityOf(socketOf(credential.certPem, true)), credential.identity);
+    t.mock.timers.setTime(notAfter);
+    const err = await refusal(clients.identityOf(socketOf(credential.certPem, true)));
+    assert.match(err.message, /resumed TLS session carries no certificate chain/);
+  });
+
+  it('keeps a later verification of the same leaf when an earlier one fails after it was forgotten', async () => {
+    const clients = createClientIdentityVerifier(rootCaPem, { maxRemembered: 1 });
+    const credential = await account();
+    const other = await account();
+    // All started at once: the failing one is forgotten (for `other`), then the leaf verifies anew.
+    const failing = clients.identityOf(socketOf(credential.certPem));
+    const otherVerified = clients.identityOf(socketOf(other.chainPem));
+    const verified = clients.identityOf(socketOf(credential.chainPem));
+    await refusal(failing);
+    assert.deepEqual(await otherVerified, other.identity);
+    assert.deepEqual(await verified, credential.identity);
+    // The failure must not take away the verification that replaced it.
+    assert.deepEqual(await clients.identityOf(socketOf(credential.certPem, true)), credential.identity);
+  });
+
+  it('gives the chain’s own reason on a resumed session that did carry intermediates', async () => {
+    const clients = createClientIdentityVerifier(rootCaPem);
+    const credential = await account();
+    const wrongChain = `${credential.certPem}${h.membersCa.credential.certPem}`;
+    const err = await refusal(clients.identityOf(socketOf(wrongChain, true)));
+    assert.equal(err.status, 401);
+    assert.match(err.message, /^client certificate refused: .*does not lead to root-ca/);
+  });
+
+  it('asks about revocation at every request: 403 once revoked, even on a verified connection', async () => {
+    const revoked = new Set<string>();
+    const isRevoked = mock.fn(async (identity: unknown) => revoked.has(JSON.stringify(identity)));
+    const clients = createClientIdentityVerifier(rootCaPem, { isRevoked });
+    const credential = await account();
+    const socket = socketOf(credential.chainPem);
+    assert.deepEqual(await clients.identityOf(socket), credential.identity);
+    revoked.add(JSON.stringify(credential.identity));
+    const err = await refusal(clients.identityOf(socket));
+    assert.deepEqual(
+      { status: err.status, code: err.code, message: err.message },
+      { status: 403, code: 'BYODA_ERR_REVOKED', message: 'client certificate refused: it is revoked' },
+    );
+    // Another, unrevoked client is still let in; a client without a certificate is not asked about.
+    const calls = isRevoked.mock.callCount();
+    const other = await account();
+    assert.deepEqual(await clients.identityOf(socketOf(other.chainPem)), other.identity);
+    assert.equal(await clients.identityOf(socketOf(undefined)), undefined);
+    assert.equal(isRevoked.mock.callCount(), calls + 1);
   });
 });
