@@ -55,6 +55,15 @@ export function QueryPage({ membership, schema }: QueryPageProps) {
       .filter((r) => r !== '');
     const field = `${dataClass.name}_connection`;
     const hasRemoteErrors = connectionHasRemoteErrors(schema, field);
+    // The names come from a query of their own; asked alongside and awaited before the rows are drawn,
+    // so a row never says "name not shared" for a name that was only still on its way.
+    const namesOnTheirWay =
+      Number(depth) > 0
+        ? networkMembers(serviceId, Number(depth)).then(
+            (members) => members.names,
+            () => undefined,
+          )
+        : Promise.resolve(undefined);
     try {
       const answer = await graphqlRaw<Record<string, RawConnection | null>>(
         serviceId,
@@ -69,12 +78,8 @@ export function QueryPage({ membership, schema }: QueryPageProps) {
       );
       const connection = answer.data?.[field];
       const errors = (answer.errors ?? []).map((e) => plainError(e.message, e.extensions?.code).text);
-      if (Number(depth) > 0) {
-        networkMembers(serviceId, Number(depth)).then(
-          (members) => setNames(members.names),
-          () => undefined,
-        );
-      }
+      const found = await namesOnTheirWay;
+      if (found) setNames(found);
       if (!connection && errors.length > 0) {
         setError(errors.join('; '));
       } else {
