@@ -30,8 +30,10 @@ export const SCOPES = {
     tests: ['test/unit/signing/*.test.ts', 'test/unit/graphql/signed-data.test.ts'],
   },
   pki: {
-    mutate: ['src/pki/chain.ts', 'src/http/client-identity.ts'],
+    // With the bound every cache of the request path keeps (verified leaves, parsed CAs, signer keys).
+    mutate: ['src/pki/chain.ts', 'src/http/client-identity.ts', 'src/bounded/bounded-map.ts'],
     tests: [
+      'test/unit/bounded/bounded-map.test.ts',
       'test/unit/pki/chain.test.ts',
       'test/unit/pki/chain-edges.test.ts',
       'test/unit/http/client-identity.test.ts',

@@ -24,6 +24,7 @@ import { certThumbprint, splitPemBundle, verifyChainBundle } from '../pki/index.
 import type { PkiIdentity } from '../pki/index.js';
 import type { PeerClient, PeerRequestOptions } from './peer-pool.js';
 import type { VerifiedChains } from './verified-chains.js';
+import { BoundedMap } from '../bounded/index.js';
 
 export interface DataCertCacheOptions {
   /**
@@ -105,35 +106,24 @@ interface Entry {
   readonly expires: number;
 }
 
-/** Bounded insertion-ordered map: the oldest entries go first. */
-function putBounded<V>(map: Map<string, V>, key: string, value: V, max: number): void {
-  map.delete(key);
-  map.set(key, value);
-  while (map.size > max) {
-    const oldest = map.keys().next();
-    if (oldest.done) break;
-    map.delete(oldest.value);
-  }
-}
-
 export function createDataCertCache(options: DataCertCacheOptions): DataCertCache {
   const now = options.now ?? Date.now;
   const ttlMs = options.ttlMs ?? DEFAULT_DATA_CERT_TTL_MS;
   const maxEntries = options.maxEntries ?? DEFAULT_DATA_CERT_ENTRIES;
-  const entries = new Map<string, Entry>();
+  const entries = new BoundedMap<string, Entry>(maxEntries);
   const inFlight = new Map<string, Promise<string>>();
-  const failures = new Map<string, { readonly error: unknown; readonly until: number }>();
+  const failures = new BoundedMap<string, { readonly error: unknown; readonly until: number }>(maxEntries);
 
   /** Chains asked for by thumbprint that are not the current one, by `<member>|<x5t>`. */
-  const named = new Map<string, Entry>();
-  const lastRefresh = new Map<string, number>();
+  const named = new BoundedMap<string, Entry>(maxEntries);
+  const lastRefresh = new BoundedMap<string, number>(maxEntries);
 
   function rememberFailure(key: string, error: unknown): void {
     const untrusted = isByodaError(error) && error.code === 'BYODA_ERR_CERT_CHAIN';
     const ttl = untrusted
       ? (options.untrustedTtlMs ?? DEFAULT_DATA_CERT_UNTRUSTED_TTL_MS)
       : (options.failureTtlMs ?? DEFAULT_DATA_CERT_FAILURE_TTL_MS);
-    putBounded(failures, key, { error, until: now() + ttl }, maxEntries);
+    failures.set(key, { error, until: now() + ttl });
   }
 
   async function verified(memberId: string, chainPem: string): Promise<Entry> {
@@ -142,7 +132,7 @@ export function createDataCertCache(options: DataCertCacheOptions): DataCertCach
   }
 
   async function store(memberId: string, chainPem: string): Promise<string> {
-    putBounded(entries, memberId, await verified(memberId, chainPem), maxEntries);
+    entries.set(memberId, await verified(memberId, chainPem));
     return chainPem;
   }
 
@@ -197,7 +187,7 @@ export function createDataCertCache(options: DataCertCacheOptions): DataCertCach
             `the pod of member ${id} served another data certificate than the one asked for`,
           );
         }
-        putBounded(named, key, fetched, maxEntries);
+        named.set(key, fetched);
         return fetched.chainPem;
       });
     } catch {
@@ -226,7 +216,7 @@ export function createDataCertCache(options: DataCertCacheOptions): DataCertCach
       const last = lastRefresh.get(id);
       const gap = options.refreshGapMs ?? DEFAULT_DATA_CERT_REFRESH_GAP_MS;
       if (last !== undefined && now() - last < gap) return current(id);
-      putBounded(lastRefresh, id, now(), maxEntries);
+      lastRefresh.set(id, now());
       return once(`${id}|refresh`, async () => store(id, await fetchChecked(id)));
     },
     async prime(memberId: string, chainPem: string): Promise<void> {

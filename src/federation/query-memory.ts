@@ -8,6 +8,7 @@
  * 100,000, a few MiB): beyond that the oldest are forgotten first. A `Map` keeps insertion order, and
  * every entry lives the same time, so the oldest entries are always at the front.
  */
+import { BoundedMap } from '../bounded/index.js';
 
 export interface QueryMemoryOptions {
   /** How long an id is remembered, in milliseconds (default 5 minutes). */
@@ -38,17 +39,13 @@ export function createQueryMemory(options: QueryMemoryOptions = {}): QueryMemory
   const maxEntries = options.maxEntries ?? DEFAULT_QUERY_MEMORY_ENTRIES;
   const now = options.now ?? Date.now;
   /** Query id (lower case) -> when it expires. */
-  const expiries = new Map<string, number>();
+  const expiries = new BoundedMap<string, number>(maxEntries);
 
   const forgetExpired = (at: number): void => {
     for (const [id, expires] of expiries) {
       if (expires > at) break;
       expiries.delete(id);
     }
-  };
-  const forgetOldest = (): void => {
-    const oldest = expiries.keys().next();
-    if (!oldest.done) expiries.delete(oldest.value);
   };
 
   return {
@@ -58,7 +55,6 @@ export function createQueryMemory(options: QueryMemoryOptions = {}): QueryMemory
       const id = queryId.toLowerCase();
       if (expiries.has(id)) return false;
       expiries.set(id, at + ttlMs);
-      if (expiries.size > maxEntries) forgetOldest();
       return true;
     },
     has(queryId: string): boolean {

@@ -7,6 +7,7 @@
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { BoundedMap } from '../bounded/index.js';
 
 export interface SignerKeys {
   /** The public key of `leafPem`, a certificate whose chain the caller has verified. */
@@ -22,23 +23,14 @@ export const DEFAULT_SIGNER_KEYS = 10_000;
 
 export function createSignerKeys(options: SignerKeysOptions = {}): SignerKeys {
   const maxEntries = options.maxEntries ?? DEFAULT_SIGNER_KEYS;
-  const keys = new Map<string, KeyObject>();
+  const keys = new BoundedMap<string, KeyObject>(maxEntries);
   return {
     keyOf(leafPem) {
       const fingerprint = createHash('sha256').update(leafPem.trim()).digest('base64');
-      const known = keys.get(fingerprint);
-      if (known) {
-        // Most recently used last, so that the front of the map is what to forget.
-        keys.delete(fingerprint);
-        keys.set(fingerprint, known);
-        return known;
-      }
+      const known = keys.use(fingerprint);
+      if (known) return known;
       const key = createPublicKey(leafPem);
       keys.set(fingerprint, key);
-      if (keys.size > maxEntries) {
-        const oldest = keys.keys().next();
-        if (!oldest.done) keys.delete(oldest.value);
-      }
       return key;
     },
   };

@@ -10,6 +10,7 @@
  * verified chain invalid before its leaf's end.
  */
 import { X509Certificate, createHash } from 'node:crypto';
+import { BoundedMap } from '../bounded/index.js';
 import { splitPemBundle, verifyChain } from '../pki/index.js';
 import type { PkiIdentity } from '../pki/index.js';
 
@@ -34,7 +35,7 @@ export const DEFAULT_VERIFIED_CHAINS = 10_000;
 export function createVerifiedChains(options: VerifiedChainsOptions = {}): VerifiedChains {
   const maxEntries = options.maxEntries ?? DEFAULT_VERIFIED_CHAINS;
   const now = options.now ?? Date.now;
-  const entries = new Map<string, Entry>();
+  const entries = new BoundedMap<string, Entry>(maxEntries);
   return {
     async verify(chain, rootCaPem) {
       const pems = typeof chain === 'string' ? splitPemBundle(chain) : [...chain];
@@ -43,12 +44,7 @@ export function createVerifiedChains(options: VerifiedChainsOptions = {}): Verif
       if (known && known.notAfter > now()) return known.identity;
       const [leaf, ...intermediates] = pems;
       const identity = await verifyChain(leaf ?? '', intermediates, rootCaPem);
-      entries.delete(key);
       entries.set(key, { identity, notAfter: Date.parse(new X509Certificate(leaf ?? '').validTo) });
-      if (entries.size > maxEntries) {
-        const oldest = entries.keys().next();
-        if (!oldest.done) entries.delete(oldest.value);
-      }
       return identity;
     },
   };

@@ -14,6 +14,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
+import { BoundedMap } from '../bounded/index.js';
 import { ByodaError } from '../errors/index.js';
 import { verifyChain } from '../pki/index.js';
 import type { PkiIdentity } from '../pki/index.js';
@@ -55,14 +56,10 @@ export function createClientIdentityVerifier(
   options: ClientIdentityOptions = {},
 ): ClientIdentityVerifier {
   const maxRemembered = options.maxRemembered ?? DEFAULT_MAX_REMEMBERED_LEAVES;
-  const leaves = new Map<string, Remembered>();
+  const leaves = new BoundedMap<string, Remembered>(maxRemembered);
   const byConnection = new WeakMap<TLSSocket, Promise<PkiIdentity | undefined>>();
 
   const remember = (cert: X509Certificate, identity: Promise<PkiIdentity>): void => {
-    if (leaves.size >= maxRemembered) {
-      const oldest = leaves.keys().next();
-      if (!oldest.done) leaves.delete(oldest.value);
-    }
     leaves.set(cert.fingerprint256, { identity, notAfter: Date.parse(cert.validTo) });
   };
 

@@ -7,6 +7,7 @@
 import { createSecureContext } from 'node:tls';
 import type { SecureContext } from 'node:tls';
 import { Agent, buildConnector, request } from 'undici';
+import { BoundedMap } from '../bounded/index.js';
 import { ByodaError } from '../errors/index.js';
 import type { ErrorCode } from '../errors/index.js';
 import { credentialTlsOptions } from '../pki/index.js';
@@ -48,7 +49,7 @@ const ERROR_CODE = /^BYODA_ERR_[A-Z_]+$/;
  * the old one.
  */
 const ANONYMOUS_CONTEXT_LIMIT = 16;
-const anonymousContexts = new Map<string, SecureContext>();
+const anonymousContexts = new BoundedMap<string, SecureContext>(ANONYMOUS_CONTEXT_LIMIT);
 interface ClientContext {
   readonly chainPem: string;
   readonly context: SecureContext;
@@ -70,9 +71,6 @@ function tlsContext(rootCaPem: string, credential: Credential | undefined): Secu
     byRoot.set(rootCaPem, { chainPem: credential.chainPem, context });
     clientContexts.set(credential, byRoot);
   } else {
-    if (anonymousContexts.size >= ANONYMOUS_CONTEXT_LIMIT) {
-      anonymousContexts.delete(anonymousContexts.keys().next().value as string);
-    }
     anonymousContexts.set(rootCaPem, context);
   }
   return context;

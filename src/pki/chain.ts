@@ -5,6 +5,7 @@
  * trusted as far as its type, network and service id: a pod checking a client gets back
  * `{type: 'member', serviceId}` and compares the service id with its endpoint's.
  */
+import { BoundedMap } from '../bounded/index.js';
 import { ByodaError } from '../errors/index.js';
 import { networkOfRootCaCn, parseIdentity } from './names.js';
 import { commonNameOf, parseCertificatePem, splitPemBundle } from './pem.js';
@@ -225,7 +226,7 @@ function assertNoUnknownCriticalExtension({ cert, commonName }: PathCert): void 
  * issuance rules) still runs at each verification. Bounded, oldest first out; leaves are never kept.
  */
 const PARSED_CA_LIMIT = 256;
-const parsedCas = new Map<string, x509.X509Certificate>();
+const parsedCas = new BoundedMap<string, x509.X509Certificate>(PARSED_CA_LIMIT);
 
 function parseCaPem(pem: string, what: string): x509.X509Certificate {
   const key = pem.trim();
@@ -233,7 +234,6 @@ function parseCaPem(pem: string, what: string): x509.X509Certificate {
   if (known) return known;
   const cert = parseCertificatePem(pem, what);
   if (cert.getExtension(x509.BasicConstraintsExtension)?.ca === true) {
-    if (parsedCas.size >= PARSED_CA_LIMIT) parsedCas.delete(parsedCas.keys().next().value as string);
     parsedCas.set(key, cert);
   }
   return cert;

@@ -11,6 +11,7 @@
 import { X509Certificate } from 'node:crypto';
 import { base64url, flattenedVerify, importX509 } from 'jose';
 import { isByodaError } from '../errors/index.js';
+import { BoundedMap } from '../bounded/index.js';
 import { parseIdentity, splitPemBundle } from '../pki/index.js';
 import type { DataRecord } from '../storage/index.js';
 import { readDataSignature, type ParsedDataSignature } from './data-signature.js';
@@ -104,18 +105,14 @@ export async function verifyRecordSignature(
 /** What jose's `importX509` gives (a WebCrypto key). */
 type SignerKey = Awaited<ReturnType<typeof importX509>>;
 
-const signerKeys = new Map<string, SignerKey>();
 const MAX_SIGNER_KEYS = 1000;
+const signerKeys = new BoundedMap<string, SignerKey>(MAX_SIGNER_KEYS);
 
 async function signerKey(chainPem: string, memberId: string, record: SignedRecord): Promise<SignerKey> {
   const cacheKey = `${record.serviceId}|${memberId}|${chainPem}`;
   const known = signerKeys.get(cacheKey);
   if (known) return known;
   const key = await importX509(signerLeaf(chainPem, memberId, record), 'ES256');
-  if (signerKeys.size >= MAX_SIGNER_KEYS) {
-    const oldest = signerKeys.keys().next();
-    if (!oldest.done) signerKeys.delete(oldest.value);
-  }
   signerKeys.set(cacheKey, key);
   return key;
 }

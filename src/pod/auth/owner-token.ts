@@ -16,6 +16,7 @@
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { BoundedMap } from '../../bounded/index.js';
 import { ByodaError } from '../../errors/index.js';
 
 export const OWNER_TOKEN_ALGORITHM = 'ES256';
@@ -161,11 +162,10 @@ function validUntilMs(exp: number, iat: number): number {
 
 /** Verified tokens by their string, each until its expiry; the least recently used leaves first. */
 class VerifiedTokenCache {
-  readonly #max: number;
-  readonly #entries = new Map<string, { claims: OwnerClaims; validUntilMs: number }>();
+  readonly #entries: BoundedMap<string, { claims: OwnerClaims; validUntilMs: number }>;
 
   constructor(max: number) {
-    this.#max = Math.max(0, Math.floor(max));
+    this.#entries = new BoundedMap(Math.max(0, Math.floor(max)));
   }
 
   get size(): number {
@@ -173,23 +173,14 @@ class VerifiedTokenCache {
   }
 
   get(token: string, now: number): OwnerClaims | undefined {
-    const entry = this.#entries.get(token);
+    const entry = this.#entries.use(token);
     if (!entry) return undefined;
+    if (now < entry.validUntilMs) return entry.claims;
     this.#entries.delete(token);
-    if (now >= entry.validUntilMs) return undefined;
-    // Re-inserted: a Map iterates in insertion order, so the first key is the least recently used.
-    this.#entries.set(token, entry);
-    return entry.claims;
+    return undefined;
   }
 
   set(token: string, claims: OwnerClaims, validUntilMs: number): void {
-    if (this.#max === 0) return;
-    this.#entries.delete(token);
-    while (this.#entries.size >= this.#max) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done) break;
-      this.#entries.delete(oldest.value);
-    }
     this.#entries.set(token, { claims, validUntilMs });
   }
 }

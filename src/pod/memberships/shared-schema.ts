@@ -5,12 +5,13 @@
  * thousand pods in one `byoda up`, building it per pod cost ~0.2 MB and ~20 ms of CPU each.
  */
 import type { GraphQLSchema } from 'graphql';
+import { BoundedMap } from '../../bounded/index.js';
 import type { Contract } from '../../contract/index.js';
 import { buildMembershipSchema } from '../../graphql/index.js';
 
 /** A process follows a few contract versions at most; the bound only keeps a long run from growing. */
 const SHARED_SCHEMA_LIMIT = 32;
-const schemas = new Map<string, GraphQLSchema>();
+const schemas = new BoundedMap<string, GraphQLSchema>(SHARED_SCHEMA_LIMIT);
 
 /**
  * The schema of `contract`, built on first use. Keyed by the contract's document exactly as parsed,
@@ -22,7 +23,6 @@ export function sharedMembershipSchema(contract: Contract): GraphQLSchema {
   const known = schemas.get(key);
   if (known) return known;
   const schema = buildMembershipSchema(contract);
-  if (schemas.size >= SHARED_SCHEMA_LIMIT) schemas.delete(schemas.keys().next().value as string);
   schemas.set(key, schema);
   return schema;
 }
