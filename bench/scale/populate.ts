@@ -5,7 +5,7 @@
  * so that a recursive query has something to bring back from every pod it reaches.
  */
 import { randomUUID } from 'node:crypto';
-import { mapBounded } from '../../src/local/bounded.js';
+import { mapBounded } from '../../src/bounded/index.js';
 import type { NetworkJson } from '../../src/local/index.js';
 import { OwnerClient } from './owner-client.js';
 

@@ -1,1 +1,2 @@
 export { BoundedMap } from './bounded-map.js';
+export { mapBounded } from './map-bounded.js';

@@ -34,9 +34,9 @@
 import { randomUUID } from 'node:crypto';
 import { findClass } from '../contract/index.js';
 import type { Contract, DataClass } from '../contract/index.js';
+import { mapBounded } from '../bounded/index.js';
 import { ByodaError, isByodaError } from '../errors/index.js';
-import { jsonBytes } from '../graphql/index.js';
-import type { ProxyEdge, ProxyError, ProxyHook, ProxyRequest, ProxyResult } from '../graphql/index.js';
+import type { ProxyError, ProxyHook, ProxyRequest, ProxyResult } from '../graphql/index.js';
 import type { Credential } from '../pki/index.js';
 import { memberForwardScope } from './forward-scope.js';
 import type { ForwardScope } from './forward-scope.js';
@@ -44,6 +44,7 @@ import { signOriginQuery } from './origin-signature.js';
 import { abortable } from './peer-pool.js';
 import type { PeerClient } from './peer-pool.js';
 import type { QueryMemory } from './query-memory.js';
+import { mergeAnswers, withinMerged } from './merge-answers.js';
 import { buildRemoteQuery, readRemoteAnswer } from './remote-query.js';
 import type { RemoteAnswer, RemoteQueryArgs } from './remote-query.js';
 
@@ -350,31 +351,6 @@ async function askPeer(
   }
 }
 
-/** The bytes an answer's records take, as src/graphql counts them in the answer. */
-function answerBytes(answer: RemoteAnswer): number {
-  let bytes = 0;
-  for (const edge of answer.edges) {
-    bytes += jsonBytes(edge.node) + edge.cursor.length + (edge.signature?.length ?? 0);
-  }
-  return bytes;
-}
-
-/** `answer`, or an error for `from` when its records would take the merged total over `max`. */
-function withinMerged(
-  answer: RemoteAnswer,
-  from: string,
-  merged: { bytes: number },
-  max: number,
-): RemoteAnswer {
-  const bytes = answerBytes(answer);
-  if (merged.bytes + bytes <= max) {
-    merged.bytes += bytes;
-    return answer;
-  }
-  const message = `records left out: the answers of all pods together would exceed ${max} bytes`;
-  return { edges: [], errors: [{ origin: from, message, code: 'BYODA_ERR_TOO_LARGE' }, ...answer.errors] };
-}
-
 /**
  * What stands in for an origin a pod withheld (`anonimized_responses`, spec §5), since a `ProxyEdge`
  * must name one: for the owner, the pod it asked (its own link, or the member it named); for another
@@ -382,51 +358,4 @@ function withinMerged(
  */
 function withheldOriginFor(plan: ForwardPlan, settings: HookSettings): (from: string) => string {
   return plan.forOwner ? (from) => from : () => settings.memberId;
-}
-
-/**
- * In target order. An (origin, cursor) pair that arrives twice is kept once; edges with a withheld
- * origin are not compared, since the cursors of two pods may coincide.
- */
-function mergeAnswers(
-  targets: readonly string[],
-  answers: readonly RemoteAnswer[],
-  withheldOrigin: (from: string) => string,
-): ProxyResult {
-  const edges: ProxyEdge[] = [];
-  const errors: ProxyError[] = [];
-  const seen = new Set<string>();
-  answers.forEach((answer, index) => {
-    const from = targets[index] ?? '';
-    for (const edge of answer.edges) {
-      if (edge.origin === null) {
-        edges.push({ ...edge, origin: withheldOrigin(from) });
-        continue;
-      }
-      const key = `${edge.origin} ${edge.cursor}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      edges.push({ ...edge, origin: edge.origin });
-    }
-    errors.push(...answer.errors);
-  });
-  return { edges, errors };
-}
-
-/** `work` over `items`, at most `limit` at a time, results in the order of `items`. */
-export async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

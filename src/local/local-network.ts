@@ -17,6 +17,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadContractFile } from '../contract/index.js';
+import { mapBounded } from '../bounded/index.js';
 import { ByodaError } from '../errors/index.js';
 import type { MetricsRegistry } from '../metrics/index.js';
 import { directoryFqdn } from '../pki/index.js';
@@ -24,7 +25,6 @@ import { parseStoreUrl } from '../storage/index.js';
 import type { ServiceAddress } from '../service/index.js';
 import { acquireFolderLock, dataFolderLockPath } from '../lock/index.js';
 import type { FolderLock } from '../lock/index.js';
-import { START_CONCURRENCY, mapBounded } from './bounded.js';
 import { startLocalDirectory } from './directory-part.js';
 import { startLocalProxy } from './proxy-part.js';
 import type { StartedDirectory } from './directory-part.js';
@@ -39,6 +39,14 @@ import { checkNetworkAnswers } from './readiness.js';
 import { startLocalService } from './service-part.js';
 import type { LocalContract } from './service-part.js';
 import type { StartContext, StopLayer } from './start-context.js';
+
+/**
+ * How many pods init, start or join at once: a thousand pods that each generate keys, hash a password
+ * and call the directory at the same moment only queue behind the cores, hold a thousand half-made TLS
+ * contexts in memory and run into request timeouts. The work of each is partly CPU (keys, scrypt, TLS
+ * handshakes) and partly waiting for the directory or the service, so a few per core keep both busy.
+ */
+const START_CONCURRENCY = 8;
 
 /** The project's example contract (contracts/addressbook.json), found next to the code, not the cwd. */
 export const DEFAULT_CONTRACT_PATH = fileURLToPath(

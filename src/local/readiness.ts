@@ -12,7 +12,7 @@ import { ByodaError } from '../errors/index.js';
 import { createTlsAgent } from '../network/index.js';
 import { DATA_CERT_PATH } from '../pod/index.js';
 import { CONTRACT_PATH } from '../service/index.js';
-import { mapBounded } from './bounded.js';
+import { mapBounded } from '../bounded/index.js';
 import type { NetworkJson, PodJson } from './network-file.js';
 
 /** A local server answers in milliseconds; waiting longer only delays reporting the fault. */

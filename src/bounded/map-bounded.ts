@@ -1,15 +1,8 @@
 /**
- * Running many start steps side by side, but not all at once: a thousand pods that each generate keys,
- * hash a password and call the directory at the same moment only queue behind the two cores, hold a
- * thousand half-made TLS contexts in memory and run into request timeouts. A bounded pool keeps the
- * cores busy and the rest waiting cheaply.
+ * Work over many items side by side, but not all at once: a pod asking its linked pods, or `byoda up`
+ * starting a thousand pods, keeps the cores and the peers busy without holding every request (its
+ * TLS context, its timers, its answer) in memory at the same moment.
  */
-
-/**
- * How many pods init, start or join at once. The work of each is partly CPU (keys, scrypt, TLS
- * handshakes) and partly waiting for the directory or the service, so a few per core keep both busy.
- */
-export const START_CONCURRENCY = 8;
 
 /**
  * `fn` for every item, at most `limit` at a time, results in the items' order. Like `settleAll`, it
