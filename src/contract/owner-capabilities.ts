@@ -26,6 +26,12 @@ export interface ClassCapabilities {
   readonly fields: readonly FieldCapabilities[];
   /** String fields with a JSON Schema `format` (`email`, `uri`), by dotted path: the app checks them too. */
   readonly formats: readonly { readonly path: string; readonly format: string }[];
+  /**
+   * Fields with a JSON Schema `enum`, by dotted path, with their allowed values: the app offers a
+   * choice of exactly these (the GraphQL schema types such a field as its scalar, spec §7, so the
+   * values are not in the schema the app reads).
+   */
+  readonly enums: readonly { readonly path: string; readonly values: readonly (string | number)[] }[];
 }
 
 export interface OwnerCapabilities {
@@ -71,6 +77,16 @@ function fieldFormats(fields: readonly Field[], prefix = ''): { path: string; fo
   });
 }
 
+function fieldEnums(fields: readonly Field[], prefix = ''): { path: string; values: (string | number)[] }[] {
+  return fields.flatMap((field) => {
+    if (field.obsolete) return [];
+    const path = `${prefix}${field.name}`;
+    const type = field.type.kind === 'array' ? field.type.items : field.type;
+    if (type.kind === 'object') return fieldEnums(type.fields, `${path}.`);
+    return type.enum !== undefined ? [{ path, values: [...type.enum] }] : [];
+  });
+}
+
 function classCapabilities(cls: DataClass, managed: ReadonlySet<string>): ClassCapabilities {
   return {
     name: cls.name,
@@ -84,6 +100,7 @@ function classCapabilities(cls: DataClass, managed: ReadonlySet<string>): ClassC
     managedByPod: managed.has(cls.name),
     fields: fieldCapabilities(cls.fields),
     formats: fieldFormats(cls.fields),
+    enums: fieldEnums(cls.fields),
   };
 }
 

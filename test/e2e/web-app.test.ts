@@ -13,11 +13,15 @@
  * errors at the field, "New" for a UUID, the empty network and query, the link warning. Every page
  * is audited with axe-core: no serious or critical violation. Signed data (spec §9) as before.
  *
+ * The network runs a copy of contracts/addressbook.json with one class more (`moods`, see
+ * `contractWithMoods`): the addressbook has no `enum` field, and enums are one of the field types
+ * the forms follow (a select of exactly the contract's values).
+ *
  * Screenshots of every page go to test-results/web-app/ (gitignored); their paths are printed.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -42,6 +46,53 @@ import type { AxeViolation, PodInfo } from './web-app-harness.js';
 const SCREENSHOTS = join(REPO, 'test-results', 'web-app');
 const SERVICE_NAME = 'addressbook';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** The enum fields of the `moods` class: `mood` is required, `weather` is not. */
+const MOODS = ['happy', 'calm', 'tired', 'sad'];
+const WEATHERS = ['sunny', 'cloudy', 'rainy'];
+
+/**
+ * contracts/addressbook.json with a list class the owner may add to, whose records have enum fields;
+ * written to `dir` (unsigned: `byoda up --contract` signs it). The owner has the rights of the
+ * addressbook's other owner-writable list classes (`public_assets`).
+ */
+async function contractWithMoods(dir: string): Promise<string> {
+  const doc = JSON.parse(await readFile(join(REPO, 'contracts', 'addressbook.json'), 'utf8')) as {
+    jsonschema: { properties: Record<string, unknown>; $defs: Record<string, unknown> };
+  };
+  doc.jsonschema.properties.moods = {
+    description: 'How the owner felt, noted now and then. Only the owner sees it.',
+    type: 'array',
+    '#accesscontrol': {
+      member: { permissions: ['read', 'update', 'delete', 'append', 'subscribe'] },
+    },
+    items: { $ref: '#/$defs/mood_entry' },
+  };
+  doc.jsonschema.$defs.mood_entry = {
+    description: 'One note of how the owner felt.',
+    type: 'object',
+    properties: {
+      created_timestamp: { description: 'When the owner noted it.', type: 'string', format: 'date-time' },
+      mood: { description: 'How the owner felt.', type: 'string', enum: MOODS },
+      weather: { description: 'The weather that day, if the owner says.', type: 'string', enum: WEATHERS },
+      note: { description: 'A few words, if any.', type: 'string' },
+    },
+    required: ['created_timestamp', 'mood'],
+  };
+  const path = join(dir, 'addressbook-with-moods.json');
+  await writeFile(path, JSON.stringify(doc, null, 2));
+  return path;
+}
+
+/** A select's options as `[value, text]`, in order (Preact sets `value` as a property, not an attribute). */
+function optionsOf(select: Locator): Promise<[string, string][]> {
+  return select
+    .locator('option')
+    .evaluateAll((options) =>
+      options.map(
+        (o) => [(o as unknown as { value: string }).value, o.textContent ?? ''] as [string, string],
+      ),
+    );
+}
 
 describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () => {
   let dataDir: string;
@@ -95,7 +146,8 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     async () => {
       await mkdir(SCREENSHOTS, { recursive: true });
       dataDir = await mkdtemp(join(tmpdir(), 'byoda-web-app-'));
-      up = new UpProcess(['--data', dataDir, '--pods', '3']);
+      const contract = await contractWithMoods(dataDir);
+      up = new UpProcess(['--data', dataDir, '--pods', '3', '--contract', contract]);
       const [network] = await Promise.all([
         up.waitForNetworkFile(join(dataDir, 'network.json')),
         ensureWebBuild(),
@@ -486,6 +538,34 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     await look(t, page, '16-assets-changed');
   });
 
+  it('offers an enum field as a select of exactly its values, says a missing choice at the field, and keeps the choice', async (t) => {
+    await tab('Data').click();
+    await classLink('moods').click();
+    await page.getByRole('heading', { name: 'Add a record' }).waitFor();
+    const mood = page.getByLabel('mood (required)', { exact: true });
+    const weather = page.getByLabel('weather', { exact: true });
+    assert.equal(await mood.and(page.locator('select')).count(), 1, 'mood is a select');
+    assert.equal(await weather.and(page.locator('select')).count(), 1, 'weather is a select');
+    // The required field's empty choice is a prompt (choosing nothing is refused, below).
+    assert.deepEqual(await optionsOf(mood), [['', '(choose one)'], ...MOODS.map((m) => [m, m])]);
+    assert.deepEqual(await optionsOf(weather), [['', '(not set)'], ...WEATHERS.map((w) => [w, w])]);
+    await page.getByLabel(/^note/).fill('Grey day');
+    await page.getByRole('button', { name: 'Add to moods' }).click();
+    await page.locator('.field-error').filter({ hasText: 'mood is required' }).waitFor();
+    assert.equal(await mood.getAttribute('aria-invalid'), 'true');
+    await look(t, page, '19-moods-required');
+    await mood.selectOption('calm');
+    await weather.selectOption('rainy');
+    await page.getByRole('button', { name: 'Add to moods' }).click();
+    await page.getByRole('status').filter({ hasText: 'Added to moods.' }).waitFor();
+    await page.reload();
+    const row = page.getByRole('row').filter({ hasText: 'Grey day' });
+    await row.waitFor();
+    const cells = await row.getByRole('cell').allTextContents();
+    assert.ok(cells.includes('calm') && cells.includes('rainy'), `the saved choices in ${cells.join(' | ')}`);
+    await look(t, page, '20-moods-saved');
+  });
+
   it('deletes the person record after a confirm step, then creates it again', async (t) => {
     await classLink('person').click();
     assert.equal(await page.getByLabel(/^given name/).inputValue(), 'Ada');
@@ -638,6 +718,31 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     assert.match(await id.inputValue(), UUID);
     assert.equal(await phone.getByLabel(/^created timestamp/).getAttribute('type'), 'datetime-local');
     await look(t, phone, '22-asset-new-uuid');
+  });
+
+  it('offers the enum fields as selects of exactly their values at 390 px, and keeps the choice', async (t) => {
+    await phoneData('moods');
+    // The record added at 1280 px.
+    await phone.getByRole('row').filter({ hasText: 'Grey day' }).waitFor();
+    const mood = phone.getByLabel('mood (required)', { exact: true });
+    const weather = phone.getByLabel('weather', { exact: true });
+    assert.equal(await mood.and(phone.locator('select')).count(), 1, 'mood is a select');
+    assert.deepEqual(await optionsOf(mood), [['', '(choose one)'], ...MOODS.map((m) => [m, m])]);
+    assert.deepEqual(await optionsOf(weather), [['', '(not set)'], ...WEATHERS.map((w) => [w, w])]);
+    assert.ok(await onScreen(phone, mood), 'the select is within the phone’s width');
+    await mood.selectOption('happy');
+    await phone.getByLabel(/^note/).fill('Walk in the sun');
+    await look(t, phone, '24-moods-chosen');
+    await phone.getByRole('button', { name: 'Add to moods' }).click();
+    await phone.getByRole('status').filter({ hasText: 'Added to moods.' }).waitFor();
+    await phone.reload();
+    const row = phone.getByRole('row').filter({ hasText: 'Walk in the sun' });
+    await row.waitFor();
+    const cells = await row.getByRole('cell').allTextContents();
+    assert.ok(cells.includes('happy'), `the saved choice in ${cells.join(' | ')}`);
+    assert.ok(!cells.some((c) => WEATHERS.includes(c)), 'no weather, as none was chosen');
+    assert.equal(await sidewaysOverflow(phone), 0);
+    await look(t, phone, '25-moods-saved');
   });
 
   it('draws the network with names at 390 px, and explains an empty query result', async (t) => {

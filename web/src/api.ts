@@ -194,6 +194,8 @@ export interface ClassCapabilities {
   readonly managed_by_pod: boolean;
   readonly fields: readonly { readonly path: string; readonly actions: readonly string[] }[];
   readonly formats: readonly { readonly path: string; readonly format: string }[];
+  /** Fields with a JSON Schema `enum` and their values (absent from a pod older than this app). */
+  readonly enums?: readonly { readonly path: string; readonly values: readonly (string | number)[] }[];
 }
 
 export interface Capabilities {

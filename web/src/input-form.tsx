@@ -1,8 +1,10 @@
 /**
  * A form generated from a GraphQL input type (`T_input`, spec §7): one labelled control per field,
  * nested input objects as fieldsets, the contract's field descriptions as hints. Controls follow the
- * field's type: a UUID has a "New" button, a date-time a picker in the browser's time zone, an enum a
- * select, a string with a JSON Schema `format` (from the pod's capabilities) a check of its own.
+ * field's type: a UUID has a "New" button, a date-time a picker in the browser's time zone, a field
+ * with a JSON Schema `enum` a select of its values, a string with a JSON Schema `format` a check of its
+ * own (formats and enums from the pod's capabilities: the GraphQL schema types an enum field as its
+ * scalar, so its values are not in the schema).
  * Mistakes show at their field in plain words, found by the page before sending or by the pod after
  * (plain-errors.ts). The draft is text keyed by field path, turned into the input value on submit.
  */
@@ -28,12 +30,14 @@ interface InputFormProps {
   readonly onSubmit: (value: Record<string, unknown>) => Promise<string>;
   /** JSON Schema formats of string fields by dotted path (`email` -> `idn-email`). */
   readonly formats?: Readonly<Record<string, string>>;
+  /** Allowed values of fields with a JSON Schema `enum`, by dotted path. */
+  readonly enums?: Readonly<Record<string, readonly string[]>>;
   /** Controls of the write itself rather than of the record (e.g. "sign"), shown before the button. */
   readonly children?: ComponentChildren;
 }
 
 export function InputForm(props: InputFormProps) {
-  const { type, initial, submitLabel, idPrefix, onSubmit, formats = {}, children } = props;
+  const { type, initial, submitLabel, idPrefix, onSubmit, formats = {}, enums = {}, children } = props;
   const [draft, setDraft] = useState<Draft>(() => draftOf(type, initial, '', initial === undefined));
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<string | undefined>();
@@ -44,7 +48,7 @@ export function InputForm(props: InputFormProps) {
     event.preventDefault();
     setStatus(undefined);
     setFormError(undefined);
-    const found = checkDraft(type, draft, '', formats);
+    const found = checkDraft(type, draft, '', formats, enums);
     setErrors(found);
     if (Object.keys(found).length > 0) {
       setFormError(
@@ -91,6 +95,7 @@ export function InputForm(props: InputFormProps) {
         draft={draft}
         errors={errors}
         formats={formats}
+        enums={enums}
         onChange={(path, text) => {
           setDraft((d) => ({ ...d, [path]: text }));
           if (errors[path]) setErrors(({ [path]: _, ...others }) => others);
@@ -137,10 +142,11 @@ interface FieldsProps {
   readonly draft: Draft;
   readonly errors: FieldErrors;
   readonly formats: Readonly<Record<string, string>>;
+  readonly enums: Readonly<Record<string, readonly string[]>>;
   readonly onChange: (path: string, text: string) => void;
 }
 
-function Fields({ type, prefix, idPrefix, draft, errors, formats, onChange }: FieldsProps) {
+function Fields({ type, prefix, idPrefix, draft, errors, formats, enums, onChange }: FieldsProps) {
   return (
     <>
       {Object.values(type.getFields()).map((field) => {
@@ -161,6 +167,7 @@ function Fields({ type, prefix, idPrefix, draft, errors, formats, onChange }: Fi
                 draft={draft}
                 errors={errors}
                 formats={formats}
+                enums={enums}
                 onChange={onChange}
               />
             </fieldset>
@@ -174,6 +181,7 @@ function Fields({ type, prefix, idPrefix, draft, errors, formats, onChange }: Fi
             value={draft[path] ?? ''}
             error={errors[path]}
             format={formats[path]}
+            allowed={enums[path]}
             onInput={(text) => onChange(path, text)}
           />
         );
@@ -192,10 +200,12 @@ interface FieldControlProps {
   readonly value: string;
   readonly error: string | undefined;
   readonly format: string | undefined;
+  /** The values of a JSON Schema `enum`, when the field has one. */
+  readonly allowed: readonly string[] | undefined;
   readonly onInput: (text: string) => void;
 }
 
-function FieldControl({ field, id, value, error, format, onInput }: FieldControlProps) {
+function FieldControl({ field, id, value, error, format, allowed, onInput }: FieldControlProps) {
   const required = isNonNullType(field.type);
   const named = getNamedType(field.type);
   const scalar = named.name;
@@ -217,8 +227,13 @@ function FieldControl({ field, id, value, error, format, onInput }: FieldControl
   let control;
   if (list) {
     control = <textarea {...common} rows={3} value={value} onInput={onText} />;
-  } else if (isEnumType(named) || scalar === 'Boolean') {
-    const options = isEnumType(named) ? named.getValues().map((v) => [v.name, v.name]) : BOOLEAN_OPTIONS;
+  } else if (allowed !== undefined || isEnumType(named) || scalar === 'Boolean') {
+    const options =
+      allowed !== undefined
+        ? allowed.map((v) => [v, v])
+        : isEnumType(named)
+          ? named.getValues().map((v) => [v.name, v.name])
+          : BOOLEAN_OPTIONS;
     control = (
       <select {...common} value={value} onChange={onText}>
         <option value="">{required ? '(choose one)' : '(not set)'}</option>
@@ -335,12 +350,13 @@ function draftOf(
   return draft;
 }
 
-/** The page's own checks of a draft: required fields, scalar shapes, string formats. */
+/** The page's own checks of a draft: required fields, scalar shapes, string formats, enum values. */
 function checkDraft(
   type: GraphQLInputObjectType,
   draft: Draft,
   prefix: string,
   formats: Readonly<Record<string, string>>,
+  enums: Readonly<Record<string, readonly string[]>>,
 ): FieldErrors {
   const errors: FieldErrors = {};
   for (const field of Object.values(type.getFields())) {
@@ -348,7 +364,7 @@ function checkDraft(
     const inner = unwrapNonNull(field.type);
     const named = getNamedType(field.type);
     if (isInputObjectType(named) && !isListType(inner)) {
-      Object.assign(errors, checkDraft(named, draft, `${path}.`, formats));
+      Object.assign(errors, checkDraft(named, draft, `${path}.`, formats, enums));
       continue;
     }
     const text = (draft[path] ?? '').trim();
@@ -360,7 +376,10 @@ function checkDraft(
     for (const item of items.map((line) => line.trim())) {
       const problem =
         scalarProblem(named.name, item) ??
-        (formats[path] !== undefined ? formatProblem(formats[path], item) : undefined);
+        (formats[path] !== undefined ? formatProblem(formats[path], item) : undefined) ??
+        (enums[path] !== undefined && !enums[path].includes(item)
+          ? 'is not one of the allowed values'
+          : undefined);
       if (problem) {
         errors[path] = items.length > 1 ? `${problem} (“${item}”)` : problem;
         break;

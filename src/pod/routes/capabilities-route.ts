@@ -33,6 +33,7 @@ export function capabilitiesRoute(
         managed_by_pod: c.managedByPod,
         fields: c.fields,
         formats: c.formats,
+        enums: c.enums,
       })),
     };
   });

@@ -31,6 +31,8 @@ export interface OwnerRights {
   readonly delete: boolean;
   readonly managedByPod: boolean;
   readonly formats: Readonly<Record<string, string>>;
+  /** Allowed values of enum fields by dotted path, as the form offers them (text). */
+  readonly enums: Readonly<Record<string, readonly string[]>>;
 }
 
 export function rightsOf(capabilities: Capabilities, name: string): OwnerRights {
@@ -43,6 +45,7 @@ export function rightsOf(capabilities: Capabilities, name: string): OwnerRights 
     delete: may('delete'),
     managedByPod: managed,
     formats: Object.fromEntries((cls?.formats ?? []).map((f) => [f.path, f.format])),
+    enums: Object.fromEntries((cls?.enums ?? []).map((e) => [e.path, e.values.map(String)])),
   };
 }
 
@@ -203,6 +206,7 @@ function ObjectClassView({ serviceId, dataClass, rights }: ClassViewProps) {
           submitLabel={`Save ${label(name)}`}
           idPrefix={`${name}`}
           formats={rights.formats}
+          enums={rights.enums}
           onSubmit={save}
         />
       )}
@@ -389,6 +393,7 @@ function ArrayClassView({ serviceId, dataClass, rights }: ClassViewProps) {
             submitLabel={`Add to ${label(name)}`}
             idPrefix={`${name}-new`}
             formats={rights.formats}
+            enums={rights.enums}
             onSubmit={append}
           >
             {dataClass.canSign && (
