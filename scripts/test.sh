@@ -36,6 +36,8 @@ echo "== tests"
 # The servers the tests start run from the compiled build of src/ (bin/compiled.mjs): make it once
 # here rather than in several test processes at once.
 node -e "import('./bin/compiled.mjs').then((m) => m.compiledSources())"
+# The same for the owner's web app (web/dist/), made again when web/ changed since it was built.
+node scripts/web-build.mjs
 # Slowest kinds first (end-to-end, standing, fuzz, integration, then unit), so that the short unit files
 # fill the gaps at the end instead of a long file starting last and running alone.
 # test/scale holds runs too long for every change (e.g. 51 pods): `npm run test:soak` runs them.
