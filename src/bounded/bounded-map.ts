@@ -27,7 +27,6 @@ export class BoundedMap<K, V> extends Map<K, V> {
   override set(key: K, value: V): this {
     // Deleted first: a Map keeps a key's first insertion place, and a new value makes it the newest.
     super.delete(key);
-    if (this.limit === 0) return this;
     super.set(key, value);
     for (const oldest of this.keys()) {
       if (this.size <= this.limit) break;

@@ -14,7 +14,8 @@ export async function mapBounded<T, R>(
   limit: number,
   fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
-  const results = new Array<R>(items.length);
+  // Filled by index as the calls end; every index is set before the results are returned.
+  const results: R[] = [];
   let next = 0;
   let failure: { readonly reason: unknown } | undefined;
   const worker = async (): Promise<void> => {
