@@ -83,6 +83,34 @@ async function contractWithMoods(dir: string): Promise<string> {
   return path;
 }
 
+/** Adds the mood filled in on the page, and gives the cells of its row (found by its note) after a reload. */
+async function addMoodAndReadBack(p: Page, note: string): Promise<string[]> {
+  await p.getByRole('button', { name: 'Add to moods' }).click();
+  await p.getByRole('status').filter({ hasText: 'Added to moods.' }).waitFor();
+  await p.reload();
+  const row = p.getByRole('row').filter({ hasText: note });
+  await row.waitFor();
+  return row.getByRole('cell').allTextContents();
+}
+
+/** Waits for the network picture of pod1: two members, pod2 by the owner's label, someone further away. */
+async function networkWithAuntieBea(p: Page): Promise<void> {
+  await p.getByRole('img', { name: /You and 2 member/ }).waitFor();
+  await p.getByRole('listitem').filter({ hasText: 'Auntie Bea' }).filter({ hasText: 'family' }).waitFor();
+  await p.getByRole('heading', { name: 'Further away (through your links)' }).waitFor();
+}
+
+/** Asks to link a member nobody is, and waits for the warning that its pod does not answer. */
+async function askToLinkMadeUpMember(p: Page): Promise<Locator> {
+  const madeUp = randomUUID();
+  await p.getByLabel('Member id').fill(madeUp);
+  await p.getByLabel('Relation').fill('friend');
+  await p.getByRole('button', { name: 'Add link' }).click();
+  const warning = p.getByRole('alert').filter({ hasText: `The pod of member ${madeUp} does not answer` });
+  await warning.waitFor();
+  return warning;
+}
+
 /** A select's options as `[value, text]`, in order (Preact sets `value` as a property, not an attribute). */
 function optionsOf(select: Locator): Promise<[string, string][]> {
   return select
@@ -319,14 +347,7 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     await add.waitFor();
     await look(t, phone, '03-network-empty');
     await add.click();
-    const madeUp = randomUUID();
-    await phone.getByLabel('Member id').fill(madeUp);
-    await phone.getByLabel('Relation').fill('friend');
-    await phone.getByRole('button', { name: 'Add link' }).click();
-    const warning = phone
-      .getByRole('alert')
-      .filter({ hasText: `The pod of member ${madeUp} does not answer` });
-    await warning.waitFor();
+    const warning = await askToLinkMadeUpMember(phone);
     const cancel = warning.getByRole('button', { name: 'Cancel' });
     assert.ok(await onScreen(phone, cancel), 'the warning’s Cancel is within the phone’s width');
     await look(t, phone, '08-link-unanswered');
@@ -381,14 +402,7 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
 
   it('warns before linking a member whose pod does not answer, and adds nothing on cancel', async (t) => {
     await tab('Network links').click();
-    const madeUp = randomUUID();
-    await page.getByLabel('Member id').fill(madeUp);
-    await page.getByLabel('Relation').fill('friend');
-    await page.getByRole('button', { name: 'Add link' }).click();
-    const warning = page
-      .getByRole('alert')
-      .filter({ hasText: `The pod of member ${madeUp} does not answer` });
-    await warning.waitFor();
+    const warning = await askToLinkMadeUpMember(page);
     await look(t, page, '08-link-unanswered');
     await warning.getByRole('button', { name: 'Cancel' }).click();
     await warning.waitFor({ state: 'detached' });
@@ -436,16 +450,10 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
 
   it('draws the network with names and relations', async (t) => {
     await tab('Network picture').click();
-    await page.getByRole('img', { name: /You and 2 member/ }).waitFor();
     await page.locator('.network-graph canvas').first().waitFor();
-    // The owner's label names the member in the picture too.
-    await page
-      .getByRole('listitem')
-      .filter({ hasText: 'Auntie Bea' })
-      .filter({ hasText: 'family' })
-      .waitFor();
-    // Two steps away, through pod2's link: pod3 answered the recursive query.
-    await page.getByRole('heading', { name: 'Further away (through your links)' }).waitFor();
+    // The owner's label names the member in the picture; two steps away, through pod2's link, pod3
+    // answered the recursive query.
+    await networkWithAuntieBea(page);
     const further = page.locator('ul.people').last().getByRole('listitem');
     assert.equal(await further.count(), 1);
     assert.equal(await further.locator('code').getAttribute('title'), member(pod3));
@@ -556,12 +564,7 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     await look(t, page, '19-moods-required');
     await mood.selectOption('calm');
     await weather.selectOption('rainy');
-    await page.getByRole('button', { name: 'Add to moods' }).click();
-    await page.getByRole('status').filter({ hasText: 'Added to moods.' }).waitFor();
-    await page.reload();
-    const row = page.getByRole('row').filter({ hasText: 'Grey day' });
-    await row.waitFor();
-    const cells = await row.getByRole('cell').allTextContents();
+    const cells = await addMoodAndReadBack(page, 'Grey day');
     assert.ok(cells.includes('calm') && cells.includes('rainy'), `the saved choices in ${cells.join(' | ')}`);
     await look(t, page, '20-moods-saved');
   });
@@ -733,12 +736,7 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
     await mood.selectOption('happy');
     await phone.getByLabel(/^note/).fill('Walk in the sun');
     await look(t, phone, '24-moods-chosen');
-    await phone.getByRole('button', { name: 'Add to moods' }).click();
-    await phone.getByRole('status').filter({ hasText: 'Added to moods.' }).waitFor();
-    await phone.reload();
-    const row = phone.getByRole('row').filter({ hasText: 'Walk in the sun' });
-    await row.waitFor();
-    const cells = await row.getByRole('cell').allTextContents();
+    const cells = await addMoodAndReadBack(phone, 'Walk in the sun');
     assert.ok(cells.includes('happy'), `the saved choice in ${cells.join(' | ')}`);
     assert.ok(!cells.some((c) => WEATHERS.includes(c)), 'no weather, as none was chosen');
     assert.equal(await sidewaysOverflow(phone), 0);
@@ -747,13 +745,7 @@ describe('the owner web app in headless Chromium', { skip: CHROMIUM_SKIP }, () =
 
   it('draws the network with names at 390 px, and explains an empty query result', async (t) => {
     await phone.goto(`${base}/service/4294929430/network`);
-    await phone.getByRole('img', { name: /You and 2 member/ }).waitFor();
-    await phone
-      .getByRole('listitem')
-      .filter({ hasText: 'Auntie Bea' })
-      .filter({ hasText: 'family' })
-      .waitFor();
-    await phone.getByRole('heading', { name: 'Further away (through your links)' }).waitFor();
+    await networkWithAuntieBea(phone);
 
     await phone.goto(`${base}/service/4294929430/query`);
     await phone.getByLabel('Class').selectOption('person');

@@ -128,12 +128,18 @@ describe('client identity', () => {
     assert.deepEqual(await clients.identityOf(socketOf(credential.chainPem)), credential.identity);
   });
 
-  it('forgets the oldest verified leaf beyond its bound', async () => {
-    const clients = createClientIdentityVerifier(rootCaPem, { maxRemembered: 1 });
+  /** A verifier remembering `maxRemembered` leaves, after full handshakes of two accounts in turn. */
+  const twoVerified = async (maxRemembered: number) => {
+    const clients = createClientIdentityVerifier(rootCaPem, { maxRemembered });
     const older = await account();
     const newer = await account();
     await clients.identityOf(socketOf(older.chainPem));
     await clients.identityOf(socketOf(newer.chainPem));
+    return { clients, older, newer };
+  };
+
+  it('forgets the oldest verified leaf beyond its bound', async () => {
+    const { clients, older, newer } = await twoVerified(1);
     assert.deepEqual(await clients.identityOf(socketOf(newer.certPem, true)), newer.identity);
     const err = await refusal(clients.identityOf(socketOf(older.certPem, true)));
     assert.match(err.message, /resumed TLS session carries no certificate chain/);
@@ -161,11 +167,7 @@ describe('client identity', () => {
   });
 
   it('keeps verified leaves up to its bound', async () => {
-    const clients = createClientIdentityVerifier(rootCaPem, { maxRemembered: 2 });
-    const older = await account();
-    const newer = await account();
-    await clients.identityOf(socketOf(older.chainPem));
-    await clients.identityOf(socketOf(newer.chainPem));
+    const { clients, older, newer } = await twoVerified(2);
     assert.deepEqual(await clients.identityOf(socketOf(older.certPem, true)), older.identity);
     assert.deepEqual(await clients.identityOf(socketOf(newer.certPem, true)), newer.identity);
   });
