@@ -20,6 +20,8 @@ import { NETWORK, SERVICE_ID, testNetwork } from './pods.js';
 import type { TestMember, TestNetwork } from './pods.js';
 
 const QUERY_ID = '0b7f1a9e-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
+const ONLY_FORWARDED =
+  'a forwarded query may hold only forwarded X_connection fields: the origin signature covers nothing else';
 const SENDER: Requester = {
   kind: 'member',
   memberId: '44444444-4444-4444-8444-444444444444',
@@ -50,11 +52,15 @@ describe('incoming forwarded queries (spec §6, §8)', () => {
     };
   }
 
-  /** A forwarded `network_links_connection` as the origin signed it with `signedDepth`, arriving with `depth`. */
+  /**
+   * A forwarded `network_links_connection` as the origin signed it with `signedDepth`, arriving with
+   * `depth`, and the root fields `alongside` after it in the same operation.
+   */
   async function forwarded(
     depth: number,
     signedDepth = depth,
     queryId = QUERY_ID,
+    alongside = '',
   ): Promise<IncomingOperation> {
     const timestamp = new Date().toISOString();
     const signature = await signOriginQuery(
@@ -72,7 +78,7 @@ describe('incoming forwarded queries (spec §6, §8)', () => {
     return read(
       'query($f: network_link_filter, $sig: String) { network_links_connection(filter: $f, ' +
         `depth: ${depth}, relations: ["Friend"], query_id: "${queryId}", timestamp: "${timestamp}", ` +
-        `origin_member_id: "${origin.memberId}", origin_signature: $sig) { total_count } }`,
+        `origin_member_id: "${origin.memberId}", origin_signature: $sig) { total_count } ${alongside}}`,
       { f: { relation: { eq: 'friend' } }, sig: signature },
     );
   }
@@ -102,11 +108,79 @@ describe('incoming forwarded queries (spec §6, §8)', () => {
       );
     });
 
+    it('reads root fields inside inline fragments, with and without a type condition', () => {
+      const operation = read(
+        '{ ... on Query { network_links_connection(depth: 1) { total_count } } ... { person { given_name } } }',
+      );
+      assert.deepEqual(
+        operation.connections.map((c) => [c.className, c.depth]),
+        [['network_links', 1]],
+      );
+      assert.deepEqual(operation.otherFields, ['person']);
+    });
+
+    it('reads the operation that operationName names', () => {
+      const operation = read(
+        'query A { person { given_name } } query B { network_links_connection(depth: 1) { total_count } }',
+        {},
+        'B',
+      );
+      assert.deepEqual(
+        operation.connections.map((c) => [c.className, c.depth]),
+        [['network_links', 1]],
+      );
+      assert.deepEqual(operation.otherFields, []);
+    });
+
+    it('reads an explicit null filter, literal or variable, as no filter', () => {
+      const literal = read('{ network_links_connection(filter: null) { total_count } }');
+      assert.deepEqual(
+        literal.connections.map((c) => c.filter),
+        [undefined],
+      );
+      const variable = read(
+        'query($f: network_link_filter) { network_links_connection(filter: $f) { total_count } }',
+        { f: null },
+      );
+      assert.deepEqual(
+        variable.connections.map((c) => c.filter),
+        [undefined],
+      );
+    });
+
+    it('reads only the strings of relations, even from a variable that validation would refuse', () => {
+      // The pod validates first (a [String] variable cannot stand for [String!]); graphql-js hands a
+      // variable's value on as it is, so the null would otherwise reach the signature check.
+      const operation = read(
+        'query($r: [String]) { network_links_connection(relations: $r) { total_count } }',
+        { r: ['friend', null, 'colleague'] },
+      );
+      assert.deepEqual(
+        operation.connections.map((c) => c.relations),
+        [['friend', 'colleague']],
+      );
+    });
+
     it('reads nothing from mutations, unknown operations and variables that do not coerce', () => {
-      assert.deepEqual(read('mutation { delete_from_network_links(filter: {}) }').connections, []);
-      assert.deepEqual(read('query A { person { given_name } }', {}, 'B').connections, []);
+      assert.deepEqual(read('mutation { delete_from_network_links(filter: {}) }'), {
+        connections: [],
+        otherFields: [],
+      });
+      assert.deepEqual(read('query A { person { given_name } }', {}, 'B'), {
+        connections: [],
+        otherFields: [],
+      });
       assert.deepEqual(
         read('query($d: Int) { network_links_connection(depth: $d) { total_count } }', { d: 'deep' }),
+        { connections: [], otherFields: [] },
+      );
+    });
+
+    it('reads nothing from an operation with an argument that does not coerce', () => {
+      assert.deepEqual(
+        read(
+          '{ person_connection(depth: 1) { total_count } network_links_connection(depth: "deep") { total_count } }',
+        ),
         { connections: [], otherFields: [] },
       );
     });
@@ -157,6 +231,14 @@ describe('incoming forwarded queries (spec §6, §8)', () => {
       assert.equal((await admitIncomingQuery(good, SENDER, deps(memory))).replay, false);
     });
 
+    it('admits a depth of exactly max_query_depth', async () => {
+      const deepest = await admitIncomingQuery(await forwarded(contract.maxQueryDepth), SENDER, deps());
+      assert.deepEqual(deepest, {
+        requester: { ...SENDER, distance: 1, originSignatureVerified: true },
+        replay: false,
+      });
+    });
+
     it('refuses a depth over max_query_depth before any check, without remembering the query id', async () => {
       const memory = createQueryMemory();
       const tooDeep = await forwarded(contract.maxQueryDepth + 1);
@@ -174,10 +256,9 @@ describe('incoming forwarded queries (spec §6, §8)', () => {
       };
       await assert.rejects(admitIncomingQuery(tooDeep, SENDER, counting), {
         code: 'BYODA_ERR_BAD_REQUEST',
-        message: new RegExp(
+        message:
           `depth ${contract.maxQueryDepth + 1} is more than the greatest depth this service allows, ` +
-            `${contract.maxQueryDepth}`,
-        ),
+          `${contract.maxQueryDepth} (max_query_depth, spec §8)`,
       });
       assert.equal(fetched, false, 'no certificate is fetched for it');
       assert.equal(memory.has(QUERY_ID), false);
@@ -186,7 +267,11 @@ describe('incoming forwarded queries (spec §6, §8)', () => {
     it('refuses forwarded queries from requesters that cannot sign, incomplete ones and mixed operations', async () => {
       const signed = await forwarded(1);
       for (const requester of [{ kind: 'anonymous' }, { kind: 'service', serviceId: SERVICE_ID }] as const) {
-        await assert.rejects(admitIncomingQuery(signed, requester, deps()), { code: 'BYODA_ERR_FORBIDDEN' });
+        await assert.rejects(admitIncomingQuery(signed, requester, deps()), {
+          code: 'BYODA_ERR_FORBIDDEN',
+          message:
+            'only members of the service can send forwarded queries: they need an origin signature (spec §8)',
+        });
       }
       const unsigned = read(
         `{ network_links_connection(depth: 1, query_id: "${QUERY_ID}") { total_count } }`,
@@ -198,8 +283,47 @@ describe('incoming forwarded queries (spec §6, §8)', () => {
       const mixed = { ...signed, otherFields: ['person'] };
       await assert.rejects(admitIncomingQuery(mixed, SENDER, deps()), {
         code: 'BYODA_ERR_BAD_REQUEST',
-        message: /only forwarded X_connection fields/,
+        message: ONLY_FORWARDED,
       });
+    });
+
+    it('refuses a forwarded query alongside a connection that is not forwarded', async () => {
+      const alongside = await forwarded(1, 1, QUERY_ID, 'person_connection { total_count } ');
+      assert.deepEqual(
+        alongside.connections.map((c) => c.className),
+        ['network_links', 'person'],
+      );
+      assert.deepEqual(alongside.otherFields, []);
+      const memory = createQueryMemory();
+      await assert.rejects(admitIncomingQuery(alongside, SENDER, deps(memory)), {
+        code: 'BYODA_ERR_BAD_REQUEST',
+        message: ONLY_FORWARDED,
+      });
+      assert.equal(memory.has(QUERY_ID), false);
+    });
+
+    it('takes a connection with only a timestamp, origin_member_id or origin_signature for forwarded', async () => {
+      const fields = [
+        'timestamp: "2026-01-01T00:00:00.000Z"',
+        `origin_member_id: "${origin.memberId}"`,
+        'origin_signature: "c2lnbmF0dXJl"',
+      ];
+      for (const field of fields) {
+        const operation = read(`{ network_links_connection(${field}) { total_count } }`);
+        assert.deepEqual(
+          operation.connections.map((c) => c.depth),
+          [0],
+        );
+        await assert.rejects(
+          admitIncomingQuery(operation, SENDER, deps()),
+          {
+            code: 'BYODA_ERR_BAD_REQUEST',
+            message:
+              'a forwarded query needs query_id, timestamp, origin_member_id and origin_signature (spec §8)',
+          },
+          field,
+        );
+      }
     });
   });
 
