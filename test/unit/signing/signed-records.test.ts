@@ -2,7 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { createDataCertCache } from '../../../src/federation/index.js';
-import { ByodaError } from '../../../src/errors/index.js';
+import type { ByodaError } from '../../../src/errors/index.js';
 import { memberDataCn } from '../../../src/pki/index.js';
 import {
   DATA_SIGNATURE_TYPE,
@@ -122,10 +122,13 @@ describe('signed data (spec §9)', () => {
       assert.throws(
         () => signedBytes({ ...record, score: Number.NaN }),
         (err: unknown) => {
-          assert.ok(err instanceof ByodaError);
-          assert.equal(err.code, 'BYODA_ERR_VALUE');
-          assert.equal(err.message, 'the record cannot be signed: it is not plain JSON');
-          assert.match(String((err.cause as Error | undefined)?.message), /NaN is not allowed/);
+          // Not assert.ok: on a falsy value it re-reads the source for its message, a minute under tsx.
+          assert.equal((err as ByodaError).code, 'BYODA_ERR_VALUE');
+          assert.equal((err as ByodaError).message, 'the record cannot be signed: it is not plain JSON');
+          assert.match(
+            String(((err as ByodaError).cause as Error | undefined)?.message),
+            /NaN is not allowed/,
+          );
           return true;
         },
       );
@@ -252,6 +255,19 @@ describe('signed data (spec §9)', () => {
       assert.equal(
         check.reason,
         "the signer's data certificate could not be verified: the chain holds no certificate",
+      );
+    });
+
+    it('refuses a chain whose leaf is not a certificate', async () => {
+      const garbage = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+      const check = await verifyRecordSignature(
+        await sign(record),
+        { serviceId: SERVICE_ID, className: CLASS, data: record },
+        { fetchChain: () => Promise.resolve(garbage) },
+      );
+      assert.equal(
+        check.reason,
+        "the signer's data certificate could not be verified: the signer certificate is not a valid X.509 certificate",
       );
     });
 
