@@ -60,13 +60,14 @@ export function claimSignedBytes(
 ): Uint8Array {
   const { signature: _signature, ...unsigned } = claim as Claim;
   const object = Object.fromEntries(claim.object_fields.map((field) => [field, record[field] ?? null]));
-  let text: string | undefined;
+  let text: string;
   try {
-    text = canonicalize({ claim: unsigned, object });
+    // canonicalize gives undefined only for undefined, a function or a toJSON giving one: never for
+    // an object literal (a record, in sign-record.ts, can be such a value; this one cannot).
+    text = canonicalize({ claim: unsigned, object }) as string;
   } catch (cause) {
     throw new ByodaError('BYODA_ERR_VALUE', 'the claim cannot be signed: it is not plain JSON', { cause });
   }
-  if (text === undefined) throw new ByodaError('BYODA_ERR_VALUE', 'the claim cannot be signed: no JSON');
   return new TextEncoder().encode(text);
 }
 

@@ -8,11 +8,10 @@
  * record changed after signing, signed for another class, or signed with a key the network does not
  * vouch for stays readable and shows as such.
  */
-import { X509Certificate } from 'node:crypto';
 import { base64url, flattenedVerify, importX509 } from 'jose';
 import { isByodaError } from '../errors/index.js';
 import { BoundedMap } from '../bounded/index.js';
-import { parseIdentity, splitPemBundle } from '../pki/index.js';
+import { commonNameOf, parseCertificatePem, parseIdentity, splitPemBundle } from '../pki/index.js';
 import type { DataRecord } from '../storage/index.js';
 import { readDataSignature, type ParsedDataSignature } from './data-signature.js';
 import { signedBytes } from './sign-record.js';
@@ -124,8 +123,9 @@ async function signerKey(chainPem: string, memberId: string, record: SignedRecor
 function signerLeaf(chainPem: string, memberId: string, record: SignedRecord): string {
   const leaf = splitPemBundle(chainPem)[0];
   if (leaf === undefined) throw new Error('the chain holds no certificate');
-  const cn = /(?:^|,\s*|\n)CN=([^,\n]+)/.exec(new X509Certificate(leaf).subject)?.[1] ?? '';
-  const identity = parseIdentity(cn);
+  // The subject's one CN, as chain verification reads it: not a match in Node's printed subject, where
+  // another field's value can hold ",CN=" (commas in values are only escaped with a backslash).
+  const identity = parseIdentity(commonNameOf(parseCertificatePem(leaf, 'signer certificate')));
   const fits =
     identity?.type === 'member-data' &&
     identity.memberId === memberId &&

@@ -2,6 +2,8 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { createDataCertCache } from '../../../src/federation/index.js';
+import type { ByodaError } from '../../../src/errors/index.js';
+import { memberDataCn } from '../../../src/pki/index.js';
 import {
   DATA_SIGNATURE_TYPE,
   MAX_DATA_SIGNATURE_LENGTH,
@@ -9,9 +11,11 @@ import {
   createRecordSignatures,
   readDataSignature,
   signRecord,
+  signedBytes,
   verifyRecordSignature,
 } from '../../../src/signing/index.js';
 import type { DataRecord } from '../../../src/storage/index.js';
+import { forgeCertificate } from '../../fixtures/pki.js';
 import { NETWORK, SERVICE_ID, testNetwork } from '../federation/pods.js';
 import type { TestMember, TestNetwork } from '../federation/pods.js';
 
@@ -29,6 +33,8 @@ const HEADER = {
   iat: 1_790_000_000,
 };
 const jwsWith = (header: unknown, signature = SIG): string => `${b64(header)}..${signature}`;
+/** 9999-12-31T23:59:59Z in seconds: the last iat a signature may have. */
+const LAST_IAT = 253_402_300_799;
 
 describe('signed data (spec §9)', () => {
   let net: TestNetwork;
@@ -94,12 +100,47 @@ describe('signed data (spec §9)', () => {
     it('refuses a credential that is not a member data credential of the service', async () => {
       await assert.rejects(
         signRecord({ serviceId: SERVICE_ID, className: CLASS, data: record, credential: alice.tls }),
-        { code: 'BYODA_ERR_CONFIG', message: /member data credential of service/ },
+        {
+          code: 'BYODA_ERR_CONFIG',
+          message: `data signatures need a member data credential of service ${SERVICE_ID}, not '${alice.tls.commonName}'`,
+        },
       );
       await assert.rejects(
         signRecord({ serviceId: SERVICE_ID + 1, className: CLASS, data: record, credential: alice.data }),
         { code: 'BYODA_ERR_CONFIG' },
       );
+    });
+  });
+
+  describe('signedBytes', () => {
+    it('is the RFC 8785 canonical JSON of the data', () => {
+      const bytes = new TextDecoder().decode(signedBytes({ text: 'hello', score: 5e-1, a: [1, null] }));
+      assert.equal(bytes, '{"a":[1,null],"score":0.5,"text":"hello"}');
+    });
+
+    it('refuses data that is not plain JSON, keeping the cause', () => {
+      assert.throws(
+        () => signedBytes({ ...record, score: Number.NaN }),
+        (err: unknown) => {
+          // Not assert.ok: on a falsy value it re-reads the source for its message, a minute under tsx.
+          assert.equal((err as ByodaError).code, 'BYODA_ERR_VALUE');
+          assert.equal((err as ByodaError).message, 'the record cannot be signed: it is not plain JSON');
+          assert.match(
+            String(((err as ByodaError).cause as Error | undefined)?.message),
+            /NaN is not allowed/,
+          );
+          return true;
+        },
+      );
+    });
+
+    it('refuses data that has no JSON text at all', () => {
+      // A toJSON giving undefined (outside the type, as untyped callers could pass): JSON of nothing.
+      const nothing = { toJSON: () => undefined } as unknown as DataRecord;
+      assert.throws(() => signedBytes(nothing), {
+        code: 'BYODA_ERR_VALUE',
+        message: 'the record cannot be signed: no JSON',
+      });
     });
   });
 
@@ -131,6 +172,7 @@ describe('signed data (spec §9)', () => {
         signedAt: FIXED.toISOString(),
         reason: REASON_CHANGED,
       });
+      assert.equal(REASON_CHANGED, "the data changed since it was signed or the key is not the signer's");
       assert.equal((await verify(jws, { ...record, score: 0.50001 })).verified, false);
       const { text: _removed, ...without } = record;
       assert.equal((await verify(jws, without)).verified, false);
@@ -194,6 +236,80 @@ describe('signed data (spec §9)', () => {
       assert.match(check.reason ?? '', /not the member data certificate of member/);
     });
 
+    it('refuses a stored record that is not plain JSON, naming the signer', async () => {
+      const check = await verify(await sign(record), { ...record, score: Number.NaN });
+      assert.deepEqual(check, {
+        verified: false,
+        signerMemberId: alice.memberId,
+        signedAt: FIXED.toISOString(),
+        reason: 'the record is not plain JSON',
+      });
+    });
+
+    it('refuses a chain that holds no certificate', async () => {
+      const check = await verifyRecordSignature(
+        await sign(record),
+        { serviceId: SERVICE_ID, className: CLASS, data: record },
+        { fetchChain: () => Promise.resolve('no certificate here') },
+      );
+      assert.equal(
+        check.reason,
+        "the signer's data certificate could not be verified: the chain holds no certificate",
+      );
+    });
+
+    it('refuses a chain whose leaf is not a certificate', async () => {
+      const garbage = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+      const check = await verifyRecordSignature(
+        await sign(record),
+        { serviceId: SERVICE_ID, className: CLASS, data: record },
+        { fetchChain: () => Promise.resolve(garbage) },
+      );
+      assert.equal(
+        check.reason,
+        "the signer's data certificate could not be verified: the signer certificate is not a valid X.509 certificate",
+      );
+    });
+
+    it('refuses the signer’s member data key certified for another service, even if fetchChain hands it over', async () => {
+      const issuer = net.hierarchy.membersCa.credential;
+      const { certPem } = await forgeCertificate(
+        issuer,
+        memberDataCn(NETWORK, SERVICE_ID + 1, alice.memberId),
+        {
+          keys: alice.data.keys,
+        },
+      );
+      const check = await verifyRecordSignature(
+        await sign(record),
+        { serviceId: SERVICE_ID, className: CLASS, data: record },
+        { fetchChain: () => Promise.resolve(certPem) },
+      );
+      assert.equal(
+        check.reason,
+        `the signer's data certificate could not be verified: the certificate is not the member data certificate of member ${alice.memberId}`,
+      );
+    });
+
+    it('reads the leaf’s own CN, not a ",CN=" inside another field of its subject', async () => {
+      // The signer's key, named as her TLS name, with her data cert's name hidden in the organisation:
+      // Node prints the subject as `O=x\,CN=<data name>\nCN=<TLS name>`.
+      const issuer = net.hierarchy.membersCa.credential;
+      const dataCn = memberDataCn(NETWORK, SERVICE_ID, alice.memberId);
+      const { certPem } = await forgeCertificate(issuer, alice.fqdn, {
+        keys: alice.data.keys,
+        subject: [{ O: [`x,CN=${dataCn}`] }, { CN: [alice.fqdn] }],
+      });
+      assert.match(new X509Certificate(certPem).subject, /,CN=/);
+      const check = await verifyRecordSignature(
+        await sign(record),
+        { serviceId: SERVICE_ID, className: CLASS, data: record },
+        { fetchChain: () => Promise.resolve(certPem) },
+      );
+      assert.equal(check.verified, false);
+      assert.match(check.reason ?? '', /not the member data certificate of member/);
+    });
+
     it('answers malformed signatures with the reason instead of throwing', async () => {
       const check = await verify('not a jws', record);
       assert.deepEqual(check, {
@@ -212,6 +328,9 @@ describe('signed data (spec §9)', () => {
       ['a header that is not base64url', `a+b..${SIG}`, /protected header is not base64url/],
       ['a header that is not JSON', `${Buffer.from('{').toString('base64url')}..${SIG}`, /not JSON/],
       ['a header that is an array', `${b64([1])}..${SIG}`, /not a JSON object/],
+      ['a header that is null', `${b64(null)}..${SIG}`, /not a JSON object/],
+      ['a header that is a number', `${b64(7)}..${SIG}`, /not a JSON object/],
+      ['a header that is a string', `${b64('ES256')}..${SIG}`, /not a JSON object/],
       ['a short signature', jwsWith(HEADER, 'A'.repeat(85)), /not an ES256 signature/],
       ['alg none', jwsWith({ ...HEADER, alg: 'none' }), /alg must be "ES256", not "none"/],
       ['alg HS256', jwsWith({ ...HEADER, alg: 'HS256' }), /alg must be "ES256"/],
@@ -228,6 +347,8 @@ describe('signed data (spec §9)', () => {
       ['a class that is no name', jwsWith({ ...HEADER, byoda_class: 'a b' }), /byoda_class/],
       ['a fractional iat', jwsWith({ ...HEADER, iat: 1.5 }), /iat must be a whole number/],
       ['no iat', jwsWith({ ...HEADER, iat: undefined }), /iat/],
+      ['a negative iat', jwsWith({ ...HEADER, iat: -1 }), /iat must be a whole number/],
+      ['an iat one second past the year 9999', jwsWith({ ...HEADER, iat: LAST_IAT + 1 }), /year 9999/],
       // No date-time can show it: verification would have nothing to say as `signed_at`.
       ['an iat past the year 9999', jwsWith({ ...HEADER, iat: Number.MAX_SAFE_INTEGER }), /year 9999/],
       ['a crit header', jwsWith({ ...HEADER, crit: ['b64'] }), /unknown header field "crit"/],
@@ -252,6 +373,30 @@ describe('signed data (spec §9)', () => {
       });
     }
 
+    it('refuses a signature that is not a string as empty', () => {
+      for (const value of [undefined, null, 42]) {
+        assert.throws(() => readDataSignature(value as unknown as string), {
+          code: 'BYODA_ERR_DATA_SIGNATURE',
+          message: 'the data signature is not valid: it is empty',
+        });
+      }
+    });
+
+    it('accepts one of exactly the longest length', () => {
+      // White space after the header's JSON pads it: 6078 bytes are 8104 base64url characters.
+      const json = JSON.stringify(HEADER);
+      const padded = Buffer.from(json.padEnd(6078, ' ')).toString('base64url');
+      const jws = `${padded}..${SIG}`;
+      assert.equal(jws.length, MAX_DATA_SIGNATURE_LENGTH);
+      assert.deepEqual(readDataSignature(jws).header, HEADER);
+    });
+
+    it('accepts an iat from 0 up to the last second of the year 9999', () => {
+      for (const iat of [0, LAST_IAT]) {
+        assert.equal(readDataSignature(jwsWith({ ...HEADER, iat })).header.iat, iat);
+      }
+    });
+
     it('accepts a well-formed one, with or without the thumbprint', () => {
       assert.deepEqual(readDataSignature(jwsWith(HEADER)).header, HEADER);
       const named = { ...HEADER, 'x5t#S256': 'a-_'.repeat(14) + 'Z' };
@@ -266,6 +411,17 @@ describe('signed data (spec §9)', () => {
       assert.equal(readDataSignature(jws).header.byoda_member_id, bob.memberId);
       assert.equal((await signatures.verify(jws, CLASS, record)).verified, true);
       assert.equal((await signatures.verify(jws, 'network_links', record)).verified, false);
+    });
+
+    it('signs with the clock it is given', async () => {
+      const signatures = createRecordSignatures({
+        serviceId: SERVICE_ID,
+        credential: bob.data,
+        fetchChain,
+        now: () => FIXED,
+      });
+      const jws = await signatures.sign(CLASS, record);
+      assert.equal(readDataSignature(jws).header.iat, FIXED.getTime() / 1000);
     });
   });
 });
