@@ -13,6 +13,8 @@
  *   checkout  `bin/byoda.js` of another checkout, BYODA_BENCH_START_CHECKOUT=<folder> (e.g. a git
  *             worktree of an older commit, its node_modules linked): the sources before a change
  * BYODA_BENCH_START_ROUNDS rounds (default 5). Writes bench/results/start-<time>.json.
+ * BYODA_BENCH_START_NODE_ARGS adds node options to the timed processes, e.g.
+ * `--cpu-prof --cpu-prof-dir=bench/results/start-profiles` for a profile of each start.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -32,6 +34,7 @@ interface Variant {
 }
 
 const START_TIMEOUT_MS = 120_000;
+const NODE_ARGS = (process.env['BYODA_BENCH_START_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
 
 function variantsFromEnv(): Variant[] {
   const names = (process.env['BYODA_BENCH_START_VARIANTS'] ?? 'files,bundle').split(',').map((s) => s.trim());
@@ -65,7 +68,7 @@ async function timeStart(
   until: 'exit' | 'ready',
 ): Promise<number> {
   const started = performance.now();
-  const child = spawn(process.execPath, [variant.bin, ...args], {
+  const child = spawn(process.execPath, [...NODE_ARGS, variant.bin, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: variant.env,
   });

@@ -25,7 +25,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KEEP_BUILDS = 3;
 const STALE_BUILD_MS = 24 * 60 * 60 * 1000;
 /** Part of every fingerprint: a change to how builds are made must not reuse an older build. */
-const BUILD_FORMAT = 'esm-node20-linked-maps-bundled-2';
+const BUILD_FORMAT = 'esm-node20-linked-maps-bundled-3';
 /** Root entries the sources reach through relative paths from their own folder. */
 const LINKED = ['package.json', 'contracts', 'web'];
 /** Entry points bundled into bundle/<name>.js, by their path under src/ (when the tree has them). */
@@ -134,6 +134,9 @@ async function bundle(esbuild, src, build) {
     platform: 'node',
     target: 'node20',
     sourcemap: 'linked',
+    // Node reads and parses every loaded file's map at start once source maps are on; stack traces
+    // need only the mappings, and the sources' text would make the maps four times larger.
+    sourcesContent: false,
     external: EXTERNAL,
     banner: { js: REQUIRE_BANNER },
     plugins: [ownLocation],
