@@ -9,7 +9,10 @@ import { percentile, ratioOf, round2 } from './stats.js';
 export interface StartSample {
   readonly variant: string;
   readonly subject: string;
+  /** Wall time from spawn to the end (exit or ready line). */
   readonly ms: number;
+  /** CPU time (user + system) of the process until then; less moved by other jobs than `ms`. */
+  readonly cpuMs?: number;
 }
 
 export interface VariantFigures {
@@ -42,14 +45,23 @@ export function turns(variants: readonly string[], rounds: number): string[][] {
   );
 }
 
-/** The median (nearest rank) of each variant per subject, and its ratio to the first variant's. */
-export function summarise(variants: readonly string[], samples: readonly StartSample[]): SubjectFigures[] {
+/**
+ * The median (nearest rank) of each variant per subject, and its ratio to the first variant's, of the
+ * wall time or (`measure: 'cpuMs'`) the CPU time.
+ */
+export function summarise(
+  variants: readonly string[],
+  samples: readonly StartSample[],
+  measure: 'ms' | 'cpuMs' = 'ms',
+): SubjectFigures[] {
   const baseline = variants[0];
   if (baseline === undefined) throw new Error('no variants to compare');
   const subjects = [...new Set(samples.map((s) => s.subject))];
   return subjects.map((subject) => {
     const of = (variant: string): number[] =>
-      samples.filter((s) => s.subject === subject && s.variant === variant).map((s) => s.ms);
+      samples
+        .filter((s) => s.subject === subject && s.variant === variant)
+        .flatMap((s) => (s[measure] === undefined ? [] : [s[measure]]));
     const baselineMedian = percentile(of(baseline), 50);
     return {
       subject,

@@ -4,7 +4,9 @@
  * started: `byoda --help` (until it exits), `byoda directory start` and `byoda pod start` (until their
  * `--json` ready line: listening, every start-up step done). Each is started by every variant in turn,
  * round after round, so that the machine's load weighs on all variants alike; the figures are each
- * variant's median and its ratio to the first variant's median, all measured in this run.
+ * variant's median and its ratio to the first variant's median, all measured in this run, of the wall
+ * time and of the process's CPU time until then (user + system: what a start costs the machine, and
+ * much less moved by other jobs on it than the wall time).
  *
  * Variants (BYODA_BENCH_START_VARIANTS, default `files,bundle`):
  *   files     the per-file build of src/ (BYODA_BUILD=files): every module its own file
@@ -17,7 +19,7 @@
  * `--cpu-prof --cpu-prof-dir=bench/results/start-profiles` for a profile of each start.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,6 +37,22 @@ interface Variant {
 
 const START_TIMEOUT_MS = 120_000;
 const NODE_ARGS = (process.env['BYODA_BENCH_START_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
+/** A process that exits says its CPU time at exit (stderr, a pipe: written before the exit). */
+const CPU_AT_EXIT =
+  'data:text/javascript,process.on("exit",()=>{const u=process.cpuUsage();' +
+  'process.stderr.write(`\\nBYODA_BENCH_CPU_US ${u.user+u.system}\\n`)})';
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time of a running process so far (Linux /proc), in ms; undefined elsewhere. */
+async function cpuMsOf(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (!fields) return undefined;
+  // After the name: state is field 3; utime and stime are fields 14 and 15.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
+}
 
 function variantsFromEnv(): Variant[] {
   const names = (process.env['BYODA_BENCH_START_VARIANTS'] ?? 'files,bundle').split(',').map((s) => s.trim());
@@ -59,16 +77,18 @@ function variantsFromEnv(): Variant[] {
 }
 
 /**
- * Milliseconds from spawning `byoda ...args` until `done` (its exit, or its `--json` ready line); a
- * long-running process is then stopped (SIGTERM) and waited for, outside the time.
+ * Milliseconds from spawning `byoda ...args` until `until` (its exit, or its `--json` ready line), and
+ * its CPU time until then; a long-running process is then stopped (SIGTERM) and waited for, outside
+ * the time.
  */
 async function timeStart(
   variant: Variant,
   args: readonly string[],
   until: 'exit' | 'ready',
-): Promise<number> {
+): Promise<{ ms: number; cpuMs?: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...NODE_ARGS, variant.bin, ...args], {
+  const nodeArgs = until === 'exit' ? [...NODE_ARGS, '--import', CPU_AT_EXIT] : NODE_ARGS;
+  const child = spawn(process.execPath, [...nodeArgs, variant.bin, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: variant.env,
   });
@@ -94,7 +114,12 @@ async function timeStart(
         });
       } else child.stdout.resume();
     });
-    return ms;
+    if (until === 'exit') {
+      const reported = /BYODA_BENCH_CPU_US (\d+)/.exec(stderr)?.[1];
+      return { ms, ...(reported !== undefined ? { cpuMs: Number(reported) / 1000 } : {}) };
+    }
+    const cpuMs = await cpuMsOf(child.pid);
+    return { ms, ...(cpuMs !== undefined ? { cpuMs } : {}) };
   } catch (err) {
     throw new Error(`${variant.name}: byoda ${args.join(' ')}: ${(err as Error).message}\n${stderr}`);
   } finally {
@@ -133,9 +158,14 @@ async function main(): Promise<void> {
         for (const name of round) {
           const variant = byName.get(name);
           if (!variant) continue;
-          const ms = await timeStart(variant, subject.args, subject.until);
-          samples.push({ variant: name, subject: subject.name, ms });
-          console.log(`  ${subject.name} ${name}: ${Math.round(ms)} ms`);
+          const { ms, cpuMs } = await timeStart(variant, subject.args, subject.until);
+          samples.push({
+            variant: name,
+            subject: subject.name,
+            ms,
+            ...(cpuMs !== undefined ? { cpuMs } : {}),
+          });
+          console.log(`  ${subject.name} ${name}: ${Math.round(ms)} ms (CPU ${cpuMs ?? '?'} ms)`);
         }
       }
     };
@@ -164,16 +194,16 @@ async function main(): Promise<void> {
     await directory?.stop();
     await rm(root, { recursive: true, force: true });
   }
-  const figures = summarise(
-    variants.map((v) => v.name),
-    samples,
-  );
-  for (const subject of figures) {
-    console.log(`${subject.subject} (baseline ${subject.baseline})`);
-    for (const v of subject.variants) {
-      console.log(
-        `  ${v.variant}: median ${v.medianMs} ms (${v.minMs}-${v.maxMs}, ${v.runs} runs) = ${v.ratio}x`,
-      );
+  const names = variants.map((v) => v.name);
+  const figures = { wall: summarise(names, samples), cpu: summarise(names, samples, 'cpuMs') };
+  for (const [kind, subjects] of Object.entries(figures)) {
+    for (const subject of subjects) {
+      console.log(`${subject.subject}, ${kind} time (baseline ${subject.baseline})`);
+      for (const v of subject.variants) {
+        console.log(
+          `  ${v.variant}: median ${v.medianMs} ms (${v.minMs}-${v.maxMs}, ${v.runs} runs) = ${v.ratio}x`,
+        );
+      }
     }
   }
   const results = fileURLToPath(new URL('results/', import.meta.url));

@@ -34,6 +34,22 @@ describe('bench: start-time summary', () => {
     assert.equal(pod?.variants[1]?.ratio, 0.75);
   });
 
+  it('summarises the CPU times when asked, leaving out samples without one', () => {
+    const samples = [
+      { variant: 'files', subject: 'pod', ms: 4000, cpuMs: 1200 },
+      { variant: 'bundle', subject: 'pod', ms: 3000, cpuMs: 600 },
+      { variant: 'bundle', subject: 'pod', ms: 3100 },
+    ];
+    const [pod] = summarise(['files', 'bundle'], samples, 'cpuMs');
+    assert.deepEqual(
+      pod?.variants.map((v) => [v.runs, v.medianMs, v.ratio]),
+      [
+        [1, 1200, 1],
+        [1, 600, 0.5],
+      ],
+    );
+  });
+
   it('gives NaN, not a ratio, for a variant without runs', () => {
     const [help] = summarise(['files', 'bundle'], [{ variant: 'files', subject: 'help', ms: 100 }]);
     assert.ok(Number.isNaN(help?.variants[1]?.ratio));
