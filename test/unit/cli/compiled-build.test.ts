@@ -8,10 +8,11 @@ import { mkdtemp, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { SourceMap } from 'node:module';
 import type { SourceMapPayload } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { compiledMain, compiledSources } from '../../../bin/compiled.mjs';
+import { mapStackTraces } from '../../../bin/stack-traces.mjs';
 
 describe('cli: the compiled build of src/', () => {
   let root = '';
@@ -123,6 +124,7 @@ describe('cli: the compiled build of src/', () => {
           'export const where = root;',
           'export const separator = sep();',
           "export const later = async (): Promise<string> => (await import('../pod/routes/root.js')).root;",
+          "export const failure = (): string => new Error('probe').stack ?? '';",
         ].join('\n'),
       );
       delete process.env['BYODA_BUILD'];
@@ -160,6 +162,19 @@ describe('cli: the compiled build of src/', () => {
       assert.match(sourceAt(own) ?? '', /cli\/main\.ts$/);
       const packaged = at('module.exports = () => sep');
       assert.equal(sourceAt({ ...packaged, column: packaged.column + 5 }), undefined);
+      // What bin/byoda.js does for a bundle: stack traces name the TypeScript line, maps read lazily.
+      const restore = mapStackTraces(dirname(bundled ?? ''));
+      try {
+        const bundledMain = (await import(pathToFileURL(bundled ?? '').href)) as { failure: () => string };
+        const stack = bundledMain.failure();
+        assert.match(stack, /^Error: probe\n/);
+        assert.match(
+          stack,
+          new RegExp(`at (Module\\.)?failure \\(${join(tree, 'src', 'cli', 'main.ts')}:8:\\d+\\)`),
+        );
+      } finally {
+        restore();
+      }
     } finally {
       if (saved === undefined) delete process.env['BYODA_BUILD'];
       else process.env['BYODA_BUILD'] = saved;
