@@ -16,7 +16,7 @@
 // baseline), and it is what a bundle's modules resolve their own-location paths against.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,7 +25,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KEEP_BUILDS = 3;
 const STALE_BUILD_MS = 24 * 60 * 60 * 1000;
 /** Part of every fingerprint: a change to how builds are made must not reuse an older build. */
-const BUILD_FORMAT = 'esm-node20-linked-maps-bundled-5';
+const BUILD_FORMAT = 'esm-node20-linked-maps-bundled-3';
 /** Root entries the sources reach through relative paths from their own folder. */
 const LINKED = ['package.json', 'contracts', 'web'];
 /** Entry points bundled into bundle/<name>.js, by their path under src/ (when the tree has them). */
@@ -134,97 +134,14 @@ async function bundle(esbuild, src, build) {
     platform: 'node',
     target: 'node20',
     sourcemap: 'linked',
-    // Node reads and parses every loaded file's map at start once source maps are on; stack traces
-    // need only the mappings, and the sources' text would make the maps four times larger.
+    // Stack traces need only the mappings (bin/stack-traces.mjs reads a map when one is made); the
+    // sources' text would make the maps four times larger.
     sourcesContent: false,
     external: EXTERNAL,
     banner: { js: REQUIRE_BANNER },
     plugins: [ownLocation],
     logLevel: 'silent',
   });
-  await mapOnlyOwnCode(outdir);
-}
-
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-function decodeSegment(text) {
-  const values = [];
-  let value = 0;
-  let shift = 0;
-  for (const char of text) {
-    const digit = BASE64.indexOf(char);
-    value += (digit & 31) << shift;
-    if (digit & 32) shift += 5;
-    else {
-      values.push(value & 1 ? -(value >>> 1) : value >>> 1);
-      value = 0;
-      shift = 0;
-    }
-  }
-  return values;
-}
-
-function encodeValue(value) {
-  let rest = value < 0 ? (-value << 1) | 1 : value << 1;
-  let text = '';
-  do {
-    const digit = rest & 31;
-    rest >>>= 5;
-    text += BASE64[rest > 0 ? digit | 32 : digit];
-  } while (rest > 0);
-  return text;
-}
-
-/**
- * The bundles' source maps keep the mappings of src/ only, as the per-file build had them (packages
- * ran from node_modules, without maps): Node decodes every loaded map at start once source maps are
- * on, and the packages' mappings were six in seven of them. A chunk of packages alone gets no map.
- */
-async function mapOnlyOwnCode(outdir) {
-  for (const name of (await readdir(outdir)).filter((file) => file.endsWith('.js.map'))) {
-    const mapFile = join(outdir, name);
-    const map = JSON.parse(await readFile(mapFile, 'utf8'));
-    const own = map.sources.map((source) => !source.split('/').includes('node_modules'));
-    const absolute = [0, 0, 0, 0]; // source, original line, original column, name (the file's running values)
-    const previous = [0, 0, 0, 0];
-    let kept = 0;
-    // A run of package code keeps one segment without a source where it begins, so that a frame in
-    // it stays at its place in the bundle instead of taking the line of our code before it.
-    let lastMapped = false;
-    const lines = map.mappings.split(';').map((line) => {
-      let column = 0;
-      let previousColumn = 0;
-      const segments = [];
-      for (const text of line.split(',')) {
-        if (text === '') continue;
-        const [columnDelta, ...rest] = decodeSegment(text);
-        column += columnDelta;
-        rest.forEach((delta, i) => (absolute[i] += delta));
-        const mapped = rest.length > 0 && own[absolute[0]];
-        if (!mapped && !lastMapped) continue;
-        let out = encodeValue(column - previousColumn);
-        previousColumn = column;
-        lastMapped = mapped;
-        if (mapped) {
-          for (let i = 0; i < rest.length; i++) {
-            out += encodeValue(absolute[i] - previous[i]);
-            previous[i] = absolute[i];
-          }
-          kept++;
-        }
-        segments.push(out);
-      }
-      return segments.join(',');
-    });
-    if (kept === 0) {
-      const chunk = join(outdir, name.slice(0, -'.map'.length));
-      const code = await readFile(chunk, 'utf8');
-      await writeFile(chunk, code.replace(/\n\/\/# sourceMappingURL=[^\n]*\n?$/, '\n'));
-      await rm(mapFile);
-    } else {
-      await writeFile(mapFile, JSON.stringify({ ...map, mappings: lines.join(';') }));
-    }
-  }
 }
 
 function removeOldBuilds(dist, current) {
