@@ -8,9 +8,16 @@
 // temporary folder and renamed into place, so processes starting together never see half a build.
 // Each build folder links package.json, contracts/ and web/ so that paths the sources resolve from
 // their own location (`../../package.json`) land on the same files as from src/.
+//
+// Beside the per-file build, the `byoda` command's entry point is bundled (bundle/byoda.js and its
+// chunks): one file per lazily imported part instead of some 600 modules of src/ and node_modules,
+// which is what a process start spent most of its time on (resolving, reading and compiling each
+// module; docs/performance.md). The per-file build stays: BYODA_BUILD=files runs it (the bench's
+// baseline), and it is what a bundle's modules resolve their own-location paths against.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,9 +25,25 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KEEP_BUILDS = 3;
 const STALE_BUILD_MS = 24 * 60 * 60 * 1000;
 /** Part of every fingerprint: a change to how builds are made must not reuse an older build. */
-const BUILD_FORMAT = 'esm-node20-linked-maps-1';
+const BUILD_FORMAT = 'esm-node20-linked-maps-bundled-3';
 /** Root entries the sources reach through relative paths from their own folder. */
 const LINKED = ['package.json', 'contracts', 'web'];
+/** Entry points bundled into bundle/<name>.js, by their path under src/ (when the tree has them). */
+const BUNDLES = { byoda: 'cli/main.ts' };
+/**
+ * Packages left out of the bundles, loaded from node_modules as usual: better-sqlite3 finds its native
+ * addon relative to its own files; pg (an optional native binding) and the S3 client are imported only
+ * by the commands that use them (the S3 client alone would double the bundle); esbuild and tsx are
+ * build tools.
+ */
+const EXTERNAL = ['better-sqlite3', 'pg', '@aws-sdk/*', 'esbuild', 'tsx'];
+/**
+ * CommonJS packages in an ES module bundle call `require` for Node's built-ins; ES modules have none.
+ * A name of its own so that it cannot clash with a bundled module's.
+ */
+const REQUIRE_BANNER =
+  "import { createRequire as __byodaCreateRequire } from 'node:module';\n" +
+  'const require = __byodaCreateRequire(import.meta.url);';
 
 function sourceFiles(dir, out = []) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -45,7 +68,7 @@ async function build(src, files, target) {
   // Unique per call: two builds in one process (or one millisecond) must not share a folder.
   const temporary = `${target}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
-    await esbuild({
+    const perFile = esbuild({
       entryPoints: files,
       outdir: join(temporary, 'src'),
       outbase: src,
@@ -56,6 +79,11 @@ async function build(src, files, target) {
       // A source that does not compile is reported by tsx, which then runs it (and fails the same way).
       logLevel: 'silent',
     });
+    // Both before anything is removed: a failed one must not leave the other writing into the folder.
+    const failed = (await Promise.allSettled([perFile, bundle(esbuild, src, temporary)])).find(
+      (outcome) => outcome.status === 'rejected',
+    );
+    if (failed) throw failed.reason;
     for (const name of LINKED) symlinkSync(join('..', '..', name), join(temporary, name));
   } catch (error) {
     rmSync(temporary, { recursive: true, force: true });
@@ -68,6 +96,52 @@ async function build(src, files, target) {
     rmSync(temporary, { recursive: true, force: true });
     if (!existsSync(target)) throw error;
   }
+}
+
+/**
+ * The bundles of BUNDLES' entry points into `build`/bundle/. A module of src/ that resolves a path from
+ * its own location (`new URL('../../package.json', import.meta.url)`) gets the URL its per-file build
+ * has, so the path lands where it would from src/ although the code now lives in a bundle.
+ */
+async function bundle(esbuild, src, build) {
+  const entryPoints = Object.fromEntries(
+    Object.entries(BUNDLES)
+      .map(([name, entry]) => [name, join(src, entry)])
+      .filter(([, entry]) => existsSync(entry)),
+  );
+  if (Object.keys(entryPoints).length === 0) return;
+  const outdir = join(build, 'bundle');
+  const ownLocation = {
+    name: 'byoda-own-location',
+    setup(plugin) {
+      const ofSrc = new RegExp(`^${(src + sep).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\\.ts$`);
+      plugin.onLoad({ filter: ofSrc }, async (args) => {
+        const contents = await readFile(args.path, 'utf8');
+        if (!contents.includes('import.meta.url')) return { contents, loader: 'ts' };
+        const perFile = join(build, 'src', relative(src, args.path)).replace(/\.ts$/, '.js');
+        const fromBundle = relative(outdir, perFile).split(sep).join('/');
+        const url = `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`;
+        return { contents: contents.replace(/\bimport\.meta\.url\b/g, url), loader: 'ts' };
+      });
+    },
+  };
+  await esbuild({
+    entryPoints,
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    // Stack traces need only the mappings (bin/stack-traces.mjs reads a map when one is made); the
+    // sources' text would make the maps four times larger.
+    sourcesContent: false,
+    external: EXTERNAL,
+    banner: { js: REQUIRE_BANNER },
+    plugins: [ownLocation],
+    logLevel: 'silent',
+  });
 }
 
 function removeOldBuilds(dist, current) {
@@ -103,4 +177,17 @@ export async function compiledSources(root = ROOT) {
     if (process.env.BYODA_DEBUG_BUILD === '1') console.error('byoda: no compiled build:', error);
     return undefined;
   }
+}
+
+/**
+ * The module to run for the `byoda` command: the bundle of src/cli/main.ts, or its per-file build when
+ * BYODA_BUILD=files asks for it; undefined when there is no build (the caller runs the sources).
+ */
+export async function compiledMain(root = ROOT) {
+  const build = await compiledSources(root);
+  if (build === undefined) return undefined;
+  const bundled = join(build, 'bundle', 'byoda.js');
+  return process.env.BYODA_BUILD !== 'files' && existsSync(bundled)
+    ? bundled
+    : join(build, 'src', 'cli', 'main.js');
 }

@@ -6,8 +6,6 @@
  */
 import type { Command } from 'commander';
 import { ByodaError } from '../errors/index.js';
-// Alone, not through src/local/index.ts: see owner-api.ts.
-import { OwnerApi } from '../network/index.js';
 import { loginAndKeep } from './owner-session.js';
 import { print, printJson, stdoutColors } from './output.js';
 import { POD_TARGET_HELP, addPodTargetOptions, resolvePodTarget } from './pod-target.js';
@@ -47,6 +45,8 @@ async function loginCommand(options: LoginOptions): Promise<void> {
   if (target.tokenFile === undefined) {
     throw new ByodaError('BYODA_ERR_CONFIG', `give --token-file to keep the token of ${target.label}`);
   }
+  // Alone, not through src/local/index.ts (see owner-api.ts), and lazily (owner-session.ts).
+  const { OwnerApi } = await import('../network/index.js');
   const api = new OwnerApi(target.endpoint);
   try {
     const token = await loginAndKeep(api, target, options.totp);

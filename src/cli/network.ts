@@ -6,7 +6,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ByodaError } from '../errors/index.js';
-import { certificateFingerprint } from '../network/index.js';
 import { createNetworkPki, isNetworkName, networkPkiExists, readRootCaCert } from '../pki/index.js';
 import { commandPassphrase, LOCAL_SECRETS_HELP, passphraseFileHelp } from './run-server.js';
 import type { PassphraseOption, PassphraseSource } from './run-server.js';
@@ -31,6 +30,7 @@ export function registerNetworkCommands(program: Command): void {
 }
 
 async function initCommand(options: InitOptions): Promise<void> {
+  const { certificateFingerprint } = await import('../network/index.js');
   if (!isNetworkName(options.network)) {
     throw new ByodaError(
       'BYODA_ERR_CONFIG',

@@ -8,8 +8,7 @@ import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { ByodaError, isByodaError } from '../errors/index.js';
 // Alone, not through src/local/index.ts: see owner-api.ts.
-import { OwnerApi, tokenExpiry } from '../network/index.js';
-import type { OwnerToken } from '../network/index.js';
+import type { OwnerApi, OwnerToken } from '../network/index.js';
 import { firstLine } from './pod.js';
 import type { PodTarget } from './pod-target.js';
 
@@ -99,6 +98,9 @@ function notRunning(target: PodTarget, err: ByodaError): ByodaError {
 
 async function withOwnerApiOnce<T>(target: PodTarget, work: (api: OwnerApi) => Promise<T>): Promise<T> {
   const kept = target.tokenFile === undefined ? undefined : await readValidToken(target.tokenFile);
+  // Lazily, as every command's import of the HTTP client (undici, the largest package a command
+  // loads): `byoda --help` and the commands that make no request need none.
+  const { OwnerApi } = await import('../network/index.js');
   const api = new OwnerApi(target.endpoint, kept);
   try {
     if (kept !== undefined) {
@@ -137,6 +139,7 @@ async function readValidToken(file: string): Promise<string | undefined> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
   const token = text?.trim();
   if (!token) return undefined;
+  const { tokenExpiry } = await import('../network/index.js');
   const expiry = tokenExpiry(token);
   return expiry !== undefined && expiry.getTime() - Date.now() > EXPIRY_MARGIN_MS ? token : undefined;
 }

@@ -18,7 +18,6 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { ByodaError } from '../errors/index.js';
 import { isProcessAlive as isAlive } from '../lock/index.js';
-import { DirectoryClient, OwnerApi, certificateFingerprint } from '../network/index.js';
 import { accountFqdn, isServiceId, readRootCaCert } from '../pki/index.js';
 import { resolveSecret, terminalPrompt } from '../secrets/index.js';
 import type { PodAddress, PodPaths, PodRunInfo, PodServer } from '../pod/index.js';
@@ -236,6 +235,7 @@ async function ownerPassword(
 /** `--root-ca`, or the directory's (trust on first use: its fingerprint is shown). */
 async function rootCaFor(options: InitOptions): Promise<string> {
   if (options.rootCa !== undefined) return readText(options.rootCa, 'root CA file');
+  const { DirectoryClient, certificateFingerprint } = await import('../network/index.js');
   const pem = await DirectoryClient.fetchRootCa(options.directory);
   process.stderr.write(`byoda: fetched the network root CA, SHA-256 ${certificateFingerprint(pem)}\n`);
   return pem;
@@ -324,6 +324,7 @@ async function joinCommand(serviceId: number, options: JoinOptions): Promise<voi
   const username = accounts.getAccount()?.username;
   accounts.close();
   if (username === undefined) throw new ByodaError('BYODA_ERR_CONFIG', `${paths.dataDir} holds no account`);
+  const { OwnerApi } = await import('../network/index.js');
   const client = new OwnerApi({
     webUrl: run.webUrl,
     fqdn: accountFqdn(config.network, config.accountId),

@@ -20,7 +20,6 @@ import { mkdir, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { ByodaError } from '../errors/index.js';
-import { DirectoryClient, certificateFingerprint } from '../network/index.js';
 import type { ServiceAddress, ServiceSummary } from '../service/index.js';
 import { addMetricsOptions } from './metrics-options.js';
 import {
@@ -152,6 +151,7 @@ async function initCommand(options: InitOptions): Promise<void> {
  */
 async function rootCaFor(options: InitOptions): Promise<string> {
   if (options.rootCa !== undefined) return readTextFile(options.rootCa, 'root CA file');
+  const { DirectoryClient, certificateFingerprint } = await import('../network/index.js');
   const pem = await DirectoryClient.fetchRootCa(
     options.directory,
     options.rootCaSha256 !== undefined ? { expectedFingerprint: options.rootCaSha256 } : {},

@@ -1,6 +1,7 @@
 /** The HTTPS server base shared by the directory, service and pod servers. */
 export { countFurtherOperation, createHttpsServer, toByodaError, DEFAULT_BODY_LIMIT } from './server.js';
 export type { HttpServerOptions, HttpsApp, TlsOptions } from './server.js';
+export { compiledOnFirstUse } from './first-use.js';
 export { peerCertificateChain, peerCertificateChainOf } from './peer.js';
 export { createClientIdentityVerifier, DEFAULT_MAX_REMEMBERED_LEAVES } from './client-identity.js';
 export type { ClientIdentityOptions, ClientIdentityVerifier } from './client-identity.js';

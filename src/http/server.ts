@@ -6,9 +6,11 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import ajvCompiler from '@fastify/ajv-compiler';
+import type { BuildCompilerFromPool } from '@fastify/ajv-compiler';
 import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify from 'fastify';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { Logger } from 'pino';
 import { ByodaError, isByodaError } from '../errors/index.js';
 import type { ErrorCode } from '../errors/index.js';
@@ -20,6 +22,7 @@ import {
   rateLimitedError,
   rateLimitPluginOptions,
 } from './rate-limit.js';
+import { compiledOnFirstUse } from './first-use.js';
 import type { ClientIdentityOf, OwnerOf, RateLimitSetting } from './rate-limit.js';
 import { STATUS_PATH, statusBody } from './status.js';
 import type { ServerKind } from './status.js';
@@ -64,6 +67,15 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 /** A fastify instance serving HTTPS, as the servers build on it. */
 export type HttpsApp = ReturnType<typeof createHttpsServer>;
 
+function lazyDefaultValidators(): BuildCompilerFromPool {
+  const build = ajvCompiler();
+  return (externalSchemas, options) => {
+    const compile = build(externalSchemas, options) as FastifySchemaCompiler<unknown>;
+    // Fastify reads what a validator of Ajv's has (a call, `errors`, `schemaEnv`), which ours has too.
+    return compiledOnFirstUse(compile) as unknown as ReturnType<BuildCompilerFromPool>;
+  };
+}
+
 export function createHttpsServer(options: HttpServerOptions) {
   const { tls } = options;
   const app = Fastify({
@@ -86,6 +98,11 @@ export function createHttpsServer(options: HttpServerOptions) {
     // HTTP) get the same JSON error body as every other refusal.
     frameworkErrors: handleError,
     clientErrorHandler: answerClientError,
+    // Fastify's own validator compiler (its Ajv and settings), each route's schemas compiled on the
+    // route's first request instead of all at the start (first-use.ts). Given as a factory, fastify
+    // counts it as a custom compiler, which only means that it would not lower-case the property
+    // names of a `headers` schema: no route has one. The directory and the service set their own.
+    schemaController: { compilersFactory: { buildValidator: lazyDefaultValidators() } },
   });
   app.setErrorHandler(handleError);
   app.addHook('onSend', errorBodyWhenEmpty);

@@ -5,10 +5,12 @@
  */
 import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
+import { compiledOnFirstUse } from '../../http/index.js';
 
 export function useStrictValidation(app: FastifyInstance): void {
   const ajv = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false });
-  app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
+  // Each schema compiled on its route's first request, not at the start (http's `compiledOnFirstUse`).
+  app.setValidatorCompiler(compiledOnFirstUse(({ schema }) => ajv.compile(schema as object)));
 }
 
 /** A whole number in canonical decimal, as a query-string value (query values are always strings). */

@@ -6,10 +6,13 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { SourceMap } from 'node:module';
+import type { SourceMapPayload } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { compiledSources } from '../../../bin/compiled.mjs';
+import { compiledMain, compiledSources } from '../../../bin/compiled.mjs';
+import { mapStackTraces } from '../../../bin/stack-traces.mjs';
 
 describe('cli: the compiled build of src/', () => {
   let root = '';
@@ -87,6 +90,95 @@ describe('cli: the compiled build of src/', () => {
       else process.env['BYODA_TSX'] = saved;
     }
     assert.equal(await compiledSources(join(root, 'nowhere')), undefined);
+  });
+
+  it("bundles the command's entry point, which runs like its per-file build", async () => {
+    const tree = await mkdtemp(join(tmpdir(), 'byoda-build-bundle-'));
+    const saved = process.env['BYODA_BUILD'];
+    try {
+      await mkdir(join(tree, 'src', 'cli'), { recursive: true });
+      await mkdir(join(tree, 'src', 'pod', 'routes'), { recursive: true });
+      await mkdir(join(tree, 'node_modules', 'probe-cjs'), { recursive: true });
+      await writeFile(join(tree, 'package.json'), JSON.stringify({ name: 'bundled-probe', type: 'module' }));
+      // A CommonJS package that requires a Node built-in: the ES module bundle must give it `require`.
+      await writeFile(
+        join(tree, 'node_modules', 'probe-cjs', 'package.json'),
+        '{"name":"probe-cjs","main":"index.js"}',
+      );
+      await writeFile(
+        join(tree, 'node_modules', 'probe-cjs', 'index.js'),
+        "const { sep } = require('node:path');\nmodule.exports = () => sep;\n",
+      );
+      await writeFile(
+        join(tree, 'src', 'pod', 'routes', 'root.ts'),
+        // Two folders deeper than the bundle: its own location must still be its source's.
+        "export const root = new URL('../../../', import.meta.url).pathname;\n",
+      );
+      await writeFile(
+        join(tree, 'src', 'cli', 'main.ts'),
+        [
+          "import { readFileSync } from 'node:fs';",
+          "import sep from 'probe-cjs';",
+          "import { root } from '../pod/routes/root.js';",
+          "export const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).name;",
+          'export const where = root;',
+          'export const separator = sep();',
+          "export const later = async (): Promise<string> => (await import('../pod/routes/root.js')).root;",
+          "export const failure = (): string => new Error('probe').stack ?? '';",
+        ].join('\n'),
+      );
+      delete process.env['BYODA_BUILD'];
+      const bundled = await compiledMain(tree);
+      const build = await compiledSources(tree);
+      assert.equal(bundled, join(build ?? '', 'bundle', 'byoda.js'));
+      process.env['BYODA_BUILD'] = 'files';
+      assert.equal(await compiledMain(tree), join(build ?? '', 'src', 'cli', 'main.js'));
+      for (const file of [bundled ?? '', join(build ?? '', 'src', 'cli', 'main.js')]) {
+        const main = (await import(pathToFileURL(file).href)) as {
+          pkg: string;
+          where: string;
+          separator: string;
+          later: () => Promise<string>;
+        };
+        assert.equal(main.pkg, 'bundled-probe', file);
+        assert.equal(main.where, `${build}/`, file);
+        assert.equal(main.separator, '/', file);
+        assert.equal(await main.later(), `${build}/`, file);
+      }
+      // The map leads back to our sources and the packages' files.
+      const map = new SourceMap(JSON.parse(await readFile(`${bundled}.map`, 'utf8')) as SourceMapPayload);
+      const code = (await readFile(bundled ?? '', 'utf8')).split('\n');
+      const at = (text: string): { line: number; column: number } => {
+        const line = code.findIndex((l) => l.includes(text));
+        assert.ok(line >= 0, `the bundle has ${text}`);
+        return { line, column: code[line]?.indexOf(text) ?? 0 };
+      };
+      const sourceAt = ({ line, column }: { line: number; column: number }): string | undefined => {
+        const entry = map.findEntry(line, column);
+        return 'originalSource' in entry ? entry.originalSource : undefined;
+      };
+      const own = at('package.json');
+      assert.match(sourceAt(own) ?? '', /cli\/main\.ts$/);
+      const packaged = at('module.exports = () => sep');
+      assert.match(sourceAt({ ...packaged, column: packaged.column + 5 }) ?? '', /probe-cjs\/index\.js$/);
+      // What bin/byoda.js does for a bundle: stack traces name the TypeScript line, maps read lazily.
+      const restore = mapStackTraces(dirname(bundled ?? ''));
+      try {
+        const bundledMain = (await import(pathToFileURL(bundled ?? '').href)) as { failure: () => string };
+        const stack = bundledMain.failure();
+        assert.match(stack, /^Error: probe\n/);
+        assert.match(
+          stack,
+          new RegExp(`at (Module\\.)?failure \\(${join(tree, 'src', 'cli', 'main.ts')}:8:\\d+\\)`),
+        );
+      } finally {
+        restore();
+      }
+    } finally {
+      if (saved === undefined) delete process.env['BYODA_BUILD'];
+      else process.env['BYODA_BUILD'] = saved;
+      await rm(tree, { recursive: true, force: true });
+    }
   });
 
   it('answers undefined instead of throwing on a source that does not compile', async () => {
