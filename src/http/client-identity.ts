@@ -106,9 +106,7 @@ export function createClientIdentityVerifier(
   const identityOf = async (socket: TLSSocket): Promise<PkiIdentity | undefined> => {
     const identity = await verifiedOf(socket);
     if (identity && (await isRevoked?.(identity))) {
-      throw new ByodaError('BYODA_ERR_REVOKED', 'client certificate refused: it is revoked', {
-        status: 403,
-      });
+      throw new ByodaError('BYODA_ERR_REVOKED', 'client certificate refused: it is revoked');
     }
     return identity;
   };
