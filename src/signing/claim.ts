@@ -211,6 +211,15 @@ function readClaim(value: unknown): Claim | string {
   return claim as Claim;
 }
 
+/** The fields of a claim signature's protected header (`ClaimHeader`), and no others. */
+const CLAIM_HEADER_KEYS: ReadonlySet<string> = new Set([
+  'alg',
+  'typ',
+  'byoda_app_id',
+  'byoda_service_id',
+  'iat',
+]);
+
 function readHeader(jws: string): ClaimHeader | string {
   const parts = jws.split('.');
   if (parts.length !== 3 || parts[1] !== '') return 'the signature is not a detached compact JWS';
@@ -222,6 +231,11 @@ function readHeader(jws: string): ClaimHeader | string {
   }
   if (typeof header !== 'object' || header === null) return 'the signature header is not an object';
   const fields = header as Readonly<Record<string, unknown>>;
+  // As for data signatures: a field such as `crit` with `b64: false` would change what the signature
+  // covers, so a header holds exactly the fields this format names.
+  const unknown = Object.keys(fields).find((key) => !CLAIM_HEADER_KEYS.has(key));
+  if (unknown !== undefined)
+    return `the signature header has a field this format does not name: ${JSON.stringify(unknown)}`;
   if (fields['alg'] !== 'ES256' || fields['typ'] !== CLAIM_SIGNATURE_TYPE) {
     return `the signature is not an ES256 ${CLAIM_SIGNATURE_TYPE}`;
   }

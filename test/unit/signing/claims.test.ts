@@ -313,6 +313,16 @@ describe('claims (spec §9, §12)', () => {
           (c) => withHeader({ ...(headerOf(c.signature) as object), byoda_service_id: String(SERVICE_ID) }),
           'the signature header names no app and service',
         ],
+        [
+          'a header with crit and b64 (what the signature covers would change)',
+          (c) => withHeader({ ...(headerOf(c.signature) as object), b64: false, crit: ['b64'] }),
+          'the signature header has a field this format does not name: "b64"',
+        ],
+        [
+          'a header with a kid',
+          (c) => withHeader({ ...(headerOf(c.signature) as object), kid: 'k1' }),
+          'the signature header has a field this format does not name: "kid"',
+        ],
       ];
       for (const [name, change, reason] of cases) {
         it(`refuses ${name}`, async () => {
