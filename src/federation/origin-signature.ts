@@ -104,8 +104,9 @@ const P1363_SIGNATURE_LENGTH = 64;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 const badRequest = (message: string): ByodaError => new ByodaError('BYODA_ERR_BAD_REQUEST', message);
+/** ByodaError leaves an undefined cause out, so a refusal without one has none. */
 const forbidden = (message: string, cause?: unknown): ByodaError =>
-  new ByodaError('BYODA_ERR_FORBIDDEN', message, cause === undefined ? {} : { cause });
+  new ByodaError('BYODA_ERR_FORBIDDEN', message, { cause });
 
 /** Relations as a set: lower-cased, distinct, sorted (null stays null: "every relation"). */
 function canonicalRelations(relations: readonly string[] | null | undefined): string[] | null {

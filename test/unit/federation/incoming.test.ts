@@ -217,6 +217,37 @@ describe('incoming forwarded queries (spec §6, §8)', () => {
       assert.equal(again.replay, true);
     });
 
+    it('takes one query id in two spellings within one operation as one first visit', async () => {
+      const timestamp = new Date().toISOString();
+      const signature = await signOriginQuery(
+        {
+          query_id: QUERY_ID,
+          timestamp,
+          service_id: SERVICE_ID,
+          class: 'network_links',
+          filter: null,
+          depth: 1,
+          relations: null,
+        },
+        origin.data,
+      );
+      const connection = (alias: string, queryId: string) =>
+        `${alias}: network_links_connection(depth: 1, query_id: "${queryId}", timestamp: "${timestamp}", ` +
+        `origin_member_id: "${origin.memberId}", origin_signature: $sig) { total_count } `;
+      const operation = read(
+        `query($sig: String) { ${connection('lower', QUERY_ID)}${connection('upper', QUERY_ID.toUpperCase())}}`,
+        { sig: signature },
+      );
+      // The UUID scalar hands over the canonical (lower-case) spelling of both.
+      assert.deepEqual(
+        operation.connections.map((c) => c.queryId),
+        [QUERY_ID, QUERY_ID],
+      );
+      const memory = createQueryMemory();
+      assert.equal((await admitIncomingQuery(operation, SENDER, deps(memory))).replay, false);
+      assert.equal((await admitIncomingQuery(operation, SENDER, deps(memory))).replay, true);
+    });
+
     it('does not remember the id of a query whose signature fails', async () => {
       const memory = createQueryMemory();
       const good = await forwarded(1);
@@ -357,7 +388,10 @@ describe('incoming forwarded queries (spec §6, §8)', () => {
       });
       assert.equal(await replay.store.getObject('person'), null);
       assert.equal(await replay.store.count('network_links'), 0);
-      await assert.rejects(replay.store.append('network_links', {}), { code: 'BYODA_ERR_BAD_REQUEST' });
+      await assert.rejects(replay.store.append('network_links', {}), {
+        code: 'BYODA_ERR_BAD_REQUEST',
+        message: 'a repeated forwarded query neither reads nor writes data',
+      });
       assert.deepEqual(await replay.proxy?.({} as never), { edges: [], errors: [] });
       await replay.store.close();
       assert.deepEqual(calls, [], 'the real store is never touched');

@@ -221,6 +221,41 @@ describe('origin signatures (spec §8)', () => {
     assert.equal((await verifyOriginSignature(slightlyAhead, options())).memberId, alice.memberId);
   });
 
+  it('accepts a query exactly maxAgeSeconds old and refuses one 1 ms older', async () => {
+    const query = await signed(alice);
+    const signedAt = Date.parse(query.timestamp);
+    const at = (now: number, maxAgeSeconds?: number) =>
+      verifyOriginSignature(query, options({ now: () => now, maxAgeSeconds }));
+    assert.equal((await at(signedAt + 119_999)).memberId, alice.memberId, '1 ms inside');
+    assert.equal((await at(signedAt + 120_000)).memberId, alice.memberId, 'at the limit');
+    fetched = [];
+    await assert.rejects(at(signedAt + 120_001), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message: 'query timestamp too old: more than 120 s ago',
+    });
+    assert.deepEqual(fetched, [], 'refused before any certificate fetch');
+    // A configured limit has the same edges.
+    assert.equal((await at(signedAt + 300_000, 300)).memberId, alice.memberId);
+    await assert.rejects(at(signedAt + 300_001, 300), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message: 'query timestamp too old: more than 300 s ago',
+    });
+  });
+
+  it('accepts a timestamp exactly the clock skew ahead and refuses one 1 ms further', async () => {
+    const query = await signed(alice);
+    const signedAt = Date.parse(query.timestamp);
+    const at = (now: number) => verifyOriginSignature(query, options({ now: () => now }));
+    assert.equal((await at(signedAt - 29_999)).memberId, alice.memberId, '1 ms inside');
+    assert.equal((await at(signedAt - 30_000)).memberId, alice.memberId, 'at the limit');
+    fetched = [];
+    await assert.rejects(at(signedAt - 30_001), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message: 'query timestamp is in the future (more than 30 s ahead)',
+    });
+    assert.deepEqual(fetched, [], 'refused before any certificate fetch');
+  });
+
   it('refuses a data cert of another network', async () => {
     const other = await testNetwork('other.test');
     const stranger = await other.member();
@@ -310,6 +345,83 @@ describe('origin signatures (spec §8)', () => {
         message,
       });
     }
+  });
+
+  it('refuses to sign or verify a depth that is not a whole number, or a timestamp without a zone', async () => {
+    const depthMessage = { code: 'BYODA_ERR_BAD_REQUEST', message: 'depth must be a whole number' };
+    for (const depth of [-1, 1.5, Number.NaN]) {
+      assert.throws(() => originSignatureBytes(fields({ depth })), depthMessage, String(depth));
+      await assert.rejects(signOriginQuery(fields({ depth }), alice.data), depthMessage, String(depth));
+    }
+    assert.equal(JSON.parse(originSignatureBytes(fields({ depth: 0 })).toString()).depth, 0);
+    // A negative depth is not searched up to a signed one (which would claim a longer distance).
+    const query = await signed(alice);
+    await assert.rejects(
+      verifyOriginSignature({ ...query, depth: -1 }, options({ maxSignedDepth: 3 })),
+      depthMessage,
+    );
+    const timestampMessage = {
+      code: 'BYODA_ERR_BAD_REQUEST',
+      message: 'timestamp must be an ISO 8601 date-time with a time zone',
+    };
+    for (const timestamp of ['yesterday', '2025-03-01T12:00:00']) {
+      assert.throws(() => originSignatureBytes(fields({ timestamp })), timestampMessage, timestamp);
+      await assert.rejects(signOriginQuery(fields({ timestamp }), alice.data), timestampMessage, timestamp);
+    }
+  });
+
+  it('refuses an empty signature and another spelling of a valid one as not base64', async () => {
+    const query = await signed(alice);
+    const notBase64 = { code: 'BYODA_ERR_BAD_REQUEST', message: 'origin_signature is not valid base64' };
+    await assert.rejects(verifyOriginSignature({ ...query, origin_signature: '' }, options()), notBase64);
+    // 64 bytes leave 4 unused bits in the last character: setting one spells the same bytes.
+    const sig = query.origin_signature;
+    const last = sig.length - 3;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const respelled = `${sig.slice(0, last)}${alphabet[alphabet.indexOf(sig.charAt(last)) + 1]}==`;
+    assert.notEqual(respelled, sig);
+    assert.deepEqual(Buffer.from(respelled, 'base64'), Buffer.from(sig, 'base64'));
+    await assert.rejects(
+      verifyOriginSignature({ ...query, origin_signature: respelled }, options()),
+      notBase64,
+    );
+    // Neither is the URL-safe alphabet without padding.
+    const urlSafe = Buffer.from(sig, 'base64').toString('base64url');
+    await assert.rejects(
+      verifyOriginSignature({ ...query, origin_signature: urlSafe }, options()),
+      notBase64,
+    );
+  });
+
+  it('refuses a data cert of this root that names another network than the verifier’s', async () => {
+    const query = await signed(alice);
+    await assert.rejects(verifyOriginSignature(query, options({ network: 'other.test' })), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message:
+        'origin signature does not verify: the certificate is not the member data certificate of the ' +
+        'origin member for this service',
+    });
+  });
+
+  it('keeps the fetch failure as the cause of the refusal', async () => {
+    const query = await signed(alice);
+    const failure = new Error('connection refused');
+    const unreachable = async (): Promise<string> => {
+      throw failure;
+    };
+    const err = await verifyOriginSignature(query, options({ fetchDataCertChain: unreachable })).then(
+      () => assert.fail('must refuse'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof Error);
+    assert.equal(err.cause, failure);
+    // A refusal with nothing behind it has no cause at all.
+    const stale = await verifyOriginSignature(query, options({ now: () => NOW + 10_000_000 })).then(
+      () => assert.fail('must refuse'),
+      (e: unknown) => e,
+    );
+    assert.ok(stale instanceof Error);
+    assert.equal(Object.hasOwn(stale, 'cause'), false);
   });
 
   it('signs only with a member data credential of the query’s service', async () => {
