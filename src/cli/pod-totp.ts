@@ -69,9 +69,11 @@ async function enable(
     });
     return;
   }
-  // qrcode is loaded only here: the other commands need not pay for it.
-  const { toString } = await import('qrcode');
-  const qr = await toString(enrolment.otpauthUri, { type: 'terminal', small: true }).catch((cause) => {
+  // qrcode is loaded only here: the other commands need not pay for it. A CommonJS package: in the
+  // bundle (bin/compiled.mjs) its lazy chunk exports only `default`, which is its exports under Node's
+  // own ESM loader too; named exports would be undefined there.
+  const { default: qrcode } = await import('qrcode');
+  const qr = await qrcode.toString(enrolment.otpauthUri, { type: 'terminal', small: true }).catch((cause) => {
     throw new ByodaError('BYODA_ERR_INTERNAL', 'cannot draw the QR code', { cause });
   });
   const c = stdoutColors();
