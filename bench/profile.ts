@@ -46,7 +46,13 @@ async function startProfiledPod(net: NetworkHarness, dataDir: string, profileDir
       `${host}:${port}`,
       '--json',
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    // The per-file build (BYODA_BUILD=files) by default: its modules keep their paths, so the profile
+    // says which package or source file the time goes to; the bundle's chunks would hide that. The
+    // request path runs the same code in both builds; BYODA_BUILD=bundle profiles what `byoda` runs.
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BYODA_BUILD: process.env['BYODA_BUILD'] ?? 'files' },
+    },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
