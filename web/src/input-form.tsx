@@ -28,16 +28,27 @@ interface InputFormProps {
   /** Prefix of the controls' ids, unique on the page. */
   readonly idPrefix: string;
   readonly onSubmit: (value: Record<string, unknown>) => Promise<string>;
-  /** JSON Schema formats of string fields by dotted path (`email` -> `idn-email`). */
-  readonly formats?: Readonly<Record<string, string>>;
-  /** Allowed values of fields with a JSON Schema `enum`, by dotted path. */
-  readonly enums?: Readonly<Record<string, readonly string[]>>;
+  /** What the contract says of the fields beyond their GraphQL types (none when absent). */
+  readonly rules?: FieldRules;
   /** Controls of the write itself rather than of the record (e.g. "sign"), shown before the button. */
   readonly children?: ComponentChildren;
 }
 
+/**
+ * What the pod's capabilities say of a class's fields beyond their GraphQL types, by dotted path: the
+ * page offers and checks them, the pod checks them again.
+ */
+export interface FieldRules {
+  /** JSON Schema formats of string fields (`email` -> `idn-email`). */
+  readonly formats: Readonly<Record<string, string>>;
+  /** Allowed values of fields with a JSON Schema `enum`. */
+  readonly enums: Readonly<Record<string, readonly string[]>>;
+}
+
+const NO_RULES: FieldRules = { formats: {}, enums: {} };
+
 export function InputForm(props: InputFormProps) {
-  const { type, initial, submitLabel, idPrefix, onSubmit, formats = {}, enums = {}, children } = props;
+  const { type, initial, submitLabel, idPrefix, onSubmit, rules = NO_RULES, children } = props;
   const [draft, setDraft] = useState<Draft>(() => draftOf(type, initial, '', initial === undefined));
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<string | undefined>();
@@ -48,7 +59,7 @@ export function InputForm(props: InputFormProps) {
     event.preventDefault();
     setStatus(undefined);
     setFormError(undefined);
-    const found = checkDraft(type, draft, '', formats, enums);
+    const found = checkDraft(type, draft, '', rules);
     setErrors(found);
     if (Object.keys(found).length > 0) {
       setFormError(
@@ -94,8 +105,7 @@ export function InputForm(props: InputFormProps) {
         idPrefix={idPrefix}
         draft={draft}
         errors={errors}
-        formats={formats}
-        enums={enums}
+        rules={rules}
         onChange={(path, text) => {
           setDraft((d) => ({ ...d, [path]: text }));
           if (errors[path]) setErrors(({ [path]: _, ...others }) => others);
@@ -141,12 +151,11 @@ interface FieldsProps {
   readonly idPrefix: string;
   readonly draft: Draft;
   readonly errors: FieldErrors;
-  readonly formats: Readonly<Record<string, string>>;
-  readonly enums: Readonly<Record<string, readonly string[]>>;
+  readonly rules: FieldRules;
   readonly onChange: (path: string, text: string) => void;
 }
 
-function Fields({ type, prefix, idPrefix, draft, errors, formats, enums, onChange }: FieldsProps) {
+function Fields({ type, prefix, idPrefix, draft, errors, rules, onChange }: FieldsProps) {
   return (
     <>
       {Object.values(type.getFields()).map((field) => {
@@ -166,8 +175,7 @@ function Fields({ type, prefix, idPrefix, draft, errors, formats, enums, onChang
                 idPrefix={idPrefix}
                 draft={draft}
                 errors={errors}
-                formats={formats}
-                enums={enums}
+                rules={rules}
                 onChange={onChange}
               />
             </fieldset>
@@ -180,8 +188,8 @@ function Fields({ type, prefix, idPrefix, draft, errors, formats, enums, onChang
             id={controlId(idPrefix, path)}
             value={draft[path] ?? ''}
             error={errors[path]}
-            format={formats[path]}
-            allowed={enums[path]}
+            format={rules.formats[path]}
+            allowed={rules.enums[path]}
             onInput={(text) => onChange(path, text)}
           />
         );
@@ -355,8 +363,7 @@ function checkDraft(
   type: GraphQLInputObjectType,
   draft: Draft,
   prefix: string,
-  formats: Readonly<Record<string, string>>,
-  enums: Readonly<Record<string, readonly string[]>>,
+  rules: FieldRules,
 ): FieldErrors {
   const errors: FieldErrors = {};
   for (const field of Object.values(type.getFields())) {
@@ -364,7 +371,7 @@ function checkDraft(
     const inner = unwrapNonNull(field.type);
     const named = getNamedType(field.type);
     if (isInputObjectType(named) && !isListType(inner)) {
-      Object.assign(errors, checkDraft(named, draft, `${path}.`, formats, enums));
+      Object.assign(errors, checkDraft(named, draft, `${path}.`, rules));
       continue;
     }
     const text = (draft[path] ?? '').trim();
@@ -376,8 +383,8 @@ function checkDraft(
     for (const item of items.map((line) => line.trim())) {
       const problem =
         scalarProblem(named.name, item) ??
-        (formats[path] !== undefined ? formatProblem(formats[path], item) : undefined) ??
-        (enums[path] !== undefined && !enums[path].includes(item)
+        (rules.formats[path] !== undefined ? formatProblem(rules.formats[path], item) : undefined) ??
+        (rules.enums[path] !== undefined && !rules.enums[path].includes(item)
           ? 'is not one of the allowed values'
           : undefined);
       if (problem) {

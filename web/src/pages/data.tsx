@@ -9,6 +9,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { graphql, messageOf } from '../api.js';
 import type { Capabilities, ClassCapabilities, Membership } from '../api.js';
 import { InputForm } from '../input-form.js';
+import type { FieldRules } from '../input-form.js';
 import { label } from '../labels.js';
 import { plainError } from '../plain-errors.js';
 import { cellText, edgeSelection, RecordTable, SIGNATURE_COLUMN } from '../records.js';
@@ -30,9 +31,8 @@ export interface OwnerRights {
   readonly append: boolean;
   readonly delete: boolean;
   readonly managedByPod: boolean;
-  readonly formats: Readonly<Record<string, string>>;
-  /** Allowed values of enum fields by dotted path, as the form offers them (text). */
-  readonly enums: Readonly<Record<string, readonly string[]>>;
+  /** Formats and enum values of the fields (enum values as text, as the form offers them). */
+  readonly rules: FieldRules;
 }
 
 export function rightsOf(capabilities: Capabilities, name: string): OwnerRights {
@@ -44,8 +44,10 @@ export function rightsOf(capabilities: Capabilities, name: string): OwnerRights 
     append: may('append'),
     delete: may('delete'),
     managedByPod: managed,
-    formats: Object.fromEntries((cls?.formats ?? []).map((f) => [f.path, f.format])),
-    enums: Object.fromEntries((cls?.enums ?? []).map((e) => [e.path, e.values.map(String)])),
+    rules: {
+      formats: Object.fromEntries((cls?.formats ?? []).map((f) => [f.path, f.format])),
+      enums: Object.fromEntries((cls?.enums ?? []).map((e) => [e.path, e.values.map(String)])),
+    },
   };
 }
 
@@ -205,8 +207,7 @@ function ObjectClassView({ serviceId, dataClass, rights }: ClassViewProps) {
           initial={record ? toInputValue(input, record) : {}}
           submitLabel={`Save ${label(name)}`}
           idPrefix={`${name}`}
-          formats={rights.formats}
-          enums={rights.enums}
+          rules={rights.rules}
           onSubmit={save}
         />
       )}
@@ -392,8 +393,7 @@ function ArrayClassView({ serviceId, dataClass, rights }: ClassViewProps) {
             type={input}
             submitLabel={`Add to ${label(name)}`}
             idPrefix={`${name}-new`}
-            formats={rights.formats}
-            enums={rights.enums}
+            rules={rights.rules}
             onSubmit={append}
           >
             {dataClass.canSign && (
