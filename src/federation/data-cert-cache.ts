@@ -19,12 +19,12 @@
  * fetch for each one.
  */
 import { X509Certificate } from 'node:crypto';
+import { BoundedMap } from '../bounded/index.js';
 import { ByodaError, isByodaError } from '../errors/index.js';
 import { certThumbprint, splitPemBundle, verifyChainBundle } from '../pki/index.js';
 import type { PkiIdentity } from '../pki/index.js';
 import type { PeerClient, PeerRequestOptions } from './peer-pool.js';
 import type { VerifiedChains } from './verified-chains.js';
-import { BoundedMap } from '../bounded/index.js';
 
 export interface DataCertCacheOptions {
   /**

@@ -23,7 +23,7 @@ interface Validator {
 export function compiledOnFirstUse<T>(compile: FastifySchemaCompiler<T>): FastifySchemaCompiler<T> {
   return (route) => {
     let compiled: Validator | undefined;
-    const validator = (() => (compiled ??= compile(route) as Validator)) as () => Validator;
+    const validator = (): Validator => (compiled ??= compile(route) as Validator);
     const validate: Validator = (data, context) => {
       const fn = validator();
       const outcome = context === undefined ? fn(data) : fn(data, context);
