@@ -130,13 +130,13 @@ export function originSignatureBytes(fields: SignedQueryFields): Buffer {
     service_id: fields.service_id,
     timestamp,
   };
-  let text: string | undefined;
+  let text: string;
   try {
-    text = canonicalize(payload);
+    // An object always canonicalizes to text; only a value inside it can fail (NaN, a cycle, ...).
+    text = canonicalize(payload) as string;
   } catch (cause) {
     throw new ByodaError('BYODA_ERR_BAD_REQUEST', 'the filter is not plain JSON', { cause });
   }
-  if (text === undefined) throw badRequest('the filter is not plain JSON');
   return Buffer.from(text, 'utf8');
 }
 

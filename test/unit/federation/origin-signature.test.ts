@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
   createSignerKeys,
+  createVerifiedChains,
   originSignatureBytes,
   signOriginQuery,
   verifyOriginSignature,
@@ -10,8 +11,10 @@ import {
 import type {
   OriginSignedQuery,
   SignedQueryFields,
+  VerifiedChains,
   VerifyOriginOptions,
 } from '../../../src/federation/index.js';
+import { ByodaError } from '../../../src/errors/index.js';
 import { memberDataCn } from '../../../src/pki/index.js';
 import { NETWORK, SERVICE_ID, testNetwork } from './pods.js';
 import type { TestMember, TestNetwork } from './pods.js';
@@ -424,10 +427,112 @@ describe('origin signatures (spec §8)', () => {
     assert.equal(Object.hasOwn(stale, 'cause'), false);
   });
 
-  it('signs only with a member data credential of the query’s service', async () => {
-    await assert.rejects(signOriginQuery(fields(), alice.tls), { code: 'BYODA_ERR_CONFIG' });
+  it('signs only with a member data credential of the query’s service, and says which one it was given', async () => {
+    await assert.rejects(signOriginQuery(fields(), alice.tls), {
+      code: 'BYODA_ERR_CONFIG',
+      message:
+        `origin signatures need the member data credential of service ${SERVICE_ID}, ` +
+        `not '${alice.tls.commonName}'`,
+    });
     await assert.rejects(signOriginQuery(fields({ service_id: 1 }), alice.data), {
       code: 'BYODA_ERR_CONFIG',
+      message: `origin signatures need the member data credential of service 1, not '${alice.data.commonName}'`,
     });
+  });
+
+  it('refuses to sign a filter that is not plain JSON, keeping the reason as the cause', async () => {
+    const cycle: Record<string, unknown> = {};
+    cycle['self'] = cycle;
+    const filters: SignedQueryFields['filter'][] = [
+      { n: { eq: Number.NaN } },
+      { n: { eq: Number.POSITIVE_INFINITY } },
+      { n: { eq: cycle } },
+    ];
+    for (const filter of filters) {
+      const err = (() => {
+        try {
+          originSignatureBytes(fields({ filter }));
+        } catch (e) {
+          return e;
+        }
+        return assert.fail('must refuse');
+      })();
+      assert.ok(err instanceof Error, 'a thrown error');
+      assert.deepEqual(
+        { code: (err as { code?: string }).code, message: err.message },
+        { code: 'BYODA_ERR_BAD_REQUEST', message: 'the filter is not plain JSON' },
+      );
+      assert.ok(err.cause instanceof Error, 'the canonicalizer’s own error is the cause');
+    }
+  });
+
+  it('after a renewal, gives the depth and distance the refetched certificate verifies', async () => {
+    const renewed = await net.hierarchy.membersCa.issueCredential(
+      memberDataCn(NETWORK, SERVICE_ID, alice.memberId),
+    );
+    const query = await signed({ ...alice, data: renewed }, { depth: 3 });
+    const twoHopsOn = { ...query, depth: 1 };
+    const refetchDataCertChain = async (): Promise<string> => renewed.chainPem;
+    assert.deepEqual(
+      await verifyOriginSignature(twoHopsOn, options({ maxSignedDepth: 3, refetchDataCertChain })),
+      { memberId: alice.memberId, signedDepth: 3, distance: 3 },
+    );
+    // The refetched chain is searched no further than the verifier allows, as the first one is.
+    await assert.rejects(
+      verifyOriginSignature(twoHopsOn, options({ maxSignedDepth: 2, refetchDataCertChain })),
+      { code: 'BYODA_ERR_FORBIDDEN', message: /origin signature does not verify \(the query was changed/ },
+    );
+  });
+
+  it('names the reason an origin certificate cannot be had or trusted', async () => {
+    const query = await signed(alice);
+    const failing = (err: Error) => async (): Promise<string> => {
+      throw err;
+    };
+    const noPod = new ByodaError('BYODA_ERR_NOT_FOUND', 'no pod answers for that member');
+    await assert.rejects(verifyOriginSignature(query, options({ fetchDataCertChain: failing(noPod) })), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message:
+        'origin signature cannot be checked: no data certificate of the origin: no pod answers for that member',
+    });
+    // A failure that is not the project's own (a socket's, say) is not passed on to the asking pod.
+    await assert.rejects(
+      verifyOriginSignature(
+        query,
+        options({ fetchDataCertChain: failing(new Error('ECONNRESET 10.0.0.7')) }),
+      ),
+      {
+        code: 'BYODA_ERR_FORBIDDEN',
+        message: 'origin signature cannot be checked: no data certificate of the origin',
+      },
+    );
+    await assert.rejects(verifyOriginSignature(query, options({ fetchDataCertChain: async () => '' })), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message:
+        'origin signature does not verify: the data certificate is not trusted (the bundle holds no certificate)',
+    });
+    const brokenVerifier: VerifiedChains = {
+      verify: async () => {
+        throw new TypeError('cannot read properties of undefined');
+      },
+    };
+    await assert.rejects(verifyOriginSignature(query, options({ chains: brokenVerifier })), {
+      code: 'BYODA_ERR_FORBIDDEN',
+      message:
+        'origin signature does not verify: the data certificate is not trusted (unreadable certificate)',
+    });
+  });
+
+  it('makes no key of a chain without a certificate, even when a chain verifier lets it through', async () => {
+    const query = await signed(alice);
+    const identity = await createVerifiedChains().verify(alice.data.chainPem, net.rootCaPem);
+    const lenient: VerifiedChains = { verify: async () => identity };
+    await assert.rejects(
+      verifyOriginSignature(
+        query,
+        options({ chains: lenient, fetchDataCertChain: async () => 'no PEM here' }),
+      ),
+      { code: 'BYODA_ERR_FORBIDDEN', message: 'origin signature does not verify: empty certificate chain' },
+    );
   });
 });
