@@ -41,7 +41,7 @@ import type { Credential } from '../pki/index.js';
 import { memberForwardScope } from './forward-scope.js';
 import type { ForwardScope } from './forward-scope.js';
 import { signOriginQuery } from './origin-signature.js';
-import { abortable } from './peer-pool.js';
+import { abortable, timeLimit } from './time-limit.js';
 import type { PeerClient } from './peer-pool.js';
 import type { QueryMemory } from './query-memory.js';
 import { mergeAnswers, withinMerged } from './merge-answers.js';
@@ -269,7 +269,8 @@ async function linkedTargets(
   deadlineMs: number,
   scope: ForwardScope | undefined,
 ): Promise<string[]> {
-  const links = await abortable(settings.deps.links(), AbortSignal.timeout(deadlineMs));
+  const limit = timeLimit(deadlineMs);
+  const links = await abortable(settings.deps.links(), limit.signal).finally(limit.release);
   const wanted = request.relations ? new Set(request.relations.map((r) => r.toLowerCase())) : undefined;
   const skip = new Set([settings.memberId, args.originMemberId?.toLowerCase()]);
   if (request.requester.kind === 'member') skip.add(request.requester.memberId.toLowerCase());
@@ -328,26 +329,28 @@ async function askPeer(
   });
   if (deadline.aborted || timeoutMs <= 0) return failed('not asked: the query’s deadline had passed');
   // The pool honours the signal and the timeout; `abortable` makes sure of it whatever the client.
-  const guard = AbortSignal.any([deadline, AbortSignal.timeout(timeoutMs + 100)]);
+  const guard = timeLimit(timeoutMs + 100, deadline);
   const asked = performance.now();
   const answered = (outcome: 'ok' | 'error' | 'timeout'): void =>
     settings.deps.observer?.peerAnswered(outcome, (performance.now() - asked) / 1000);
   try {
     const response = await abortable(
       settings.deps.peers.postGraphQL(memberId, body, { signal: deadline, timeoutMs }),
-      guard,
+      guard.signal,
     );
     const answer = readRemoteAnswer(cls, response, memberId);
     answered(answer.errors.length === 0 ? 'ok' : 'error');
     return answer;
   } catch (err) {
-    const timedOut = guard.aborted;
+    const timedOut = guard.signal.aborted;
     answered(timedOut ? 'timeout' : 'error');
     if (!deadline.aborted && timedOut) return failed(`timed out after ${timeoutMs} ms`);
     // The pool's failures are ByodaErrors with their code (revoked, not a member id, too large...);
     // anything else (the deadline's abort) is a pod that could not be heard from in time.
     if (isByodaError(err)) return failed(err.message, err.code);
     return failed(err instanceof Error ? err.message : 'the request failed');
+  } finally {
+    guard.release();
   }
 }
 

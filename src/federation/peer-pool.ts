@@ -26,6 +26,7 @@ import { credentialTlsOptions, memberFqdn, parseIdentity } from '../pki/index.js
 import type { Credential } from '../pki/index.js';
 import { createVerifiedChains } from './verified-chains.js';
 import type { VerifiedChains } from './verified-chains.js';
+import { abortable, timeLimit } from './time-limit.js';
 
 /** The two lookups the pool needs; `createResolver` from src/dns provides them. */
 export interface PeerResolver {
@@ -137,8 +138,8 @@ export function createPeerPool(options: PeerPoolOptions): PeerPool {
       throw new ByodaError('BYODA_ERR_REVOKED', `the membership of ${id} is revoked`, { status: 403 });
     }
     const timeoutMs = requestOptions.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = requestOptions.signal ? AbortSignal.any([requestOptions.signal, timeout]) : timeout;
+    const limit = timeLimit(timeoutMs, requestOptions.signal);
+    const { signal } = limit;
     try {
       const peer = await target(id, signal);
       try {
@@ -152,7 +153,9 @@ export function createPeerPool(options: PeerPoolOptions): PeerPool {
         return await exchange(agent, moved, path, init, signal, maxBytes);
       }
     } catch (err) {
-      throw describeFailure(err, timeout, timeoutMs, requestOptions.signal);
+      throw describeFailure(err, limit.timedOut, timeoutMs, requestOptions.signal);
+    } finally {
+      limit.release();
     }
   }
 
@@ -390,37 +393,14 @@ function parseJson(text: string, status: number): unknown {
   }
 }
 
-/** Rejects as soon as `signal` aborts, even if `work` does not listen to it (e.g. a DNS lookup). */
-export function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
-}
-
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
-}
-
 /** One short, safe message per failure: it ends up in `remote_errors` of the owner's answer. */
 function describeFailure(
   err: unknown,
-  timeout: AbortSignal,
+  timedOut: boolean,
   timeoutMs: number,
   callerSignal: AbortSignal | undefined,
 ): ByodaError {
-  if (timeout.aborted) return unreachable(`timed out after ${timeoutMs} ms`, err, 504);
+  if (timedOut) return unreachable(`timed out after ${timeoutMs} ms`, err, 504);
   if (callerSignal?.aborted) {
     const reason = callerSignal.reason instanceof Error ? callerSignal.reason.message : 'cancelled';
     return unreachable(reason, err, 504);

@@ -4,8 +4,9 @@
  * the field whose type holds the list (`X_connection(first: 50) { edges ... }`: 50 edges), or the
  * default page size when `first` is absent, at most the largest page storage serves. So aliases add,
  * and nested pages multiply. Fragments are expanded (each measured once per page size), and page
- * sizes given as variables are read from the request's own variables, so the estimate runs per
- * request even when the validated document comes from a cache.
+ * sizes given as variables are read from the request's own variables, so an operation with variables
+ * is estimated for every request even when the validated document comes from a cache (one without
+ * is estimated once per document).
  *
  * Introspection has a cost of its own: each `__schema` is priced as the whole schema (a standard
  * introspection query reads all of it), each `__type` as the schema's largest type.
@@ -203,9 +204,31 @@ export function estimateCost(
     ? [operation]
     : document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   let cost = 0;
-  for (const op of operations) {
-    const estimator = new CostEstimator(schema, document, variables, variableDefaults(op));
-    cost = Math.max(cost, estimator.selectionSet(op.selectionSet, rootType(schema, op), 1));
-  }
+  for (const op of operations) cost = Math.max(cost, operationCost(schema, document, op, variables));
+  return cost;
+}
+
+/**
+ * Costs of operations that declare no variables: they depend only on the schema and the document,
+ * and validated documents are kept and sent again (operation-cache.ts), so each is estimated once.
+ * A valid document uses no variable its operation does not declare, fragments included.
+ */
+const fixedCosts = new WeakMap<
+  OperationDefinitionNode,
+  { readonly schema: GraphQLSchema; readonly cost: number }
+>();
+
+function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  op: OperationDefinitionNode,
+  variables: Variables,
+): number {
+  const fixed = !op.variableDefinitions || op.variableDefinitions.length === 0;
+  const known = fixed ? fixedCosts.get(op) : undefined;
+  if (known?.schema === schema) return known.cost;
+  const estimator = new CostEstimator(schema, document, variables, variableDefaults(op));
+  const cost = estimator.selectionSet(op.selectionSet, rootType(schema, op), 1);
+  if (fixed) fixedCosts.set(op, { schema, cost });
   return cost;
 }

@@ -8,8 +8,9 @@
  * `rulesKey`: the introspection rule applies to everyone but the owner, the limits may differ) and the
  * document's text. The outcome is kept either way, a document or its errors.
  *
- * Only what does not depend on the request is kept: the operation's choice and its cost (page sizes
- * may come from variables) are judged again for every request, as is everything at execution.
+ * Only what does not depend on the request is kept: the operation's choice is judged again for every
+ * request, and so is its cost when it has variables (page sizes may come from them; cost.ts keeps
+ * the cost of an operation without), as is everything at execution.
  *
  * Bounded per schema: at most `maxEntries` documents and `maxTotalLength` characters of document
  * text, least recently used first out; a document longer than `maxQueryLength` is never kept.

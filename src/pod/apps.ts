@@ -10,6 +10,7 @@
  *   SNI, or for another name, the first membership's cert (the account cert before any join).
  */
 import cors from '@fastify/cors';
+import type { FastifyCorsOptions } from '@fastify/cors';
 import websocket from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
 import { handleProtocols } from 'graphql-ws';
@@ -63,8 +64,21 @@ export function buildWebApp(pod: PodContext, rateLimit?: RateLimitSetting): Http
   });
   addRequestLog(app, pod.logger, 'web');
   // Other origins calling the data and owner APIs, as the memberships' contracts allow (cors.ts).
+  // The callback form: the plugin takes a promise's answer a microtask later, on every request.
   void app.register(cors, {
-    delegator: (request: FastifyRequest) => Promise.resolve(corsOptionsOf(pod, request)),
+    delegator: (
+      request: FastifyRequest,
+      answer: (err: Error | null, options: FastifyCorsOptions) => void,
+    ) => {
+      let options: FastifyCorsOptions;
+      try {
+        options = corsOptionsOf(pod, request);
+      } catch (err) {
+        answer(err instanceof Error ? err : new Error(String(err)), { origin: false });
+        return;
+      }
+      answer(null, options);
+    },
   });
   void app.register(websocket, websocketOptions(pod));
   void app.register(async (routes) => {

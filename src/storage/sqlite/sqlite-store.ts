@@ -67,6 +67,7 @@ export class SqliteStore implements DataStore {
     { readonly stmt: Database.Statement; readonly decode: StoredRecordDecoder }
   >();
   readonly #listeners = new Set<StoreChangeListener>();
+  #lastStamp = { ms: Number.NaN, text: '' };
   #contract: Contract;
   #classes: ReadonlyMap<string, DataClass>;
 
@@ -399,8 +400,11 @@ export class SqliteStore implements DataStore {
     ];
   }
 
+  /** The clock's time as stored (ISO 8601): made once per millisecond, as reads at load share it. */
   #timestamp(): string {
-    return this.#now().toISOString();
+    const ms = this.#now().getTime();
+    if (ms !== this.#lastStamp.ms) this.#lastStamp = { ms, text: new Date(ms).toISOString() };
+    return this.#lastStamp.text;
   }
 
   #setContract(contract: Contract): void {

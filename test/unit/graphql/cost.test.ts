@@ -90,6 +90,21 @@ describe('the cost estimate', () => {
     assert.ok(Number.isFinite(huge));
   });
 
+  it('estimates one parsed document again per request: with other variables, and under another schema', () => {
+    const withVariables = parse('query($n: Int) { items(first: $n) { edges { node { id } } } }');
+    const op = getOperationAST(withVariables);
+    assert.equal(estimateCost(PAGED, withVariables, op, { n: 3 }), 1 + 3 * 3);
+    assert.equal(estimateCost(PAGED, withVariables, op, { n: 50 }), 1 + 50 * 3);
+    // Without variables the estimate is the same for every request, but it is the schema's own.
+    const introspection = parse('{ __schema { types { name } } }');
+    const bigger = buildSchema(`type Query { a: Int, b: Int, c(x: Int, y: Int): Int, d: String }`);
+    assert.notEqual(introspectionCost(bigger).schema, introspectionCost(PAGED).schema);
+    for (const schema of [PAGED, bigger, PAGED, bigger]) {
+      const estimate = estimateCost(schema, introspection, getOperationAST(introspection), {});
+      assert.equal(estimate, introspectionCost(schema).schema);
+    }
+  });
+
   it('takes the costliest operation when the document does not say which runs', () => {
     const document = parse('query A { item { id } } query B { items { edges { node { id } } } }');
     assert.equal(estimateCost(PAGED, document, null, {}), 1 + 20 * 3);
