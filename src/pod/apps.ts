@@ -22,8 +22,8 @@ import type { Credential } from '../pki/index.js';
 import type { PodContext } from './context.js';
 import { corsOptionsOf } from './routes/cors.js';
 import { dataCertRoute } from './routes/data-cert-route.js';
-import { graphqlRoutes } from './routes/graphql-route.js';
-import { websocketErrorHandler } from './routes/graphql-ws-socket.js';
+import { graphqlRoutes } from './routes/graphql/graphql-route.js';
+import { websocketErrorHandler } from './routes/graphql/graphql-ws-socket.js';
 import type { Membership } from './memberships/membership.js';
 import { memberRoutes } from './routes/member-routes.js';
 import { dataRequester, rateLimitOwnerOf } from './auth/requester.js';
@@ -36,7 +36,7 @@ export const POD_BODY_LIMIT = DEFAULT_BODY_LIMIT;
 
 /**
  * WebSockets on either port carry graphql-ws only: messages up to the body limit, the subprotocol
- * graphql-ws speaks, and socket errors judged by routes/graphql-ws-socket.ts (a client's oversized
+ * graphql-ws speaks, and socket errors judged by routes/graphql/graphql-ws-socket.ts (a client's oversized
  * message is a warning, not the pod's error).
  */
 function websocketOptions(pod: PodContext) {

@@ -24,8 +24,8 @@ import { openMembership } from './memberships/membership.js';
 import type { MembershipFederationSettings } from './memberships/membership.js';
 import { MembershipRegistry } from './memberships/membership-registry.js';
 import { readOwnerSigningKey } from './auth/owner-key.js';
-import { DEFAULT_GRAPHQL_SETTINGS } from './routes/graphql-settings.js';
-import type { GraphqlSettings } from './routes/graphql-settings.js';
+import { DEFAULT_GRAPHQL_SETTINGS } from './routes/graphql/graphql-settings.js';
+import type { GraphqlSettings } from './routes/graphql/graphql-settings.js';
 import { OwnerTokens } from './auth/owner-token.js';
 import { OwnerSessions } from './auth/owner-sessions.js';
 import { ScopedTokens } from './auth/scoped-tokens.js';
@@ -66,7 +66,7 @@ export interface PodContext {
   readonly revocations: RevocationWatcher;
   /** How long each membership's federation waits for other pods (spec §8). */
   readonly federation: FederationTimings;
-  /** Budgets and subscription limits of the GraphQL endpoints (routes/graphql-settings.ts). */
+  /** Budgets and subscription limits of the GraphQL endpoints (routes/graphql/graphql-settings.ts). */
   readonly graphql: GraphqlSettings;
   readonly logger: Logger;
   /** Set once the member port listens. */

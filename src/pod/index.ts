@@ -13,7 +13,7 @@ export type { PodConfig, PodPaths, PodRunInfo } from './lifecycle/layout.js';
 export { AccountStore } from './lifecycle/account-store.js';
 export type { AccountRecord, MembershipRecord } from './lifecycle/account-store.js';
 export { POD_PATHS } from './routes/web-routes.js';
-export { DATA_PATH } from './routes/graphql-route.js';
+export { DATA_PATH } from './routes/graphql/graphql-route.js';
 export { DATA_CERT_PATH } from './routes/data-cert-route.js';
 export { SEARCH_DATA_PATH } from './search/search-data-route.js';
 export { NETWORK_LINKS_CLASS, linkRelations } from './federation/network-links.js';

@@ -40,8 +40,8 @@ import { podBackupIdentity } from './lifecycle/backup-identity.js';
 import { startPodRenewals } from './lifecycle/cert-renewal.js';
 import { podKeyRotation } from './lifecycle/key-rotation.js';
 import { membershipDbPath, writeRunInfo } from './lifecycle/layout.js';
-import { graphqlSettings } from './routes/graphql-settings.js';
-import type { GraphqlSettingsConfig } from './routes/graphql-settings.js';
+import { graphqlSettings } from './routes/graphql/graphql-settings.js';
+import type { GraphqlSettingsConfig } from './routes/graphql/graphql-settings.js';
 import type { LoginLimiterOptions } from './auth/login-limiter.js';
 import { SearchNudges } from './search/search-refresh.js';
 

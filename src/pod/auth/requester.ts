@@ -74,7 +74,7 @@ export function delegateOf(scoped: ScopedTokens, token: string, serviceId: numbe
 /** WebSocket upgrade requests (by their raw request) whose `connection_init` proved the owner's token. */
 const ownerSockets = new WeakMap<object, string>();
 
-/** The socket of `request` showed a valid owner token in `connection_init` (graphql-route.ts). */
+/** The socket of `request` showed a valid owner token in `connection_init` (routes/graphql/graphql-ws-route.ts). */
 export function ownerProvedOnSocket(request: FastifyRequest, accountId: string): void {
   ownerSockets.set(request.raw, accountId);
 }

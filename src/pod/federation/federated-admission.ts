@@ -18,7 +18,7 @@ import type { Admission, IncomingConnection, MembershipFederation } from '../../
 import type { Requester } from '../../firewall/index.js';
 import { toGraphQLError } from '../../graphql/index.js';
 import type { PreparedMembershipOperation } from '../../graphql/index.js';
-import { withErrorCode } from '../routes/graphql-errors.js';
+import { withErrorCode } from '../routes/graphql/graphql-errors.js';
 import type { Membership } from '../memberships/membership.js';
 
 /** An operation refused before it ran, with the HTTP status of the refusal when it has its own. */

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ClientIdentityVerifier } from '../../http/index.js';
 import type { PodContext } from '../context.js';
 import { dataCertRoute } from './data-cert-route.js';
-import { graphqlRoutes } from './graphql-route.js';
+import { graphqlRoutes } from './graphql/graphql-route.js';
 import { memberPortIdentity, memberPortRequester } from '../auth/requester.js';
 import { searchDataRoute } from '../search/search-data-route.js';
 

@@ -16,7 +16,7 @@ import { createHttpsServer, httpsUrl, listeningPort } from '../../../src/http/in
 import type { HttpsApp } from '../../../src/http/index.js';
 import { createTlsAgent } from '../../../src/network/index.js';
 import { accountFqdn, credentialTlsOptions } from '../../../src/pki/index.js';
-import { codedRefusal } from '../../../src/pod/routes/graphql-errors.js';
+import { codedRefusal } from '../../../src/pod/routes/graphql/graphql-errors.js';
 import { makeHierarchy, NETWORK } from '../../fixtures/pki.js';
 
 const SERVER_NAME = accountFqdn(NETWORK, randomUUID());

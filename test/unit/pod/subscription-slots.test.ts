@@ -1,17 +1,17 @@
 /**
- * Open graphql-ws operations per client and per membership (src/pod/routes/subscription-slots.ts) and
+ * Open graphql-ws operations per client and per membership (src/pod/routes/graphql/subscription-slots.ts) and
  * the pod's GraphQL settings from start options and the environment (graphql-settings.ts).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isByodaError } from '../../../src/errors/index.js';
 import { DEFAULT_ANSWER_BUDGETS } from '../../../src/graphql/index.js';
-import { graphqlSettings } from '../../../src/pod/routes/graphql-settings.js';
+import { graphqlSettings } from '../../../src/pod/routes/graphql/graphql-settings.js';
 import {
   SubscriptionSlots,
   clientKey,
   type SubscriptionSlot,
-} from '../../../src/pod/routes/subscription-slots.js';
+} from '../../../src/pod/routes/graphql/subscription-slots.js';
 
 function held(slot: SubscriptionSlot | Error): SubscriptionSlot {
   assert.ok(!(slot instanceof Error), slot instanceof Error ? slot.message : '');

@@ -4,9 +4,9 @@
  * src/graphql's `prepareMembershipOperation`; what the transports add are errors of their own.
  */
 import { GraphQLError } from 'graphql';
-import { isByodaError } from '../../errors/index.js';
-import type { ErrorCode } from '../../errors/index.js';
-import { withDefaultCode } from '../../graphql/index.js';
+import { isByodaError } from '../../../errors/index.js';
+import type { ErrorCode } from '../../../errors/index.js';
+import { withDefaultCode } from '../../../graphql/index.js';
 
 const BAD_REQUEST: ErrorCode = 'BYODA_ERR_BAD_REQUEST';
 

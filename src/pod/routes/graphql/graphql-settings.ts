@@ -5,8 +5,8 @@
  * `BYODA_SUBSCRIPTIONS_PER_CLIENT`, `BYODA_SUBSCRIPTIONS_PER_MEMBERSHIP`), else the defaults; a
  * malformed value stops the pod at start.
  */
-import { answerBudgets, answerBudgetsFromEnv } from '../../graphql/index.js';
-import type { AnswerBudgets, AnswerBudgetsConfig } from '../../graphql/index.js';
+import { answerBudgets, answerBudgetsFromEnv } from '../../../graphql/index.js';
+import type { AnswerBudgets, AnswerBudgetsConfig } from '../../../graphql/index.js';
 import { checkLimit, DEFAULT_SUBSCRIPTION_LIMITS, subscriptionLimitsFromEnv } from './subscription-slots.js';
 import type { SubscriptionLimits } from './subscription-slots.js';
 

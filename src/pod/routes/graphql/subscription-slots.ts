@@ -5,8 +5,8 @@
  * hundreds of them. A client is who the requester is: the owner, a member by member id, the service,
  * or an anonymous client by its address.
  */
-import { ByodaError } from '../../errors/index.js';
-import type { Requester } from '../../firewall/index.js';
+import { ByodaError } from '../../../errors/index.js';
+import type { Requester } from '../../../firewall/index.js';
 
 export interface SubscriptionLimits {
   /** Open operations per client (default 32). */
