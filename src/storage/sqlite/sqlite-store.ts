@@ -53,6 +53,7 @@ import {
   putObjectSql,
   updateSql,
 } from './statements.js';
+import { KeptObjects } from './kept-objects.js';
 import { batchChange, checkPageSize, stateKey, writeChange, writeColumns } from './write-checks.js';
 
 const STATEMENT_CACHE_SIZE = 256;
@@ -68,6 +69,8 @@ export class SqliteStore implements DataStore {
   >();
   readonly #listeners = new Set<StoreChangeListener>();
   #lastStamp = { ms: Number.NaN, text: '' };
+  /** Object records until the next write (kept-objects.ts). */
+  readonly #objects = new KeptObjects();
   #contract: Contract;
   #classes: ReadonlyMap<string, DataClass>;
 
@@ -89,8 +92,12 @@ export class SqliteStore implements DataStore {
   async getObject(className: string): Promise<StoredRecord | null> {
     return this.#run(() => {
       const cls = this.#class(className, 'object');
-      const row = this.#stmt(getObjectSql(cls)).get(this.#timestamp()) as Row | undefined;
-      return row ? decodeRow(cls, row) : null;
+      const now = this.#timestamp();
+      const kept = this.#objects.live(cls.name, now);
+      if (kept) return kept;
+      const row = this.#stmt(getObjectSql(cls)).get(now) as Row | undefined;
+      if (!row) return null;
+      return this.#objects.keep(cls.name, decodeRow(cls, row), (row['_expires_at'] as string | null) ?? null);
     });
   }
 
@@ -315,7 +322,13 @@ export class SqliteStore implements DataStore {
    */
   #commit<T>(work: (changes: StoreChange[]) => T): T {
     const changes: StoreChange[] = [];
-    const result = this.#run(() => this.#db.transaction(() => work(changes))());
+    let result: T;
+    try {
+      result = this.#run(() => this.#db.transaction(() => work(changes))());
+    } finally {
+      // Committed or rolled back, whatever the work read or wrote is not what was kept.
+      this.#objects.forget();
+    }
     for (const change of changes) this.#notify(change);
     return result;
   }
@@ -412,5 +425,6 @@ export class SqliteStore implements DataStore {
     this.#classes = new Map(contract.classes.map((c) => [c.name, c]));
     this.#statements.clear(); // tables changed: prepare afresh
     this.#pages.clear();
+    this.#objects.forget();
   }
 }
