@@ -61,6 +61,7 @@ export async function startLocalPod(
       timeoutMs: LOCAL_DNS_TIMEOUT_MS,
     },
     directoryUrl: directory.address.url,
+    revocations: directory.revocations,
     logger,
   });
   ctx.progress.step({

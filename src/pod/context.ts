@@ -64,6 +64,8 @@ export interface PodContext {
   readonly resolver: DnsResolver;
   /** The network's revocation list, kept current while the pod runs (started by server.ts). */
   readonly revocations: RevocationWatcher;
+  /** Whether the pod starts and stops `revocations` itself (not when a caller shares one). */
+  readonly ownsRevocations: boolean;
   /** How long each membership's federation waits for other pods (spec §8). */
   readonly federation: FederationTimings;
   /** Budgets and subscription limits of the GraphQL endpoints (routes/graphql/graphql-settings.ts). */
@@ -96,6 +98,12 @@ export interface OpenPodContextOptions {
   readonly federation?: FederationTimings;
   readonly graphql?: GraphqlSettings;
   readonly metrics?: MetricsRegistry;
+  /**
+   * The network's revocation list as the caller keeps it for several pods of one process (`byoda
+   * up`), started before this pod and stopped after it by the caller. Default: the pod's own, fetched
+   * with its account credential, started and stopped with the pod.
+   */
+  readonly revocations?: RevocationWatcher;
 }
 
 export async function openPodContext(options: OpenPodContextOptions): Promise<PodContext> {
@@ -150,12 +158,15 @@ export async function openPodContext(options: OpenPodContextOptions): Promise<Po
     joining: new Set(),
     directory,
     resolver: createResolver(options.dnsServer),
-    revocations: new RevocationWatcher({
-      directory,
-      rootCaPem,
-      refreshMs: revocationRefreshFromEnv(process.env),
-      logger: options.logger,
-    }),
+    revocations:
+      options.revocations ??
+      new RevocationWatcher({
+        directory,
+        rootCaPem,
+        refreshMs: revocationRefreshFromEnv(process.env),
+        logger: options.logger,
+      }),
+    ownsRevocations: options.revocations === undefined,
     federation: options.federation ?? {},
     graphql: options.graphql ?? DEFAULT_GRAPHQL_SETTINGS,
     logger: options.logger,
@@ -198,7 +209,7 @@ export function federationSettings(context: PodContext): MembershipFederationSet
 }
 
 export async function closePodContext(context: PodContext): Promise<void> {
-  await context.revocations.stop();
+  if (context.ownsRevocations) await context.revocations.stop();
   await context.memberships.closeAll();
   await context.directory.close();
   context.accounts.close();

@@ -28,6 +28,7 @@ import {
 import type { HttpsApp, RateLimitSetting } from '../http/index.js';
 import type { MetricsRegistry, MetricsSource } from '../metrics/index.js';
 import { DirectoryClient } from '../network/index.js';
+import type { RevocationWatcher } from '../network/index.js';
 import { renewalSettingsFromEnv } from '../pki/index.js';
 import type { CertificateRenewer, RenewalSettings } from '../pki/index.js';
 import { buildMemberApp, buildWebApp } from './apps.js';
@@ -67,6 +68,8 @@ export interface PodStartOptions {
   readonly dnsServer: { readonly host: string; readonly port: number; readonly timeoutMs?: number };
   /** Overrides the directory URL stored at init. */
   readonly directoryUrl?: string;
+  /** A revocation list shared by several pods of the process (see OpenPodContextOptions). */
+  readonly revocations?: RevocationWatcher;
   readonly logger?: Logger;
   readonly tokenLifetimeSeconds?: number;
   /** The clock owner tokens are issued and verified by (milliseconds; default Date.now). */
@@ -170,7 +173,7 @@ export class PodServer {
     this.#context = context;
     try {
       // Before the first request: a revoked member must never get through (docs/operations.md).
-      await context.revocations.start();
+      if (context.ownsRevocations) await context.revocations.start();
       const listening = await this.#listen(context, options);
       const address = await this.#startCustomDomain(context, options, listening);
       const publicAddress = options.publicAddress ?? publishableAddress(address.host);

@@ -16,6 +16,7 @@ import { runByoda } from '../fixtures/network-harness.js';
 import { UpProcess, verifiedCommonName } from '../fixtures/up-process.js';
 import type { NetworkJson } from '../fixtures/up-process.js';
 import { promtoolCheck, samplesOf } from '../fixtures/prometheus-text.js';
+import { DEFAULT_REVOCATION_REFRESH_MS, DIRECTORY_PATHS } from '../../src/network/index.js';
 
 const SERVICE_ID = 4294929430;
 /** The example contract `byoda up` publishes by default, and its version. */
@@ -180,6 +181,7 @@ describe('byoda up', () => {
   let networkFile = '';
   let up: UpProcess | undefined;
   let first: NetworkJson | undefined;
+  let startedAt = 0;
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'byoda-up-'));
@@ -187,6 +189,7 @@ describe('byoda up', () => {
     networkFile = join(dataDir, 'network.json');
     const previous = join(root, 'addressbook-previous.json');
     await writeFile(previous, JSON.stringify(previousExample()));
+    startedAt = Date.now();
     up = new UpProcess([
       ...['--data', dataDir, '--pods', '2', '--json', '--metrics-listen', '127.0.0.1:0'],
       ...['--contract', previous],
@@ -255,6 +258,31 @@ describe('byoda up', () => {
     }
   });
 
+  it('keeps one revocation list for all its pods: the directory is asked once per refresh, not once per pod', async () => {
+    const output = await up!.waitForOutput(/"event":"metrics"/);
+    const line = output.split('\n').find((l) => l.includes('"event":"metrics"')) ?? '{}';
+    const text = await (
+      await request(String((JSON.parse(line) as Record<string, unknown>)['url']))
+    ).body.text();
+    const fetches = samplesOf(text)
+      .filter(
+        (s) =>
+          s.name === 'byoda_http_requests_total' &&
+          s.labels['server'] === 'directory' &&
+          s.labels['method'] === 'GET' &&
+          s.labels['route'] === DIRECTORY_PATHS.revocations,
+      )
+      .reduce((sum, s) => sum + s.value, 0);
+    // One list for the pods and the service's own, each fetched at start and every 60 s since; a
+    // watcher per pod would add one more per pod each time.
+    const refreshes = 1 + Math.floor((Date.now() - startedAt) / DEFAULT_REVOCATION_REFRESH_MS);
+    assert.ok(fetches >= 1, 'the list was fetched');
+    assert.ok(
+      fetches <= 2 * refreshes,
+      `${fetches} fetches of the revocation list in ${refreshes} refreshes`,
+    );
+  });
+
   it("resolves each pod's account and member names through the DNS server of network.json", async () => {
     const resolver = new Resolver();
     resolver.setServers([`${first!.dns.host}:${first!.dns.port}`]);
@@ -314,6 +342,7 @@ describe('byoda up', () => {
   });
 
   it('reuses the accounts, memberships and data when started again with the same folder, moving them to the newer example contract', async () => {
+    startedAt = Date.now();
     up = new UpProcess(['--data', dataDir, '--pods', '2']);
     const second = await up.waitForNetworkFile(networkFile);
     await checkNetworkJson(second);
