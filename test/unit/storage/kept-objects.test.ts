@@ -45,6 +45,15 @@ describe('storage: object records kept between writes', () => {
   });
 
   const givenName = async (): Promise<unknown> => (await store.getObject('profile'))?.data.given_name;
+  /**
+   * The profile changed through another connection (none exists in a pod: one process per folder),
+   * which shows what the store kept and when it reads the file again.
+   */
+  const renameBehindTheStore = (name: string): void => {
+    const other = new Database(path);
+    other.prepare(`UPDATE "profile" SET "given_name" = ?`).run(name);
+    other.close();
+  };
 
   it('reads the newest record after every write: put, put again, delete', async () => {
     assert.equal(await store.getObject('profile'), null);
@@ -96,10 +105,7 @@ describe('storage: object records kept between writes', () => {
   it('forgets kept records when any write, of any class, runs', async () => {
     await store.putObject('profile', { given_name: 'Ada' });
     assert.equal(await givenName(), 'Ada');
-    // Another connection (none exists in a pod: one process per folder) shows what is kept and when.
-    const other = new Database(path);
-    other.prepare(`UPDATE "profile" SET "given_name" = 'changed behind the store'`).run();
-    other.close();
+    renameBehindTheStore('changed behind the store');
     assert.equal(await givenName(), 'Ada', 'kept until this store writes');
     await store.append('items', { name: 'one', item_id: '00000000-0000-4000-8000-000000000001' });
     assert.equal(await givenName(), 'changed behind the store', 'read again after a write of another class');
@@ -108,9 +114,7 @@ describe('storage: object records kept between writes', () => {
   it('forgets kept records at a contract upgrade', async () => {
     await store.putObject('profile', { given_name: 'Ada' });
     assert.equal(await givenName(), 'Ada');
-    const other = new Database(path);
-    other.prepare(`UPDATE "profile" SET "given_name" = 'Grace'`).run();
-    other.close();
+    renameBehindTheStore('Grace');
     await store.migrate(withNickname());
     assert.equal(await givenName(), 'Grace');
   });
