@@ -18,10 +18,9 @@
  * not verify, at most once per `refreshGapMs` per member, so that forged queries cannot make the pod
  * fetch for each one.
  */
-import { X509Certificate } from 'node:crypto';
 import { BoundedMap } from '../bounded/index.js';
 import { ByodaError, isByodaError } from '../errors/index.js';
-import { certThumbprint, splitPemBundle, verifyChainBundle } from '../pki/index.js';
+import { certThumbprint, notAfterMs, splitPemBundle, verifyChainBundle } from '../pki/index.js';
 import type { PkiIdentity } from '../pki/index.js';
 import type { PeerClient, PeerRequestOptions } from './peer-pool.js';
 import type { VerifiedChains } from './verified-chains.js';
@@ -258,6 +257,5 @@ async function verifyDataChain(
         `of service ${options.serviceId}`,
     );
   }
-  const leaf = splitPemBundle(chainPem)[0] ?? '';
-  return Date.parse(new X509Certificate(leaf).validTo);
+  return notAfterMs(splitPemBundle(chainPem)[0] ?? '');
 }

@@ -9,9 +9,9 @@
  * against another root, is verified afresh. The project has no revocation, so nothing else can make a
  * verified chain invalid before its leaf's end.
  */
-import { X509Certificate, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { BoundedMap } from '../bounded/index.js';
-import { splitPemBundle, verifyChain } from '../pki/index.js';
+import { notAfterMs, splitPemBundle, verifyChain } from '../pki/index.js';
 import type { PkiIdentity } from '../pki/index.js';
 
 export interface VerifiedChains {
@@ -44,7 +44,7 @@ export function createVerifiedChains(options: VerifiedChainsOptions = {}): Verif
       if (known && known.notAfter > now()) return known.identity;
       const [leaf, ...intermediates] = pems;
       const identity = await verifyChain(leaf ?? '', intermediates, rootCaPem);
-      entries.set(key, { identity, notAfter: Date.parse(new X509Certificate(leaf ?? '').validTo) });
+      entries.set(key, { identity, notAfter: notAfterMs(leaf ?? '') });
       return identity;
     },
   };

@@ -8,10 +8,9 @@
  * Bounded time: a revocation recorded at the directory is refused by every running server within
  * `refreshMs` plus one fetch.
  */
-import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ByodaError } from '../errors/index.js';
-import { RevocationSet, splitPemBundle, verifyRevocationList } from '../pki/index.js';
+import { RevocationSet, notAfterMs, splitPemBundle, verifyRevocationList } from '../pki/index.js';
 import type { PkiIdentity } from '../pki/index.js';
 import type { DirectoryClient } from './directory-client.js';
 
@@ -45,11 +44,11 @@ export class RevocationWatcher {
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
   /**
-   * The list and chain last verified, and until when its signer's cert is valid. The directory
+   * The list and chain last verified, and until when every certificate of that chain is valid. The directory
    * answers the same list until something is revoked, and verifying it (chain, key import,
    * signature) at every refresh of every server was most of an idle `byoda up`'s CPU (issue 12).
    */
-  #held: { readonly list: string; readonly chain: string; readonly signerValidTo: number } | undefined;
+  #held: { readonly list: string; readonly chain: string; readonly chainValidTo: number } | undefined;
 
   constructor(options: RevocationWatcherOptions) {
     this.#options = options;
@@ -88,11 +87,12 @@ export class RevocationWatcher {
   async #fetch(): Promise<void> {
     try {
       const { list, chain } = await this.#options.directory.getRevocations();
-      if (this.#held?.list === list && this.#held.chain === chain && Date.now() < this.#held.signerValidTo) {
-        return; // the very list and chain verified before, with the signer's cert still valid
+      if (this.#held?.list === list && this.#held.chain === chain && Date.now() < this.#held.chainValidTo) {
+        return; // the very list and chain verified before, with every certificate of it still valid
       }
       const verified = await verifyRevocationList(list, chain, this.#options.rootCaPem);
-      const signerValidTo = Date.parse(new X509Certificate(splitPemBundle(chain)[0] ?? '').validTo);
+      // The chain is good only while every certificate in it is.
+      const chainValidTo = Math.min(...splitPemBundle(chain).map(notAfterMs));
       const held = this.#set.issuedAt;
       if (held !== undefined && verified.issued_at < held) return;
       const next = new RevocationSet(verified);
@@ -100,7 +100,7 @@ export class RevocationWatcher {
         this.#options.logger?.info({ revoked: next.size }, 'revocation list updated');
       }
       this.#set = next;
-      this.#held = { list, chain, signerValidTo };
+      this.#held = { list, chain, chainValidTo };
     } catch (err) {
       this.#options.logger?.warn(
         { reason: String(err) },

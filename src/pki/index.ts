@@ -84,7 +84,7 @@ export { chainIntermediates, credentialTlsOptions } from './credential.js';
 export type { Credential, IssuedCert } from './credential.js';
 export { verifyChain, verifyChainBundle, verifyRootCa } from './chain.js';
 export type { VerifyChainOptions } from './chain.js';
-export { commonNameOf, joinPemBundle, parseCertificatePem, splitPemBundle } from './pem.js';
+export { commonNameOf, joinPemBundle, notAfterMs, parseCertificatePem, splitPemBundle } from './pem.js';
 export { requestCredential } from './request.js';
 export type { CsrSigner } from './request.js';
 export {

@@ -1,6 +1,7 @@
 /**
  * PEM bundles: the on-disk and on-the-wire form of certificate chains (leaf first, then intermediates).
  */
+import { X509Certificate } from 'node:crypto';
 import { ByodaError } from '../errors/index.js';
 import { x509 } from './x509.js';
 
@@ -14,6 +15,11 @@ export function splitPemBundle(bundle: string): string[] {
     throw new ByodaError('BYODA_ERR_CERT_CHAIN', 'the certificate bundle is too large');
   }
   return (bundle.match(CERT_BLOCK) ?? []).map((block) => `${block.replace(/\r\n/g, '\n')}\n`);
+}
+
+/** When a PEM certificate runs out, in milliseconds since the epoch (its notAfter). */
+export function notAfterMs(pem: string): number {
+  return Date.parse(new X509Certificate(pem).validTo);
 }
 
 /** A certificate as PEM ending in a newline, the form every PEM string of this module has. */

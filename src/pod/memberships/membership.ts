@@ -17,7 +17,6 @@
  * the classes of linked pods the contract's `listen_relations` name (src/feeds). Both read the
  * contract when they need it, so an upgrade keeps them working; both stop before the store closes.
  */
-import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import type { SecureContext } from 'node:tls';
 import type { GraphQLSchema } from 'graphql';
@@ -34,6 +33,7 @@ import { sharedMembershipSchema } from './shared-schema.js';
 import {
   credentialTlsOptions,
   memberFqdn,
+  notAfterMs,
   readChainFile,
   readCredential,
   splitPemBundle,
@@ -272,7 +272,7 @@ function stillValid(chainPem: string | undefined): chainPem is string {
   const leaf = chainPem === undefined ? undefined : splitPemBundle(chainPem)[0];
   if (leaf === undefined) return false;
   try {
-    return Date.parse(new X509Certificate(leaf).validTo) > Date.now();
+    return notAfterMs(leaf) > Date.now();
   } catch {
     return false;
   }
