@@ -415,8 +415,9 @@ export class SqliteStore implements DataStore {
 
   /** The clock's time as stored (ISO 8601): made once per millisecond, as reads at load share it. */
   #timestamp(): string {
-    const ms = this.#now().getTime();
-    if (ms !== this.#lastStamp.ms) this.#lastStamp = { ms, text: new Date(ms).toISOString() };
+    const now = this.#now();
+    const ms = now.getTime();
+    if (ms !== this.#lastStamp.ms) this.#lastStamp = { ms, text: now.toISOString() };
     return this.#lastStamp.text;
   }
 
